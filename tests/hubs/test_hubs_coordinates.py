@@ -1,0 +1,95 @@
+"""Coordinates of a sample of places against independent data, with stated tolerances."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import airportsdata
+import pytest
+
+from gis.crs import geodesic_distance_m
+from hubs import Catalog
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0
+
+
+@pytest.fixture(scope="module")
+def searoute_ports() -> dict[str, tuple[float, float]]:
+    text = resources.files("searoute").joinpath("data/ports.geojson").read_text(encoding="utf-8")
+    feats = json.loads(text)["features"]
+    return {f["properties"]["port"]: tuple(f["geometry"]["coordinates"]) for f in feats}
+
+
+@pytest.mark.parametrize(
+    "code", ["ctu", "tfu", "fra", "lgg", "ams", "bud", "gru", "sin", "bkk", "han"]
+)
+def test_airports_match_airportsdata_within_2_km(catalog: Catalog, code: str) -> None:
+    ref = airportsdata.load("IATA")[code.upper()]
+    place = catalog.places_by_id[code]
+    assert _km(place.lonlat, (ref["lon"], ref["lat"])) <= 2.0
+
+
+def test_kmg_is_changshui_not_the_closed_wujiaba_point(catalog: Catalog) -> None:
+    # airportsdata 20260905 still places KMG at Wujiaba (closed 2012); Changshui is ~20 km NE.
+    ref = airportsdata.load("IATA")["KMG"]
+    kmg = catalog.places_by_id["kmg"]
+    assert 15.0 <= _km(kmg.lonlat, (ref["lon"], ref["lat"])) <= 30.0
+    # Changshui lies 24.5 km north-east of Kunming city centre (Wikipedia); allow 20-32 km.
+    assert 20.0 <= _km(kmg.lonlat, catalog.places_by_id["kunming"].lonlat) <= 32.0
+
+
+@pytest.mark.parametrize(
+    ("place_id", "locode"),
+    [
+        ("qinzhou_port", "CNQZH"),
+        ("fangchenggang_port", "CNFAN"),
+        ("shanghai_port", "CNSHA"),
+        ("singapore", "SGSIN"),
+        ("haiphong_port", "VNHPH"),
+        ("port_klang", "MYPKG"),
+        ("jakarta_port", "IDTPP"),
+        ("laem_chabang", "THLCH"),
+        ("rotterdam", "NLRTM"),
+        ("hamburg", "DEHAM"),
+        ("piraeus", "GRPIR"),
+        ("aktau", "KZAAU"),
+        ("poti", "GEPTI"),
+        # Cat Lai comes from UN/LOCODE VNCLI; searoute only has VNSGN (Ho Chi Minh City).
+        ("hcmc_port", "VNSGN"),
+        # Baku city comes from Natural Earth; searoute has the Baku port node.
+        ("baku", "AZBAK"),
+    ],
+)
+def test_ports_match_searoute_within_10_km(
+    catalog: Catalog, searoute_ports: dict[str, tuple[float, float]], place_id: str, locode: str
+) -> None:
+    assert _km(catalog.places_by_id[place_id].lonlat, searoute_ports[locode]) <= 10.0
+
+
+# UN/LOCODE 2024 official coordinates (degrees and minutes, converted), recorded here so the test
+# needs no UN/LOCODE file. Our coordinates for these cities come from Natural Earth instead.
+UNLOCODE_POINTS = {
+    "chengdu": ("CNCDU", 104 + 4 / 60, 30 + 40 / 60),
+    "leshan": ("CNLES", 103 + 44 / 60, 29 + 36 / 60),
+    "deyang": ("CNDEY", 104 + 24 / 60, 31 + 8 / 60),
+    "zigong": ("CNZGO", 104 + 46 / 60, 29 + 23 / 60),
+    "suining": ("CNSNN", 105 + 32 / 60, 30 + 32 / 60),
+    "mianyang": ("CNMYG", 104 + 42 / 60, 31 + 30 / 60),
+}
+
+
+@pytest.mark.parametrize("place_id", sorted(UNLOCODE_POINTS))
+def test_cities_match_unlocode_within_15_km(catalog: Catalog, place_id: str) -> None:
+    code, lon, lat = UNLOCODE_POINTS[place_id]
+    place = catalog.places_by_id[place_id]
+    assert place.unlocode == code
+    assert _km(place.lonlat, (lon, lat)) <= 15.0
+
+
+def test_pingxiang_dong_dang_are_a_border_pair(catalog: Catalog) -> None:
+    # Dong Dang station is ~4 km from the border and Pingxiang station ~15 km on the Chinese side.
+    d = _km(catalog.places_by_id["pingxiang"].lonlat, catalog.places_by_id["dong_dang"].lonlat)
+    assert 5.0 <= d <= 30.0
