@@ -30,7 +30,9 @@ _GCJ_A = 6378245.0
 _GCJ_EE = 0.00669342162296594323
 
 
-def geodesic_distance_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> NDArray[np.float64]:
+def geodesic_distance_m(
+    lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike
+) -> NDArray[np.float64]:
     """Return the geodesic distance in metres between pairs of lon/lat points (WGS84).
 
     Parameters
@@ -62,18 +64,30 @@ def _out_of_china(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray
     return (lon < 72.004) | (lon > 137.8347) | (lat < 0.8293) | (lat > 55.8271)
 
 
-def _delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _delta(
+    lon: NDArray[np.float64], lat: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     x = lon - 105.0
     y = lat - 35.0
     pi = math.pi
     dlat = (
-        -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * np.sqrt(np.abs(x))
         + (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
         + (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
         + (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
     )
     dlon = (
-        300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * np.sqrt(np.abs(x))
         + (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
         + (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
         + (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
@@ -86,7 +100,9 @@ def _delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDArray[
     return dlon, dlat
 
 
-def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def wgs84_to_gcj02(
+    lon: ArrayLike, lat: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Convert WGS84 lon/lat to GCJ-02 (for display on AMap tiles only; never for analysis).
 
     Points outside China's bounding box are returned unchanged, as the standard formula does.
@@ -98,7 +114,9 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray[np.float64],
     return np.where(outside, lo, lo + dlon), np.where(outside, la, la + dlat)
 
 
-def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, *, iterations: int = 10) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def gcj02_to_wgs84(
+    lon: ArrayLike, lat: ArrayLike, *, iterations: int = 10
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Convert GCJ-02 lon/lat to WGS84 by iterating the forward transform.
 
     Parameters
@@ -138,7 +156,12 @@ def parse_lonlat(text: str) -> tuple[float, float] | None:
         lon, lat = float(parts[0]), float(parts[1])
     except ValueError:
         return None
-    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0) or not (math.isfinite(lon) and math.isfinite(lat)):
-        msg = f"coordinate {text!r} is out of range: expected 'lon,lat' with -180<=lon<=180, -90<=lat<=90"
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0) or not (
+        math.isfinite(lon) and math.isfinite(lat)
+    ):
+        msg = (
+            f"coordinate {text!r} is out of range: "
+            "expected 'lon,lat' with -180<=lon<=180, -90<=lat<=90"
+        )
         raise ValueError(msg)
     return lon, lat

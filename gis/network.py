@@ -396,19 +396,33 @@ def _stitch_pairs(
     dead: NDArray[np.int64],
     ids: NDArray[np.int64],
     stitch_km: float,
+    *,
+    dead_pair_km: float = 0.0,
 ) -> NDArray[np.int64]:
-    """Pairs (local) joining each dead end to the nearest node of another component."""
+    """Pairs (local) joining dead ends across gaps.
+
+    Each dead end joins the nearest node of another component within ``stitch_km``. Two dead ends
+    within ``dead_pair_km`` of each other are joined even inside one component: a line broken in
+    the source (e.g. the Warsaw–Terespol line at Biała Podlaska, 0.5 km) otherwise forces detours
+    of hundreds of km through the rest of its component.
+    """
     if stitch_km <= 0 or dead.size == 0:
         return np.empty((0, 2), dtype=np.int64)
+    is_dead = np.zeros(comp.size, dtype=bool)
+    is_dead[dead] = True
     tree = cKDTree(xyz)
     hits = tree.query_ball_point(xyz[dead], r=_chord(stitch_km))
     pairs: list[tuple[int, int]] = []
     for d, cand_list in zip(dead.tolist(), hits, strict=True):
         cand = np.asarray(cand_list, dtype=np.int64)
-        cand = cand[comp[cand] != comp[d]]
+        cand = cand[cand != d]
+        dist = np.linalg.norm(xyz[cand] - xyz[d], axis=1)
+        ok = comp[cand] != comp[d]
+        if dead_pair_km > 0:
+            ok |= is_dead[cand] & (dist <= _chord(dead_pair_km))
+        cand, dist = cand[ok], dist[ok]
         if cand.size == 0:
             continue
-        dist = np.linalg.norm(xyz[cand] - xyz[d], axis=1)
         best = cand[np.lexsort((ids[cand], dist))[0]]
         pairs.append((min(d, int(best)), max(d, int(best))))
     if not pairs:
@@ -424,6 +438,7 @@ def build_network_layers(
     stitch_km: float = 2.0,
     curated_links: pd.DataFrame | None = None,
     snap_km: float = 5.0,
+    dead_pair_km: float = 0.0,
 ) -> NetworkLayers:
     """Clip, stitch, repair and merge a geograph into node and edge layers.
 
@@ -438,6 +453,9 @@ def build_network_layers(
     stitch_km : float, optional
         Join every dead-end node to the nearest node of a different connected component when
         it is within this geodesic distance (0 disables stitching).
+    dead_pair_km : float, optional
+        Also join two dead ends of the same component that lie within this distance (a line
+        broken in the source); 0 disables it.
     curated_links : pandas.DataFrame, optional
         Output of :func:`read_network_links`. Each link's first and last vertex snap to the
         nearest network node within ``snap_km``; farther ends become new nodes (e.g. a port
@@ -495,7 +513,7 @@ def build_network_layers(
     deg = np.bincount(np.concatenate((a, b)), minlength=n)
     xyz = _unit_xyz(lon, lat) if n else np.empty((0, 3))
     dead = np.flatnonzero(deg == 1).astype(np.int64)
-    stitch = _stitch_pairs(xyz, comp0, dead, ids, stitch_km)
+    stitch = _stitch_pairs(xyz, comp0, dead, ids, stitch_km, dead_pair_km=dead_pair_km)
 
     # 3. curated repair links: snap ends, create terminal nodes when too far
     cur_rows: list[tuple[int, int, NDArray[np.float64], float, str]] = []

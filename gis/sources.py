@@ -1,8 +1,8 @@
-"""Readers for the small point/line sources shipped in pinned PyPI packages: sea lanes, ports, airports.
+"""Readers for the small sources shipped in pinned PyPI packages: sea lanes, ports, airports.
 
-Owns: turning ``searoute``'s bundled maritime network and port list, and ``airportsdata``'s airport
-table, into WGS84 GeoDataFrames with provenance. Rail and roads are in :mod:`gis.network`; boundaries
-in :mod:`gis.boundaries`.
+Owns: turning ``searoute``'s bundled maritime network and port list, and ``airportsdata``'s
+airport table, into WGS84 GeoDataFrames with provenance. Rail and roads are in
+:mod:`gis.network`; boundaries in :mod:`gis.boundaries`.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def _round_geoms(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
 def sea_lanes() -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Return searoute's maritime network as a GeoDataFrame of lanes.
 
-    Columns: ``lane_id`` (int), ``passage`` (chokepoint name such as ``suez``, ``malacca`` or empty),
-    ``length_m`` (geodesic), geometry (LineString, WGS84).
+    Columns: ``lane_id`` (int), ``passage`` (chokepoint name such as ``suez`` or ``malacca``,
+    or empty), ``length_m`` (geodesic), geometry (LineString, WGS84).
     """
     path = package_file("searoute", "data", "marnet_searoute.geojson")
     raw = json.loads(path.read_text(encoding="utf-8"))

@@ -7,6 +7,7 @@ import below would silently load foreign code.
 from __future__ import annotations
 
 import importlib
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -23,10 +24,12 @@ def test_package_is_ours(name: str) -> None:
 
 
 def test_console_script_declared() -> None:
-    import tomllib
-
     meta = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))
     assert meta["project"]["scripts"]["shudao"] == "api.cli:main"
     assert meta["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"] == [
-        "gis", "hubs", "corridors", "maps", "api",
+        "gis",
+        "hubs",
+        "corridors",
+        "maps",
+        "api",
     ]
