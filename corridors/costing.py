@@ -1,0 +1,66 @@
+"""Cost model: what one ride, transfer, border crossing or gauge break costs in time, money, CO2.
+
+Owns: the :class:`CostModel` protocol the router relies on, and :class:`Charge`, the priced
+outcome of one step. Costs are pure functions of (step, cargo, parameters), so a tariff what-if
+never rebuilds the graph. The implementation over the sourced parameter file is
+:class:`corridors.tariffs.ParameterCostModel`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from corridors.models import Cargo, Mode
+
+
+@dataclass(frozen=True)
+class Charge:
+    """Time, money and CO2 of one step, with a named breakdown and the sources used."""
+
+    time_h: float = 0.0
+    cost_cny: float = 0.0
+    co2_kg: float = 0.0
+    breakdown: dict[str, float] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+
+    def __add__(self, other: Charge) -> Charge:
+        merged = dict(self.breakdown)
+        for key, value in other.breakdown.items():
+            merged[key] = merged.get(key, 0.0) + value
+        srcs = tuple(dict.fromkeys((*self.sources, *other.sources)))
+        return Charge(
+            self.time_h + other.time_h,
+            self.cost_cny + other.cost_cny,
+            self.co2_kg + other.co2_kg,
+            merged,
+            srcs,
+        )
+
+
+class CostModel(Protocol):
+    """What the router needs to price a route."""
+
+    def line_haul(
+        self, mode: Mode, distance_km: float, cargo: Cargo, *, tariff_share_cny: float | None = None
+    ) -> Charge:
+        """Moving *cargo* *distance_km* by *mode* (time, cost, CO2).
+
+        ``tariff_share_cny`` replaces the per-km tariff when a service publishes an all-in price
+        (the share of that price for this hop, per unit of cargo).
+        """
+
+    def board(self, mode: Mode, headway_h: float, cargo: Cargo) -> Charge:
+        """Boarding a service at a terminal: handling in plus the wait implied by the headway."""
+
+    def alight(self, mode: Mode, cargo: Cargo) -> Charge:
+        """Leaving a service at a terminal: handling out."""
+
+    def border(self, crossing: str, cargo: Cargo) -> Charge:
+        """Customs and inspection at a border crossing (named by its exit/entry place ids)."""
+
+    def gauge_break(self, kind: str, cargo: Cargo) -> Charge:
+        """Transshipment at a break of gauge (``kind`` like ``1435_1520``)."""
+
+    def value_of_time_cny_per_h(self, cargo: Cargo) -> float:
+        """Value of time of the whole consignment, for the generalized objective."""

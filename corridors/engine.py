@@ -1,0 +1,249 @@
+"""The assembled corridor engine: data in, route estimates out.
+
+Owns: loading everything a route query needs once (place catalog and resolver, sourced
+parameters with user overrides, the service catalog, the rail and road layers), measuring the
+service network, and answering queries in the result contract shared by ``shudao route --json``
+and the HTTP API.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corridors.errors import InfeasibleConstraintError
+from corridors.models import (
+    Cargo,
+    CargoUnit,
+    Mode,
+    Objective,
+    RideLeg,
+    Route,
+    ServiceNetwork,
+    Terminal,
+)
+from corridors.network import Infrastructure, RoadAccess, build_service_network, sea_trip
+from corridors.params import Parameters, apply_overrides, load_parameters
+from corridors.routing import Endpoint, Query, Router
+from corridors.services import ServiceRecord, load_services
+from corridors.tariffs import ParameterCostModel
+from gis.layers import read_layer
+from hubs.models import Place
+from hubs.resolver import PlaceResolver
+from hubs.tables import Catalog, county_places, load_catalog
+
+SEA_PASSAGES = frozenset(
+    {
+        "babalmandab", "bosporus", "gibraltar", "suez", "panama", "ormuz", "northwest",
+        "malacca", "sunda", "chili", "south_africa", "bering",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    """The answer to a route query (the result contract)."""
+
+    origin: Place
+    destination: Place
+    cargo: Cargo
+    objective: Objective
+    routes: tuple[Route, ...]
+    parameters_version: str
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form shared by the CLI and the API."""
+        return {
+            "origin": self.origin.to_feature(),
+            "destination": self.destination.to_feature(),
+            "cargo": self.cargo.to_dict(),
+            "objective": self.objective.value,
+            "parameters_version": self.parameters_version,
+            "routes": [r.to_dict(self.names) for r in self.routes],
+        }
+
+
+class Engine:
+    """Everything loaded once; :meth:`route` answers queries.
+
+    Build it with :meth:`load`.
+    """
+
+    def __init__(
+        self,
+        *,
+        catalog: Catalog,
+        resolver: PlaceResolver,
+        params: Parameters,
+        records: tuple[ServiceRecord, ...],
+        network: ServiceNetwork,
+        infra: Infrastructure,
+        timings: dict[str, float],
+    ) -> None:
+        self.catalog = catalog
+        self.resolver = resolver
+        self.params = params
+        self.records = records
+        self.network = network
+        self.infra = infra
+        self.timings = timings
+        self.access = RoadAccess(infra.road)
+        self.router = Router(
+            network, ParameterCostModel(params), self.access, sea_reroute=self._sea_reroute
+        )
+        self.names = {p.id: {"name_zh": p.name_zh, "name_en": p.name_en} for p in resolver.places}
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        data_dir: Path,
+        build_dir: Path,
+        parameters_path: Path | None = None,
+        overrides: Mapping[str, float] | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> Engine:
+        """Load the data, apply parameter overrides and measure the service network.
+
+        Parameters
+        ----------
+        data_dir : Path
+            Curated tables (``places.csv``, ``prefectures.csv``, ``services.toml``,
+            ``parameters.toml``).
+        build_dir : Path
+            Built layers (``shudao data build``).
+        parameters_path : Path, optional
+            A parameter file replacing ``data_dir/parameters.toml``.
+        overrides : mapping, optional
+            Dotted-key overrides, e.g. ``{"modes.rail.speed_kph": 45}``.
+        progress : callable, optional
+            Receives progress messages.
+        """
+        t0 = time.perf_counter()
+        catalog = load_catalog(data_dir)
+        places: list[Place] = list(catalog.places)
+        counties_path = build_dir / "counties.parquet"
+        if counties_path.exists():
+            places += county_places(read_layer(counties_path), catalog.prefectures)
+        resolver = PlaceResolver(places)
+        params = load_parameters(parameters_path or data_dir / "parameters.toml")
+        if overrides:
+            params = apply_overrides(params, overrides)
+        records = tuple(
+            load_services(
+                data_dir / "services.toml",
+                known_places={p.id for p in catalog.places},
+                to_cny=params.to_cny,
+            )
+        )
+        t1 = time.perf_counter()
+        infra = Infrastructure.load(build_dir)
+        t2 = time.perf_counter()
+        terminals = {
+            p.id: Terminal(p.id, p.name_zh, p.name_en, p.lon, p.lat, p.country)
+            for p in catalog.places
+        }
+        network = build_service_network(records, terminals, infra, progress=progress)
+        t3 = time.perf_counter()
+        timings = {
+            "tables_s": round(t1 - t0, 3),
+            "layers_s": round(t2 - t1, 3),
+            "service_network_s": round(t3 - t2, 3),
+        }
+        return cls(
+            catalog=catalog,
+            resolver=resolver,
+            params=params,
+            records=records,
+            network=network,
+            infra=infra,
+            timings=timings,
+        )
+
+    def _sea_reroute(self, ride: RideLeg, avoid: frozenset[str]) -> RideLeg | None:
+        blocked = tuple(sorted((avoid & SEA_PASSAGES) | {"northwest"}))
+        a = self.network.terminals[ride.from_id]
+        b = self.network.terminals[ride.to_id]
+        km, geom, passages = sea_trip((a.lon, a.lat), (b.lon, b.lat), blocked)
+        return RideLeg(
+            ride.service_id,
+            ride.index,
+            ride.from_id,
+            ride.to_id,
+            ride.mode,
+            km,
+            geom,
+            passages,
+            f"avoiding {','.join(blocked)}",
+            ride.sources,
+        )
+
+    def endpoint(self, query: str) -> tuple[Place, Endpoint]:
+        """Resolve a place query to a place and a routing endpoint."""
+        place = self.resolver.resolve(query)
+        return place, Endpoint(
+            place.id, place.name_zh, place.name_en, place.lon, place.lat, place.country or ""
+        )
+
+    def cargo(self, unit: str, quantity: float) -> Cargo:
+        """A cargo of *quantity* *unit* with its mass from the parameters."""
+        cu = CargoUnit(unit)
+        return Cargo(cu, quantity, self.params.tonnes(cu.value, quantity))
+
+    def route(
+        self,
+        origin: str,
+        destination: str,
+        *,
+        unit: str = "FEU",
+        quantity: float = 1.0,
+        modes: Iterable[str] | None = None,
+        via: Iterable[str] = (),
+        avoid: Iterable[str] = (),
+        objective: str = "time",
+        alternatives: int = 3,
+        pareto: bool = False,
+    ) -> RouteResult:
+        """Routes between two places (names, codes or ``lon,lat``) for a cargo.
+
+        ``avoid`` takes places (resolved like origin and destination: cities, border crossings,
+        ports) and sea passages (``suez``, ``babalmandab``, ``malacca``, ``panama``, ...).
+        """
+        o_place, o = self.endpoint(origin)
+        d_place, d = self.endpoint(destination)
+        mode_set = None
+        if modes is not None:
+            mode_set = frozenset(Mode(m) for m in modes)
+        avoid_ids: set[str] = set()
+        for item in avoid:
+            key = item.strip().lower()
+            if key in SEA_PASSAGES:
+                avoid_ids.add(key)
+            else:
+                avoid_ids.add(self.resolver.resolve(item).id)
+        via_ids = tuple(self.resolver.resolve(v).id for v in via)
+        unknown_via = [v for v in via_ids if v not in self.network.terminals]
+        if unknown_via:
+            msg = (
+                f"--via {', '.join(unknown_via)}: not a terminal of any service, so no route "
+                "can pass through it"
+            )
+            raise InfeasibleConstraintError(f"via={','.join(unknown_via)}", message=msg)
+        q = Query(
+            origin=o,
+            destination=d,
+            cargo=self.cargo(unit, quantity),
+            objective=Objective(objective),
+            modes=mode_set,
+            via=via_ids,
+            avoid=frozenset(avoid_ids),
+            alternatives=alternatives,
+        )
+        routes = self.router.pareto(q) if pareto else self.router.route(q)
+        return RouteResult(
+            o_place, d_place, q.cargo, q.objective, tuple(routes), self.params.version, self.names
+        )

@@ -1,0 +1,128 @@
+"""Errors raised by the `corridors` package.
+
+Every error carries an HTTP ``status``, a problem ``type_slug`` and a CLI ``exit_code`` as class
+attributes, so that the API can map it to an RFC 9457 problem and the CLI to an exit code without
+knowing the concrete class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from gis.errors import DataValidationError, Problem
+
+
+class CorridorError(Exception):
+    """Base class of all errors raised by `corridors`."""
+
+    status: int = 500
+    type_slug: str = "corridor-error"
+    exit_code: int = 1
+
+
+class ParameterError(CorridorError, DataValidationError):
+    """The parameter file (or a set of overrides) failed validation; lists every problem at once.
+
+    Each problem names the file and, in ``column``, the dotted TOML key path
+    (e.g. ``modes.rail.speed_kph.value``); a TOML syntax error names the line in ``row``.
+    """
+
+    status = 500
+    type_slug = "parameter-validation"
+    exit_code = 3
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        DataValidationError.__init__(self, list(problems))
+
+
+class UnknownParameterError(CorridorError, LookupError):
+    """A parameter key, mode, unit, currency or section entry does not exist.
+
+    Attributes
+    ----------
+    keys : tuple[str, ...]
+        The unknown keys, in the order given.
+    suggestions : dict[str, tuple[str, ...]]
+        Close existing keys for each unknown key (possibly empty).
+    """
+
+    status = 422
+    type_slug = "unknown-parameter"
+    exit_code = 2
+
+    def __init__(
+        self,
+        keys: Sequence[str],
+        suggestions: Mapping[str, Sequence[str]] | None = None,
+        *,
+        what: str = "parameter",
+    ) -> None:
+        self.keys = tuple(keys)
+        self.suggestions = {k: tuple(v) for k, v in (suggestions or {}).items()}
+        parts = []
+        for key in self.keys:
+            close = self.suggestions.get(key, ())
+            hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+            parts.append(f"{key!r}{hint}")
+        super().__init__(f"unknown {what}: " + "; ".join(parts))
+
+
+class QuantityError(CorridorError, ValueError):
+    """A cargo quantity, or an override value, is not a finite non-negative number."""
+
+    status = 422
+    type_slug = "invalid-quantity"
+    exit_code = 2
+
+
+class NoRouteError(CorridorError, LookupError):
+    """No route connects the origin to the destination with the allowed modes."""
+
+    status = 422
+    type_slug = "no-route"
+    exit_code = 5
+
+
+class InfeasibleConstraintError(CorridorError, ValueError):
+    """Routes exist, but none satisfies a constraint (e.g. ``max_time_h``).
+
+    Attributes
+    ----------
+    constraint : str
+        The constraint that failed, e.g. ``"max_time_h"``.
+    limit : float | None
+        The limit asked for, when numeric.
+    best : float | None
+        The best value any route reached for that constraint, when known.
+    """
+
+    status = 422
+    type_slug = "infeasible-constraint"
+    exit_code = 5
+
+    def __init__(
+        self,
+        constraint: str,
+        *,
+        limit: float | None = None,
+        best: float | None = None,
+        message: str | None = None,
+    ) -> None:
+        self.constraint = constraint
+        self.limit = limit
+        self.best = best
+        if message is None:
+            message = f"no route satisfies the constraint {constraint!r}"
+            if limit is not None:
+                message += f" <= {limit:g}"
+            if best is not None:
+                message += f" (best reachable: {best:g})"
+        super().__init__(message)
+
+
+class UnknownCorridorError(CorridorError, LookupError):
+    """A corridor id is not defined."""
+
+    status = 404
+    type_slug = "unknown-corridor"
+    exit_code = 4

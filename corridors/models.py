@@ -1,0 +1,255 @@
+"""Typed values of the corridor engine: modes, cargo, services, ride legs, routes.
+
+Owns: the frozen dataclasses that cross package boundaries (``Service``, ``RideLeg``,
+``ServiceNetwork``, ``Cargo``, ``Leg``, ``Route``, ``RouteResult``) and their JSON form (the
+result contract of ``shudao route --json`` and ``GET /v1/route``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import shapely
+from shapely.geometry import LineString, mapping
+
+
+class Mode(StrEnum):
+    """Main transport modes (names used everywhere: CLI, API, parameters, services)."""
+
+    ROAD = "road"
+    RAIL = "rail"
+    SEA = "sea"
+    INLAND_WATERWAY = "inland_waterway"
+    AIR = "air"
+
+
+class Objective(StrEnum):
+    """What a route query minimises."""
+
+    TIME = "time"
+    COST = "cost"
+    CO2 = "co2"
+    GENERALIZED = "generalized"
+
+
+class CargoUnit(StrEnum):
+    """Units a cargo quantity is given in."""
+
+    FEU = "FEU"
+    TEU = "TEU"
+    TONNE = "tonne"
+    KG = "kg"
+
+
+@dataclass(frozen=True)
+class Cargo:
+    """A consignment: ``quantity`` of ``unit`` weighing ``tonnes`` in total."""
+
+    unit: CargoUnit
+    quantity: float
+    tonnes: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"unit": self.unit.value, "quantity": self.quantity, "tonnes": round(self.tonnes, 6)}
+
+
+@dataclass(frozen=True)
+class GaugeBreak:
+    """A break of gauge at a waypoint (transshipment or bogie exchange)."""
+
+    at: str
+    from_mm: int
+    to_mm: int
+
+    @property
+    def kind(self) -> str:
+        """Parameter key of this break, e.g. ``1435_1520`` (direction-free)."""
+        lo, hi = sorted((self.from_mm, self.to_mm))
+        return f"{lo}_{hi}"
+
+
+@dataclass(frozen=True)
+class Service:
+    """A scheduled service: ordered waypoints (place ids) served by one mode."""
+
+    id: str
+    name_en: str
+    name_zh: str
+    corridor: str
+    mode: Mode
+    operator: str
+    waypoints: tuple[str, ...]
+    frequency_per_week: float
+    border_crossings: tuple[tuple[str, str], ...] = ()
+    gauge_breaks: tuple[GaugeBreak, ...] = ()
+    passages: tuple[str, ...] = ()
+    tariff_cny_per_unit: float | None = None
+    tariff_unit: str | None = None
+    sources: tuple[str, ...] = ()
+
+    @property
+    def headway_h(self) -> float:
+        """Hours between departures."""
+        return 168.0 / self.frequency_per_week
+
+
+@dataclass(frozen=True)
+class RideLeg:
+    """One hop of a service between consecutive waypoints, measured on the infrastructure."""
+
+    service_id: str
+    index: int
+    from_id: str
+    to_id: str
+    mode: Mode
+    distance_km: float
+    geometry: LineString
+    passages: tuple[str, ...] = ()
+    variant: str = "default"
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """A place where services stop: id, names, lon/lat and country."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    lon: float
+    lat: float
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceNetwork:
+    """The service layer: terminals, services and their measured ride legs."""
+
+    terminals: dict[str, Terminal]
+    services: dict[str, Service]
+    rides: tuple[RideLeg, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One leg of a route as reported: a road access/egress trip or a ride on one service."""
+
+    from_id: str
+    to_id: str
+    mode: Mode
+    service: str | None
+    distance_km: float
+    time_h: float
+    cost_cny: float
+    co2_kg: float
+    geometry: LineString
+    breakdown: dict[str, float] = field(default_factory=dict)
+    border_crossings: tuple[str, ...] = ()
+    gauge_breaks: tuple[str, ...] = ()
+    passages: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def to_dict(self, names: dict[str, dict[str, str]]) -> dict[str, Any]:
+        """JSON form (numbers rounded to 6 decimals)."""
+        return {
+            "from": self.from_id,
+            "from_name": names.get(self.from_id, {}),
+            "to": self.to_id,
+            "to_name": names.get(self.to_id, {}),
+            "mode": self.mode.value,
+            "service": self.service,
+            "distance_km": round(self.distance_km, 6),
+            "time_h": round(self.time_h, 6),
+            "cost_cny": round(self.cost_cny, 6),
+            "co2_kg": round(self.co2_kg, 6),
+            "breakdown": {k: round(v, 6) for k, v in sorted(self.breakdown.items())},
+            "border_crossings": list(self.border_crossings),
+            "gauge_breaks": list(self.gauge_breaks),
+            "passages": list(self.passages),
+            "sources": list(self.sources),
+        }
+
+
+@dataclass(frozen=True)
+class Route:
+    """A complete origin-to-destination route; totals are the sums of its legs."""
+
+    legs: tuple[Leg, ...]
+    corridor: str
+    rank: int = 0
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """Modes in travel order, without repeats in a row."""
+        out: list[str] = []
+        for leg in self.legs:
+            if not out or out[-1] != leg.mode.value:
+                out.append(leg.mode.value)
+        return tuple(out)
+
+    @property
+    def distance_km(self) -> float:
+        """Total distance."""
+        return sum(leg.distance_km for leg in self.legs)
+
+    @property
+    def time_h(self) -> float:
+        """Total time."""
+        return sum(leg.time_h for leg in self.legs)
+
+    @property
+    def cost_cny(self) -> float:
+        """Total cost."""
+        return sum(leg.cost_cny for leg in self.legs)
+
+    @property
+    def co2_kg(self) -> float:
+        """Total CO2e."""
+        return sum(leg.co2_kg for leg in self.legs)
+
+    @property
+    def border_crossings(self) -> tuple[str, ...]:
+        """Border crossings in travel order."""
+        return tuple(b for leg in self.legs for b in leg.border_crossings)
+
+    @property
+    def gauge_breaks(self) -> tuple[str, ...]:
+        """Gauge breaks in travel order."""
+        return tuple(g for leg in self.legs for g in leg.gauge_breaks)
+
+    @property
+    def passages(self) -> tuple[str, ...]:
+        """Sea passages in travel order."""
+        return tuple(p for leg in self.legs for p in leg.passages)
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """Services used, in order."""
+        return tuple(leg.service for leg in self.legs if leg.service)
+
+    def geometry(self) -> dict[str, Any]:
+        """GeoJSON MultiLineString of the legs (WGS84, 6 decimals)."""
+        lines = [shapely.set_precision(leg.geometry, 1e-6) for leg in self.legs]
+        return dict(mapping(shapely.MultiLineString([list(line.coords) for line in lines])))
+
+    def to_dict(self, names: dict[str, dict[str, str]]) -> dict[str, Any]:
+        """JSON form of the route (the result contract)."""
+        return {
+            "rank": self.rank,
+            "corridor": self.corridor,
+            "modes": list(self.modes),
+            "services": list(self.services),
+            "distance_km": round(self.distance_km, 6),
+            "time_h": round(self.time_h, 6),
+            "cost_cny": round(self.cost_cny, 6),
+            "co2_kg": round(self.co2_kg, 6),
+            "border_crossings": list(self.border_crossings),
+            "gauge_breaks": list(self.gauge_breaks),
+            "passages": list(self.passages),
+            "legs": [leg.to_dict(names) for leg in self.legs],
+            "geometry": self.geometry(),
+        }

@@ -1,0 +1,417 @@
+"""Measuring the service layer on the infrastructure network, and road access to terminals.
+
+Owns: :class:`Infrastructure` (the built rail and road layers indexed for shortest paths),
+:func:`build_service_network` (every hop of every curated service measured on its mode's
+network: rail and road on the OSM-derived graphs, sea by ``searoute`` with its traversed passages,
+air as a great circle, inland waterway along the curated river polyline; never straight lines
+for surface modes), and :class:`RoadAccess` (road trips from any point to the terminals, the
+router's access/egress model).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import searoute
+import shapely
+from numpy.typing import NDArray
+from scipy.sparse.csgraph import dijkstra
+from shapely.geometry import LineString, Point
+from shapely.ops import substring
+
+from corridors.models import Mode, RideLeg, ServiceNetwork, Terminal
+from corridors.routing import RoadTrip
+from corridors.services import ServiceRecord
+from gis.crs import GEOD, geodesic_distance_m
+from gis.graph import CsrRouter, GraphError
+from gis.layers import read_layer
+
+# Off-network stretch at either end of a surface trip (terminal to the nearest network node) is
+# counted at its geodesic length times this circuity factor (assumption: typical road circuity
+# 1.2-1.4 for short trips, Ballou et al. 2002, "Selected country circuity factors for road and
+# rail network distances", Int. J. Phys. Distrib. & Logist. Mgmt 32(10); 1.3 is their mid value).
+OFF_NETWORK_CIRCUITY = 1.3
+# A terminal further than this from its mode's network is reported in the build notes.
+SNAP_WARN_KM = 25.0
+# Where a road end point is further than this from the road network (outside its coverage,
+# e.g. South America), road trips up to ROAD_FALLBACK_MAX_KM are estimated from the geodesic.
+ROAD_SNAP_MAX_KM = 30.0
+ROAD_FALLBACK_MAX_KM = 300.0
+OSM_SOURCE = "© OpenStreetMap contributors via scgraph-data (ODbL)"
+
+
+@dataclass(frozen=True)
+class Snap:
+    """A point attached to the nearest link of a network.
+
+    Attributes
+    ----------
+    gap_km : float
+        Geodesic distance from the point to the link (travelled off-network).
+    ends : tuple
+        For each end node of the link: (matrix index, km along the link from the
+        attachment point to that node, coordinates from the attachment point to that node).
+    """
+
+    gap_km: float
+    ends: tuple[tuple[int, float, tuple[tuple[float, float], ...]], ...]
+    row: int = -1
+    offset: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class ModeNetwork:
+    """One mode's built layers, indexed for nearest-link lookup and shortest paths.
+
+    Points attach to the nearest *link* (not the nearest junction: merged links can be tens of
+    km long), and trips run from the attachment point along the link to either of its ends.
+    """
+
+    mode: Mode
+    edges: gpd.GeoDataFrame
+    router: CsrRouter
+    tree: shapely.STRtree
+
+    @classmethod
+    def from_layers(
+        cls, mode: Mode, nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame
+    ) -> ModeNetwork:
+        """Index a node and an edge layer."""
+        edges = edges.reset_index(drop=True)
+        return cls(
+            mode,
+            edges,
+            CsrRouter.from_layers(nodes, edges),
+            shapely.STRtree(edges.geometry.to_numpy()),
+        )
+
+    def snap(self, lon: float, lat: float) -> Snap:
+        """Attach (lon, lat) to the nearest link (planar nearest in degrees, then geodesic)."""
+        pt = Point(lon, lat)
+        row = int(self.tree.nearest(pt))
+        line: LineString = self.edges.geometry.iat[row]
+        d = line.project(pt)
+        at = line.interpolate(d)
+        gap_km = float(geodesic_distance_m(lon, lat, at.x, at.y)) / 1000.0
+        to_u = list(substring(line, 0.0, d).coords)[::-1] if d > 0 else [(at.x, at.y)]
+        to_v = list(substring(line, d, line.length).coords) if d < line.length else [(at.x, at.y)]
+        r = self.router
+        ends = []
+        for node_col, coords in (("u", to_u), ("v", to_v)):
+            idx = r._index(int(self.edges[node_col].iat[row]))
+            pts = tuple((float(x), float(y)) for x, y in coords)
+            along = GEOD.geometry_length(LineString(pts)) / 1000.0 if len(pts) > 1 else 0.0
+            ends.append((idx, along, pts))
+        return Snap(gap_km, tuple(ends), row, float(d))
+
+    def path_geometry(
+        self, node_ids: Sequence[int], edge_rows: Sequence[int]
+    ) -> list[tuple[float, float]]:
+        """Coordinates along a path given by its nodes and the edge rows used."""
+        coords: list[tuple[float, float]] = []
+        geoms = self.edges.geometry.to_numpy()
+        us = self.edges["u"].to_numpy()
+        for k, row in enumerate(edge_rows):
+            pts = list(geoms[row].coords)
+            if int(us[row]) != int(node_ids[k]):
+                pts.reverse()
+            coords.extend(pts if not coords else pts[1:])
+        return coords
+
+    def _node_path(self, pred: NDArray[np.int32], s: int, t: int) -> list[tuple[float, float]]:
+        path = [t]
+        while path[-1] != s:
+            path.append(int(pred[path[-1]]))
+        path.reverse()
+        r = self.router
+        node_ids = [int(r.node_ids[i]) for i in path]
+        rows = [int(r.best_row[p, q]) - 1 for p, q in itertools.pairwise(path)]
+        return self.path_geometry(node_ids, rows)
+
+    def trips_from(
+        self,
+        origin: tuple[float, float],
+        targets: Sequence[tuple[float, float]],
+        *,
+        limit_km: float,
+        count_gaps: bool = True,
+    ) -> list[tuple[float, LineString, float] | None]:
+        """Shortest trips from *origin* to each target: (km, geometry, max gap km) or None.
+
+        One bounded Dijkstra from the two ends of the origin's link serves every target. With
+        ``count_gaps`` the off-network gaps at both ends count at their geodesic length x
+        :data:`OFF_NETWORK_CIRCUITY` (a truck drives them); without it only the on-network
+        distance counts (a train passes the point of the line nearest to a waypoint).
+        """
+        so = self.snap(*origin)
+        sources = [e[0] for e in so.ends]
+        dist, pred = dijkstra(
+            self.router.matrix,
+            directed=True,
+            indices=sources,
+            return_predecessors=True,
+            limit=limit_km * 1000.0,
+        )
+        out: list[tuple[float, LineString, float] | None] = []
+        for tgt in targets:
+            st = self.snap(*tgt)
+            gap = (so.gap_km + st.gap_km) * OFF_NETWORK_CIRCUITY if count_gaps else 0.0
+            worst_gap = max(so.gap_km, st.gap_km)
+            if so.row == st.row:
+                # Both points on one link: travel along it between the attachment points.
+                line: LineString = self.edges.geometry.iat[so.row]
+                lo, hi = sorted((so.offset, st.offset))
+                part = list(substring(line, lo, hi).coords) if hi > lo else []
+                if so.offset > st.offset:
+                    part.reverse()
+                pts = [origin, *part, tgt]
+                on_km = GEOD.geometry_length(LineString(part)) / 1000.0 if len(part) > 1 else 0.0
+                out.append((on_km + gap, LineString(pts), worst_gap))
+                continue
+            best: tuple[float, int, int] | None = None
+            for i, (_, along_o, _) in enumerate(so.ends):
+                for j, (tj, along_t, _) in enumerate(st.ends):
+                    d = dist[i, tj]
+                    if np.isfinite(d):
+                        total = along_o + float(d) / 1000.0 + along_t
+                        if best is None or total < best[0]:
+                            best = (total, i, j)
+            if best is None:
+                out.append(None)
+                continue
+            total, i, j = best
+            mid = self._node_path(pred[i], so.ends[i][0], st.ends[j][0])
+            coords = [origin, *so.ends[i][2], *mid, *reversed(st.ends[j][2]), tgt]
+            out.append((total + gap, LineString(coords), worst_gap))
+        return out
+
+    def trip(
+        self,
+        a: tuple[float, float],
+        b: tuple[float, float],
+        *,
+        limit_km: float = 25000.0,
+        count_gaps: bool = True,
+    ) -> tuple[float, LineString, float]:
+        """Shortest trip between two points: (distance_km, geometry, max gap km).
+
+        Raises
+        ------
+        GraphError
+            If the two points are not connected on this network.
+        """
+        (res,) = self.trips_from(a, [b], limit_km=limit_km, count_gaps=count_gaps)
+        if res is None:
+            msg = f"no {self.mode.value} path from {a} to {b}"
+            raise GraphError(msg)
+        return res
+
+
+@dataclass(frozen=True, eq=False)
+class Infrastructure:
+    """The rail and road networks from the build cache."""
+
+    rail: ModeNetwork
+    road: ModeNetwork
+
+    @classmethod
+    def load(cls, build_dir: Path) -> Infrastructure:
+        """Read and index ``{rail,road}_{nodes,edges}.parquet`` from *build_dir*."""
+        return cls(
+            ModeNetwork.from_layers(
+                Mode.RAIL,
+                read_layer(build_dir / "rail_nodes.parquet"),
+                read_layer(build_dir / "rail_edges.parquet"),
+            ),
+            ModeNetwork.from_layers(
+                Mode.ROAD,
+                read_layer(build_dir / "road_nodes.parquet"),
+                read_layer(build_dir / "road_edges.parquet"),
+            ),
+        )
+
+
+def great_circle(
+    a: tuple[float, float], b: tuple[float, float], *, step_km: float = 100.0
+) -> LineString:
+    """Geodesic polyline between two points with a vertex every ~``step_km``."""
+    _, _, dist = GEOD.inv(a[0], a[1], b[0], b[1])
+    n = max(int(dist / 1000.0 / step_km), 0)
+    mid = GEOD.npts(a[0], a[1], b[0], b[1], n) if n else []
+    return LineString([a, *mid, b])
+
+
+@lru_cache(maxsize=4096)
+def sea_trip(
+    a: tuple[float, float], b: tuple[float, float], restrictions: tuple[str, ...] = ("northwest",)
+) -> tuple[float, LineString, tuple[str, ...]]:
+    """Sea route by ``searoute``: (distance_km, geometry, traversed passages)."""
+    feat = searoute.searoute(
+        list(a),
+        list(b),
+        units="km",
+        return_passages=True,
+        append_orig_dest=True,
+        restrictions=list(restrictions),
+    )
+    props = feat["properties"]
+    coords = [tuple(c) for c in feat["geometry"]["coordinates"]]
+    if len(coords) < 2:
+        coords = [a, b]
+    return (
+        float(props["length"]),
+        LineString(coords),
+        tuple(sorted(props.get("traversed_passages", []))),
+    )
+
+
+def _river_hop(
+    coords: Sequence[tuple[float, float]], a: tuple[float, float], b: tuple[float, float]
+) -> tuple[float, LineString]:
+    line = LineString(coords)
+    da, db = line.project(Point(a)), line.project(Point(b))
+    part = substring(line, min(da, db), max(da, db))
+    pts = list(part.coords) if part.geom_type == "LineString" else [a, b]
+    if da > db:
+        pts.reverse()
+    geom = LineString([a, *pts, b])
+    return GEOD.geometry_length(geom) / 1000.0, geom
+
+
+def build_service_network(
+    records: Sequence[ServiceRecord],
+    terminals: Mapping[str, Terminal],
+    infra: Infrastructure,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> ServiceNetwork:
+    """Measure every hop of every service on its mode's network.
+
+    Parameters
+    ----------
+    records : sequence of ServiceRecord
+        The validated service catalog.
+    terminals : mapping
+        Place id -> Terminal for every waypoint.
+    infra : Infrastructure
+        Indexed rail and road layers.
+    progress : callable, optional
+        Receives one message per service.
+
+    Returns
+    -------
+    ServiceNetwork
+        Terminals used by services, services and their measured ride legs, and notes on
+        terminals that lie far from their network.
+    """
+    rides: list[RideLeg] = []
+    notes: list[str] = []
+    used: dict[str, Terminal] = {}
+    for rec in records:
+        svc = rec.service
+        if progress:
+            progress(f"measuring {svc.id} ({svc.mode.value}, {len(svc.waypoints)} stops)")
+        for i, (fa, fb) in enumerate(itertools.pairwise(svc.waypoints)):
+            ta, tb = terminals[fa], terminals[fb]
+            used[fa], used[fb] = ta, tb
+            a, b = (ta.lon, ta.lat), (tb.lon, tb.lat)
+            passages: tuple[str, ...] = ()
+            srcs: tuple[str, ...] = ()
+            if svc.mode in {Mode.RAIL, Mode.ROAD}:
+                net = infra.rail if svc.mode is Mode.RAIL else infra.road
+                try:
+                    km, geom, snap_km = net.trip(a, b, count_gaps=False)
+                except GraphError as exc:
+                    notes.append(
+                        f"{svc.id}: {fa}->{fb} not connected on the "
+                        f"{svc.mode.value} network ({exc})"
+                    )
+                    continue
+                if snap_km > SNAP_WARN_KM:
+                    notes.append(
+                        f"{svc.id}: {fa}->{fb} has a terminal {snap_km:.1f} km "
+                        f"off the {svc.mode.value} network"
+                    )
+                srcs = (OSM_SOURCE,)
+            elif svc.mode is Mode.SEA:
+                km, geom, passages = sea_trip(a, b)
+                srcs = ("searoute (Eurostat SeaRoute network)",)
+            elif svc.mode is Mode.AIR:
+                km = float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0
+                geom = great_circle(a, b)
+                srcs = ("great circle (WGS84 geodesic)",)
+            else:
+                km, geom = _river_hop(rec.coords, a, b)
+                srcs = ("curated river polyline in services.toml",)
+            rides.append(RideLeg(svc.id, i, fa, fb, svc.mode, km, geom, passages, "default", srcs))
+    services = {rec.service.id: rec.service for rec in records}
+    # Keep only services whose every hop was measured.
+    measured: dict[str, int] = {}
+    for r in rides:
+        measured[r.service_id] = measured.get(r.service_id, 0) + 1
+    complete = {sid for sid, s in services.items() if measured.get(sid, 0) == len(s.waypoints) - 1}
+    return ServiceNetwork(
+        dict(sorted(used.items())),
+        {sid: s for sid, s in sorted(services.items()) if sid in complete},
+        tuple(r for r in rides if r.service_id in complete),
+        tuple(notes),
+    )
+
+
+class RoadAccess:
+    """Road trips on the road network for access, egress and all-road routes.
+
+    One bounded Dijkstra from the query point gives the distance to every terminal. Where a
+    point lies outside the road layer's coverage (more than :data:`ROAD_SNAP_MAX_KM` from it),
+    trips up to :data:`ROAD_FALLBACK_MAX_KM` are estimated from the geodesic and say so.
+    """
+
+    def __init__(self, road: ModeNetwork, *, limit_km: float = 3000.0) -> None:
+        self.road = road
+        self.limit_km = limit_km
+
+    @staticmethod
+    def _estimate(a: tuple[float, float], b: tuple[float, float]) -> RoadTrip | None:
+        km = float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0 * OFF_NETWORK_CIRCUITY
+        if km > ROAD_FALLBACK_MAX_KM:
+            return None
+        return RoadTrip(
+            km,
+            LineString([a, b]),
+            ("estimate: outside road coverage, geodesic x 1.3 (assumption)",),
+        )
+
+    def road_trips(
+        self, lon: float, lat: float, targets: Mapping[str, Terminal]
+    ) -> dict[str, RoadTrip]:
+        """Road trips from (lon, lat) to every target terminal within ``limit_km``."""
+        origin = (lon, lat)
+        ids = sorted(targets)
+        pts = [(targets[t].lon, targets[t].lat) for t in ids]
+        out: dict[str, RoadTrip] = {}
+        if self.road.snap(lon, lat).gap_km > ROAD_SNAP_MAX_KM:
+            for tid, p in zip(ids, pts, strict=True):
+                est = self._estimate(origin, p)
+                if est is not None:
+                    out[tid] = est
+            return out
+        results = self.road.trips_from(origin, pts, limit_km=self.limit_km)
+        for tid, p, res in zip(ids, pts, results, strict=True):
+            if res is not None and res[2] <= ROAD_SNAP_MAX_KM:
+                out[tid] = RoadTrip(res[0], res[1], (OSM_SOURCE,))
+            elif res is None or res[2] > ROAD_SNAP_MAX_KM:
+                est = self._estimate(origin, p)
+                if est is not None:
+                    out[tid] = est
+        return out
+
+    def road_trip(self, a: tuple[float, float], b: tuple[float, float]) -> RoadTrip | None:
+        """Direct road trip between two points, or None when not connected."""
+        term = Terminal("_b", "", "", b[0], b[1])
+        return self.road_trips(a[0], a[1], {"_b": term}).get("_b")

@@ -1,0 +1,713 @@
+"""The corridor engine's cost, time and CO2 parameters: typed, sourced, validated once.
+
+This module owns the schema of ``data/geo/parameters.toml`` and everything that reads it:
+
+- :class:`SourcedValue`: one number with its unit and either a ``source`` + ``as_of`` date or an
+  ``assumption`` (both may be present);
+- :class:`Parameters`: the whole file, typed per section, with lookup helpers (``tonnes``,
+  ``mode``, ``border``, ``gauge_break``, ``transfer``, ``to_cny``, per-unit tariffs), a stable
+  :meth:`Parameters.fingerprint` and a flat :meth:`Parameters.sources` listing;
+- :func:`load_parameters`: parse and validate a file, reporting every problem at once as a
+  :class:`corridors.errors.ParameterError` whose problems name the dotted TOML key path;
+- :func:`apply_overrides` and :func:`load_overrides`: dotted-key overrides
+  (``{"modes.rail.speed_kph": 45}``) as used by the CLI's ``--param`` / ``--params``.
+
+Units of cargo are ``FEU``, ``TEU``, ``tonne`` and ``kg``; every per-unit table may give any
+subset of them, the others are derived through the payload masses (``[payload]``).
+Nothing is read at import time and no environment is consulted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal, NamedTuple, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from corridors.errors import ParameterError, QuantityError, UnknownParameterError
+from gis.errors import Problem
+
+__all__ = [
+    "MODES",
+    "UNITS",
+    "Border",
+    "Mode",
+    "ModeParams",
+    "Modes",
+    "Parameters",
+    "Payload",
+    "PerUnit",
+    "ServiceDefaults",
+    "Services",
+    "SourceEntry",
+    "SourcedValue",
+    "TimeCost",
+    "Unit",
+    "apply_overrides",
+    "default_parameters_path",
+    "load_overrides",
+    "load_parameters",
+]
+
+Mode = Literal["road", "rail", "sea", "inland_waterway", "air"]
+Unit = Literal["FEU", "TEU", "tonne", "kg"]
+MODES: tuple[str, ...] = get_args(Mode)
+UNITS: tuple[str, ...] = get_args(Unit)
+
+_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}\.\d+$")
+_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_GAUGE_RE = re.compile(r"^(\d{3,4})-(\d{3,4})$")
+_CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+_TOML_POS_RE = re.compile(r"at line (\d+), column (\d+)")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourcedValue(_Frozen):
+    """One number that drives a result, with where it comes from.
+
+    Attributes
+    ----------
+    value : float
+        The number (finite).
+    unit : str
+        Its unit, in words or symbols (``"km/h"``, ``"CNY/(FEU*km)"``).
+    source : str | None
+        URL or publication the value was taken or derived from.
+    as_of : datetime.date | None
+        Date the source refers to (needed together with ``source``).
+    assumption : str | None
+        Reasoning, when the value is (partly) assumed or derived.
+    """
+
+    value: float
+    unit: str = Field(min_length=1)
+    source: str | None = None
+    as_of: date | None = None
+    assumption: str | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            msg = "value must be a finite number"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _provenance(self) -> SourcedValue:
+        has_source = bool(self.source and self.source.strip())
+        has_assumption = bool(self.assumption and self.assumption.strip())
+        if has_source and self.as_of is None:
+            msg = "a value with a 'source' needs an 'as_of' date"
+            raise ValueError(msg)
+        if not has_source and not has_assumption:
+            msg = "every value needs 'source' and 'as_of', or an 'assumption' with its reasoning"
+            raise ValueError(msg)
+        return self
+
+
+def _require(sv: SourcedValue | None, *, name: str, positive: bool) -> None:
+    if sv is None:
+        return
+    if positive and sv.value <= 0:
+        msg = f"{name} must be > 0 (got {sv.value:g})"
+        raise ValueError(msg)
+    if not positive and sv.value < 0:
+        msg = f"{name} must be >= 0 (got {sv.value:g})"
+        raise ValueError(msg)
+
+
+class Payload(_Frozen):
+    """Average loaded cargo mass per unit, in tonnes (``[payload]``)."""
+
+    FEU: SourcedValue
+    TEU: SourcedValue
+    tonne: SourcedValue
+    kg: SourcedValue
+
+    @model_validator(mode="after")
+    def _positive(self) -> Payload:
+        for unit in UNITS:
+            _require(getattr(self, unit), name=f"payload.{unit}", positive=True)
+        return self
+
+    def tonnes_per(self, unit: str) -> float:
+        """Tonnes of cargo in one ``unit``."""
+        if unit not in UNITS:
+            raise UnknownParameterError(
+                [unit], {unit: difflib.get_close_matches(unit, UNITS)}, what="unit"
+            )
+        sv: SourcedValue = getattr(self, unit)
+        return sv.value
+
+
+class PerUnit(_Frozen):
+    """A non-negative amount per cargo unit; any subset of FEU, TEU, tonne, kg (at least one).
+
+    Units not given are derived from a given one in proportion to cargo mass
+    (see :meth:`per`), preferring ``tonne``, then ``kg``, ``FEU``, ``TEU``.
+    """
+
+    FEU: SourcedValue | None = None
+    TEU: SourcedValue | None = None
+    tonne: SourcedValue | None = None
+    kg: SourcedValue | None = None
+
+    @model_validator(mode="after")
+    def _some_and_non_negative(self) -> PerUnit:
+        if all(getattr(self, u) is None for u in UNITS):
+            msg = f"give at least one of {', '.join(UNITS)}"
+            raise ValueError(msg)
+        for unit in UNITS:
+            _require(getattr(self, unit), name=unit, positive=False)
+        return self
+
+    def per(self, unit: str, payload: Payload) -> float:
+        """Amount for one ``unit``, derived by cargo mass when not given directly.
+
+        Parameters
+        ----------
+        unit : str
+            One of ``FEU``, ``TEU``, ``tonne``, ``kg``.
+        payload : Payload
+            Tonnes per unit, used for the derivation.
+
+        Returns
+        -------
+        float
+            The amount per ``unit``.
+        """
+        target_t = payload.tonnes_per(unit)
+        direct: SourcedValue | None = getattr(self, unit)
+        if direct is not None:
+            return direct.value
+        for src in ("tonne", "kg", "FEU", "TEU"):
+            sv: SourcedValue | None = getattr(self, src)
+            if sv is not None:
+                return sv.value * target_t / payload.tonnes_per(src)
+        msg = "PerUnit without any value"  # unreachable: the validator requires one
+        raise UnknownParameterError([unit], what=msg)
+
+
+class ModeParams(_Frozen):
+    """Parameters of one transport mode (``[modes.<mode>]``).
+
+    Attributes
+    ----------
+    speed_kph : SourcedValue
+        Average commercial speed on the line, stops included, km/h.
+    tariff_cny_per_km : PerUnit
+        Line-haul price per unit and km, CNY.
+    fixed_cny : PerUnit
+        Fixed charge per unit for one leg of this mode (terminal handling at its two ends), CNY.
+    handling_h : SourcedValue
+        Terminal dwell time per leg of this mode, h.
+    co2_g_per_tkm : SourcedValue
+        Well-to-wheel GHG intensity, g CO2e per tonne-km.
+    """
+
+    speed_kph: SourcedValue
+    tariff_cny_per_km: PerUnit
+    fixed_cny: PerUnit
+    handling_h: SourcedValue
+    co2_g_per_tkm: SourcedValue
+
+    @model_validator(mode="after")
+    def _ranges(self) -> ModeParams:
+        _require(self.speed_kph, name="speed_kph", positive=True)
+        _require(self.handling_h, name="handling_h", positive=False)
+        _require(self.co2_g_per_tkm, name="co2_g_per_tkm", positive=False)
+        return self
+
+
+class Modes(_Frozen):
+    """The five modes (``[modes]``)."""
+
+    road: ModeParams
+    rail: ModeParams
+    sea: ModeParams
+    inland_waterway: ModeParams
+    air: ModeParams
+
+
+class TimeCost(_Frozen):
+    """Time and per-unit cost of one operation (a transfer between modes, a gauge break)."""
+
+    time_h: SourcedValue
+    cost_cny: PerUnit
+
+    @model_validator(mode="after")
+    def _ranges(self) -> TimeCost:
+        _require(self.time_h, name="time_h", positive=False)
+        return self
+
+
+class Border(_Frozen):
+    """Customs / inspection at one border crossing (``[border.<id>]``)."""
+
+    time_h: SourcedValue
+    fee_cny: PerUnit
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Border:
+        _require(self.time_h, name="time_h", positive=False)
+        return self
+
+
+class ServiceDefaults(_Frozen):
+    """Frequency-wait rule (``[services.defaults]``): wait = fraction x hours/week / departures."""
+
+    hours_per_week: SourcedValue
+    wait_fraction_of_headway: SourcedValue
+
+    @model_validator(mode="after")
+    def _ranges(self) -> ServiceDefaults:
+        _require(self.hours_per_week, name="hours_per_week", positive=True)
+        _require(self.wait_fraction_of_headway, name="wait_fraction_of_headway", positive=False)
+        return self
+
+
+class Services(_Frozen):
+    """Service-level parameters (``[services]``)."""
+
+    defaults: ServiceDefaults
+
+
+class SourceEntry(NamedTuple):
+    """One row of :meth:`Parameters.sources`."""
+
+    key: str
+    value: float
+    unit: str
+    source: str | None
+    as_of: date | None
+    assumption: str | None
+
+
+def _pair_key(a: str, b: str) -> str:
+    return "-".join(sorted((a, b)))
+
+
+class Parameters(_Frozen):
+    """The whole parameter file, validated.
+
+    Attributes
+    ----------
+    version : str
+        ``YYYY-MM-DD.N``.
+    as_of : datetime.date
+        Date the file as a whole was last reviewed.
+    fx : dict[str, SourcedValue]
+        CNY per one unit of each currency (ISO 4217 code keys).
+    payload : Payload
+        Tonnes of cargo per unit.
+    modes : Modes
+        Per-mode speed, tariffs, handling and CO2.
+    transfer_table : dict[str, TimeCost]
+        ``[transfer]``: mode changes keyed ``"<mode>-<mode>"`` (alphabetical), plus ``"default"``.
+    border_table : dict[str, Border]
+        ``[border]``: border crossings by id, plus ``"default"``.
+    gauge_break_table : dict[str, TimeCost]
+        ``[gauge_break]``: transshipments between gauges keyed ``"<mm>-<mm>"`` (smaller first).
+    value_of_time : PerUnit
+        CNY per unit-hour for the generalized objective.
+    services : Services
+        Frequency-wait rule.
+    """
+
+    version: str
+    as_of: date
+    description: str | None = None
+    fx: dict[str, SourcedValue]
+    payload: Payload
+    modes: Modes
+    transfer_table: dict[str, TimeCost] = Field(alias="transfer")
+    border_table: dict[str, Border] = Field(alias="border")
+    gauge_break_table: dict[str, TimeCost] = Field(alias="gauge_break")
+    value_of_time: PerUnit
+    services: Services
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if not _VERSION_RE.match(value):
+            msg = f"version must look like YYYY-MM-DD.N (got {value!r})"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("fx")
+    @classmethod
+    def _fx(cls, value: dict[str, SourcedValue]) -> dict[str, SourcedValue]:
+        for code, sv in value.items():
+            if not _CURRENCY_RE.match(code):
+                msg = f"currency {code!r} must be a 3-letter upper-case ISO 4217 code"
+                raise ValueError(msg)
+            _require(sv, name=f"fx.{code}", positive=True)
+        return value
+
+    @field_validator("transfer_table")
+    @classmethod
+    def _transfer(cls, value: dict[str, TimeCost]) -> dict[str, TimeCost]:
+        if "default" not in value:
+            msg = "a [transfer.default] entry is required"
+            raise ValueError(msg)
+        for key in value:
+            if key == "default":
+                continue
+            parts = key.split("-")
+            if len(parts) != 2 or any(p not in MODES for p in parts):
+                msg = f"transfer key {key!r} must be '<mode>-<mode>' with modes from {MODES}"
+                raise ValueError(msg)
+            if key != _pair_key(*parts):
+                msg = f"transfer key {key!r} must list its modes alphabetically"
+                raise ValueError(msg)
+        return value
+
+    @field_validator("border_table")
+    @classmethod
+    def _border(cls, value: dict[str, Border]) -> dict[str, Border]:
+        if "default" not in value:
+            msg = "a [border.default] entry is required"
+            raise ValueError(msg)
+        for key in value:
+            if not _KEY_RE.match(key):
+                msg = f"border id {key!r} must be lower-case letters, digits and '_'"
+                raise ValueError(msg)
+        return value
+
+    @field_validator("gauge_break_table")
+    @classmethod
+    def _gauge(cls, value: dict[str, TimeCost]) -> dict[str, TimeCost]:
+        for key in value:
+            if _GAUGE_RE.match(key) is None:
+                msg = f"gauge_break key {key!r} must be '<mm>-<mm>' (e.g. '1435-1520')"
+                raise ValueError(msg)
+            if key != _gauge_key(key):
+                msg = f"gauge_break key {key!r} must list the smaller gauge first"
+                raise ValueError(msg)
+        return value
+
+    # ----------------------------------------------------------------- lookups
+
+    def tonnes(self, unit: str, quantity: float) -> float:
+        """Cargo mass in tonnes of ``quantity`` units of ``unit``.
+
+        Parameters
+        ----------
+        unit : str
+            ``FEU``, ``TEU``, ``tonne`` or ``kg``.
+        quantity : float
+            Number of units, finite and >= 0.
+
+        Returns
+        -------
+        float
+            Tonnes of cargo.
+        """
+        if not math.isfinite(quantity) or quantity < 0:
+            msg = f"quantity must be a finite number >= 0 (got {quantity!r})"
+            raise QuantityError(msg)
+        return self.payload.tonnes_per(unit) * quantity
+
+    def mode(self, mode: str) -> ModeParams:
+        """Parameters of ``mode`` (one of :data:`MODES`)."""
+        if mode not in MODES:
+            raise UnknownParameterError(
+                [mode], {mode: difflib.get_close_matches(mode, MODES)}, what="mode"
+            )
+        params: ModeParams = getattr(self.modes, mode)
+        return params
+
+    def tariff_cny_per_km(self, mode: str, unit: str) -> float:
+        """Line-haul price of ``mode`` for one ``unit`` over one km, CNY."""
+        return self.mode(mode).tariff_cny_per_km.per(unit, self.payload)
+
+    def fixed_cny(self, mode: str, unit: str) -> float:
+        """Return the fixed charge of one leg of ``mode`` for one ``unit``, CNY."""
+        return self.mode(mode).fixed_cny.per(unit, self.payload)
+
+    def border(self, border_id: str) -> Border:
+        """Return the customs parameters of ``border_id``, or ``default`` when it has none."""
+        return self.border_table.get(border_id.strip().lower(), self.border_table["default"])
+
+    def gauge_break(self, kind: str) -> TimeCost:
+        """Transshipment between two gauges, e.g. ``"1435-1520"`` (either order, '-' or '_')."""
+        key = _gauge_key(kind)
+        table = self.gauge_break_table
+        if key not in table:
+            raise UnknownParameterError(
+                [kind], {kind: difflib.get_close_matches(key, list(table))}, what="gauge break"
+            )
+        return table[key]
+
+    def transfer(self, mode_a: str, mode_b: str) -> TimeCost:
+        """Time and cost of a change between two modes (order-free), or the default."""
+        for m in (mode_a, mode_b):
+            self.mode(m)
+        table = self.transfer_table
+        return table.get(_pair_key(mode_a, mode_b), table["default"])
+
+    def value_of_time_cny_per_h(self, unit: str) -> float:
+        """Value of time for one ``unit`` and one hour, CNY."""
+        return self.value_of_time.per(unit, self.payload)
+
+    def average_wait_h(self, departures_per_week: float) -> float:
+        """Average wait for a service with ``departures_per_week`` (half the headway by default)."""
+        if not math.isfinite(departures_per_week) or departures_per_week <= 0:
+            msg = f"departures_per_week must be > 0 (got {departures_per_week!r})"
+            raise QuantityError(msg)
+        d = self.services.defaults
+        return d.wait_fraction_of_headway.value * d.hours_per_week.value / departures_per_week
+
+    def to_cny(self, amount: float, currency: str) -> float:
+        """Convert ``amount`` of ``currency`` (ISO code, any case) to CNY."""
+        code = currency.strip().upper()
+        if code in ("CNY", "RMB"):
+            return amount
+        if code not in self.fx:
+            raise UnknownParameterError(
+                [currency],
+                {currency: difflib.get_close_matches(code, [*self.fx, "CNY"])},
+                what="currency",
+            )
+        return amount * self.fx[code].value
+
+    # --------------------------------------------------------- introspection
+
+    def sources(self) -> list[SourceEntry]:
+        """Every number in the file, flat and sorted by its dotted key path."""
+        rows = [
+            SourceEntry(key, sv.value, sv.unit, sv.source, sv.as_of, sv.assumption)
+            for key, sv in _walk(self, "")
+        ]
+        return sorted(rows, key=lambda r: r.key)
+
+    def fingerprint(self) -> str:
+        """Stable SHA-256 (hex) of the normalised content; use it as a cache key."""
+        canonical = json.dumps(
+            self.model_dump(mode="json", by_alias=True),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _gauge_key(kind: str) -> str:
+    parts = re.split(r"[-_/ ]", kind.strip())
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        a, b = sorted(int(p) for p in parts)
+        return f"{a}-{b}"
+    return kind.strip()
+
+
+def _walk(node: BaseModel, prefix: str) -> Iterator[tuple[str, SourcedValue]]:
+    """Yield (dotted key, value) for every SourcedValue under ``node``."""
+    for name, field in type(node).model_fields.items():
+        child = getattr(node, name)
+        path = f"{prefix}{field.alias or name}"
+        yield from _walk_any(child, path)
+
+
+def _walk_any(child: object, path: str) -> Iterator[tuple[str, SourcedValue]]:
+    if isinstance(child, SourcedValue):
+        yield path, child
+    elif isinstance(child, BaseModel):
+        yield from _walk(child, f"{path}.")
+    elif isinstance(child, dict):
+        for key, value in child.items():
+            yield from _walk_any(value, f"{path}.{key}")
+
+
+# ------------------------------------------------------------------- loading
+
+
+def default_parameters_path() -> Path:
+    """Path of the shipped ``data/geo/parameters.toml`` (not read here)."""
+    return Path(__file__).resolve().parent.parent / "data" / "geo" / "parameters.toml"
+
+
+def _loc_to_key(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _problems_from(err: ValidationError, file: str) -> list[Problem]:
+    problems = []
+    for e in err.errors(include_url=False):
+        msg = str(e["msg"]).removeprefix("Value error, ")
+        problems.append(Problem(file=file, row=None, column=_loc_to_key(e["loc"]), message=msg))
+    return problems
+
+
+def parse_parameters(raw: Mapping[str, Any], *, file: str = "<memory>") -> Parameters:
+    """Validate an already-parsed TOML mapping into :class:`Parameters`.
+
+    Parameters
+    ----------
+    raw : Mapping[str, Any]
+        The TOML content as nested mappings.
+    file : str, optional
+        Name used in problem reports.
+
+    Returns
+    -------
+    corridors.params.Parameters
+        The validated parameters.
+
+    Raises
+    ------
+    ParameterError
+        With every problem found, each naming its dotted key path.
+    """
+    try:
+        return Parameters.model_validate(dict(raw))
+    except ValidationError as err:
+        raise ParameterError(_problems_from(err, file)) from None
+
+
+def load_parameters(path: str | Path) -> Parameters:
+    """Read and validate a parameter file.
+
+    Parameters
+    ----------
+    path : str | pathlib.Path
+        The TOML file (usually :func:`default_parameters_path`).
+
+    Returns
+    -------
+    corridors.params.Parameters
+        The validated parameters.
+
+    Raises
+    ------
+    ParameterError
+        When the file is missing, is not valid TOML (the problem names the line) or fails
+        validation (every problem at once, each with its dotted key path).
+    """
+    p = Path(path)
+    file = str(p)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParameterError([Problem(file, None, None, f"cannot read: {exc}")]) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = _TOML_POS_RE.search(str(exc))
+        row = int(m.group(1)) if m else None
+        raise ParameterError([Problem(file, row, None, f"TOML syntax error: {exc}")]) from None
+    return parse_parameters(raw, file=file)
+
+
+# ----------------------------------------------------------------- overrides
+
+
+def _flatten(node: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in node.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _flatten(value, f"{path}.")
+        else:
+            yield path, value
+
+
+def load_overrides(path: str | Path) -> dict[str, float]:
+    """Read a ``--params`` TOML file of dotted keys (``modes.rail.speed_kph = 45``) into a dict.
+
+    Raises
+    ------
+    ParameterError
+        When the file cannot be read, is not TOML, or holds a non-numeric value.
+    """
+    p = Path(path)
+    file = str(p)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ParameterError([Problem(file, None, None, f"cannot read: {exc}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        m = _TOML_POS_RE.search(str(exc))
+        row = int(m.group(1)) if m else None
+        raise ParameterError([Problem(file, row, None, f"TOML syntax error: {exc}")]) from None
+    out: dict[str, float] = {}
+    problems: list[Problem] = []
+    for key, value in _flatten(raw):
+        key_path = key.removesuffix(".value")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(Problem(file, None, key, f"override must be a number (got {value!r})"))
+            continue
+        out[key_path] = float(value)
+    if problems:
+        raise ParameterError(problems)
+    return out
+
+
+def apply_overrides(params: Parameters, overrides: Mapping[str, float]) -> Parameters:
+    """Return a copy of ``params`` with some values replaced by dotted key.
+
+    Parameters
+    ----------
+    params : Parameters
+        The validated parameters.
+    overrides : Mapping[str, float]
+        ``{"modes.rail.speed_kph": 45}``; a trailing ``.value`` is accepted. Each overridden
+        entry keeps its unit, loses its source and gets an ``assumption`` recording the override.
+
+    Returns
+    -------
+    corridors.params.Parameters
+        New, re-validated parameters (their :meth:`Parameters.fingerprint` differs).
+
+    Raises
+    ------
+    UnknownParameterError
+        When keys do not exist; lists all of them with close existing keys.
+    QuantityError
+        When a value is not a finite number.
+    ParameterError
+        When the result fails validation (e.g. a negative speed).
+    """
+    if not overrides:
+        return params
+    known = {row.key: row for row in params.sources()}
+    unknown = [k for k in overrides if k.removesuffix(".value") not in known]
+    if unknown:
+        suggestions = {
+            k: difflib.get_close_matches(k, list(known), n=3, cutoff=0.6) for k in unknown
+        }
+        raise UnknownParameterError(unknown, suggestions)
+    data = params.model_dump(by_alias=True)
+    for raw_key, raw_value in overrides.items():
+        key = raw_key.removesuffix(".value")
+        if isinstance(raw_value, bool) or not isinstance(raw_value, int | float):
+            msg = f"override {raw_key!r} must be a number (got {raw_value!r})"
+            raise QuantityError(msg)
+        value = float(raw_value)
+        if not math.isfinite(value):
+            msg = f"override {raw_key!r} must be finite (got {raw_value!r})"
+            raise QuantityError(msg)
+        old = known[key]
+        node: dict[str, Any] = data
+        for part in key.split("."):
+            node = node[part]
+        was = f"{old.value:g} {old.unit}"
+        if old.source:
+            was += f" from {old.source} ({old.as_of})"
+        node.update(
+            value=value,
+            source=None,
+            as_of=None,
+            assumption=f"override {key}={value:g} (was {was})",
+        )
+    return parse_parameters(data, file="<overrides>")
