@@ -3,7 +3,8 @@
 Owns: argument parsing (typer), printing results to stdout (JSON with ``--json``, rich tables
 otherwise), progress and errors to stderr, and the mapping of domain errors to exit codes
 (each error class carries its ``exit_code``; 0 success, 1 unexpected, 2 unknown place,
-3 invalid data, 4 layers not built, 5 bad option).
+3 invalid data, 4 layers not built or unknown corridor, 5 no route or infeasible
+constraint, 64 bad option).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ data_app = typer.Typer(help="Build and inspect the data layers.", no_args_is_hel
 app.add_typer(data_app, name="data")
 
 err = Console(stderr=True, highlight=False)
-EXIT_BAD_OPTION = 5
+EXIT_BAD_OPTION = 64  # EX_USAGE
 
 
 def _settings() -> Settings:
@@ -70,7 +71,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 @data_app.command("build")
 @handle_errors
 def data_build(
-    out: Annotated[Path | None, typer.Option(help="Cache directory (default: settings build_dir).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Cache directory (default: settings build_dir).")
+    ] = None,
     only: Annotated[
         str | None, typer.Option(help="Comma-separated groups: rail,roads,sea,airports,boundaries.")
     ] = None,
@@ -94,7 +97,9 @@ def data_build(
 @data_app.command("summary")
 @handle_errors
 def data_summary(
-    out: Annotated[Path | None, typer.Option(help="Cache directory (default: settings build_dir).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Cache directory (default: settings build_dir).")
+    ] = None,
 ) -> None:
     """Print a summary of the built layers and the curated tables."""
     settings = _settings()
@@ -161,11 +166,21 @@ def _catalog_and_resolver(settings: Settings, *, with_counties: bool) -> tuple[A
 @app.command("places")
 @handle_errors
 def places_cmd(
-    kind: Annotated[str | None, typer.Option(help="Filter by kind, e.g. bonded_zone, border_crossing.")] = None,
-    region: Annotated[str | None, typer.Option(help="Filter by economic region, e.g. south_sichuan.")] = None,
-    q: Annotated[str | None, typer.Option("--q", help="Free-text filter (any language, any alias).")] = None,
-    counties: Annotated[bool, typer.Option(help="Include the 183 counties (needs built layers).")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a GeoJSON FeatureCollection.")] = False,
+    kind: Annotated[
+        str | None, typer.Option(help="Filter by kind, e.g. bonded_zone, border_crossing.")
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Filter by economic region, e.g. south_sichuan.")
+    ] = None,
+    q: Annotated[
+        str | None, typer.Option("--q", help="Free-text filter (any language, any alias).")
+    ] = None,
+    counties: Annotated[
+        bool, typer.Option(help="Include the 183 counties (needs built layers).")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a GeoJSON FeatureCollection.")
+    ] = False,
 ) -> None:
     """List places (hubs, gateways, destinations, prefecture seats) with optional filters."""
     from hubs.models import PlaceKind, Region  # noqa: PLC0415
@@ -192,8 +207,14 @@ def places_cmd(
         lon, lat = feat["geometry"]["coordinates"]
         codes = " ".join(c for c in (p.get("unlocode"), p.get("iata")) if c)
         table.add_row(
-            str(feat["id"]), p["name_zh"], p["name_en"], p["kind"], p.get("region") or "",
-            f"{lon:.4f}", f"{lat:.4f}", codes,
+            str(feat["id"]),
+            p["name_zh"],
+            p["name_en"],
+            p["kind"],
+            p.get("region") or "",
+            f"{lon:.4f}",
+            f"{lat:.4f}",
+            codes,
         )
     Console(highlight=False).print(table)
 
@@ -201,7 +222,9 @@ def places_cmd(
 @app.command("regions")
 @handle_errors
 def regions_cmd(
-    as_json: Annotated[bool, typer.Option("--json", help="Print a GeoJSON FeatureCollection.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a GeoJSON FeatureCollection.")
+    ] = False,
 ) -> None:
     """Sichuan's 21 prefectures and their economic region (needs built boundary layers)."""
     from gis.layers import read_layer  # noqa: PLC0415
@@ -227,7 +250,9 @@ def regions_cmd(
 @app.command("resolve")
 @handle_errors
 def resolve_cmd(
-    query: Annotated[str, typer.Argument(help="Name (zh/en), alias, UN/LOCODE, IATA or 'lon,lat'.")],
+    query: Annotated[
+        str, typer.Argument(help="Name (zh/en), alias, UN/LOCODE, IATA or 'lon,lat'.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print a GeoJSON Feature.")] = False,
 ) -> None:
     """Resolve a place name or code to one place (exit code 2 with suggestions when unknown)."""
@@ -240,6 +265,135 @@ def resolve_cmd(
         f"{place.id}: {place.name_zh} / {place.name_en} ({place.kind.value}) "
         f"at {place.lon:.6f},{place.lat:.6f}"
     )
+
+
+def _split(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or []:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return out
+
+
+def _overrides(param: list[str] | None, params_file: Path | None) -> dict[str, float]:
+    from corridors.params import load_overrides  # noqa: PLC0415
+
+    out: dict[str, float] = load_overrides(params_file) if params_file else {}
+    for item in param or []:
+        key, sep, value = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError(item)
+            out[key.strip()] = float(value)
+        except ValueError:
+            err.print(f"error: --param expects KEY=NUMBER, got {item!r}")
+            raise typer.Exit(EXIT_BAD_OPTION) from None
+    return out
+
+
+@app.command("route")
+@handle_errors
+def route_cmd(
+    origin: Annotated[str, typer.Argument(help="Origin: name (zh/en), code or 'lon,lat'.")],
+    destination: Annotated[str, typer.Argument(help="Destination: name, code or 'lon,lat'.")],
+    unit: Annotated[str, typer.Option(help="Cargo unit: FEU, TEU, tonne or kg.")] = "FEU",
+    quantity: Annotated[float, typer.Option(help="Number of units.", min=0.0)] = 1.0,
+    modes: Annotated[
+        str | None, typer.Option(help="Main modes allowed, e.g. rail,sea (road access always).")
+    ] = None,
+    via: Annotated[list[str] | None, typer.Option(help="Place(s) to pass, in order.")] = None,
+    avoid: Annotated[
+        list[str] | None,
+        typer.Option(help="Places, border crossings or sea passages (suez, malacca, ...)."),
+    ] = None,
+    objective: Annotated[str, typer.Option(help="time, cost, co2 or generalized.")] = "time",
+    alternatives: Annotated[int, typer.Option(help="How many routes.", min=1, max=10)] = 3,
+    pareto: Annotated[bool, typer.Option(help="Return the Pareto set (time, cost, CO2).")] = False,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="Parameter override KEY=VALUE, e.g. modes.rail.speed_kph=45."),
+    ] = None,
+    params: Annotated[Path | None, typer.Option(help="TOML file of parameter overrides.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result contract as JSON.")
+    ] = False,
+) -> None:
+    """Compare routes from ORIGIN to DESTINATION: time, cost and CO2, leg by leg."""
+    from corridors.engine import Engine  # noqa: PLC0415
+    from corridors.models import CargoUnit, Mode, Objective  # noqa: PLC0415
+
+    checks = (
+        ("unit", unit, {u.value for u in CargoUnit}),
+        ("objective", objective, {o.value for o in Objective}),
+    )
+    for name, value, allowed in checks:
+        if value not in allowed:
+            err.print(f"error: unknown {name} {value!r}; choose from {sorted(allowed)}")
+            raise typer.Exit(EXIT_BAD_OPTION)
+    mode_list = _split([modes]) if modes else None
+    bad = [m for m in mode_list or [] if m not in {x.value for x in Mode}]
+    if bad:
+        err.print(f"error: unknown mode(s) {bad}; choose from {[m.value for m in Mode]}")
+        raise typer.Exit(EXIT_BAD_OPTION)
+    settings = _settings()
+    engine = Engine.load(
+        data_dir=settings.data_dir,
+        build_dir=settings.build_dir,
+        overrides=_overrides(param, params),
+    )
+    result = engine.route(
+        origin,
+        destination,
+        unit=unit,
+        quantity=quantity,
+        modes=mode_list,
+        via=_split(via),
+        avoid=_split(avoid),
+        objective=objective,
+        alternatives=alternatives,
+        pareto=pareto,
+    )
+    if as_json:
+        _emit_json(result.to_dict())
+        return
+    _print_routes(result.to_dict())
+
+
+def _print_routes(res: dict[str, Any]) -> None:
+    out = Console(highlight=False)
+    o, d = res["origin"]["properties"], res["destination"]["properties"]
+    cargo = res["cargo"]
+    out.print(
+        f"{o['name_zh']} {o['name_en']} → {d['name_zh']} {d['name_en']}: "
+        f"{cargo['quantity']:g} {cargo['unit']} ({cargo['tonnes']:g} t), "
+        f"objective {res['objective']}, parameters {res['parameters_version']}"
+    )
+    table = Table()
+    for col in ("#", "corridor", "modes", "km", "hours", "days", "CNY", "kg CO2e", "borders"):
+        table.add_column(
+            col,
+            justify="right" if col in {"#", "km", "hours", "days", "CNY", "kg CO2e"} else "left",
+        )
+    for r in res["routes"]:
+        table.add_row(
+            str(r["rank"]),
+            r["corridor"],
+            "/".join(r["modes"]),
+            f"{r['distance_km']:,.0f}",
+            f"{r['time_h']:,.1f}",
+            f"{r['time_h'] / 24:,.1f}",
+            f"{r['cost_cny']:,.0f}",
+            f"{r['co2_kg']:,.0f}",
+            ", ".join(r["border_crossings"]),
+        )
+    out.print(table)
+    for r in res["routes"]:
+        out.print(f"route {r['rank']} ({r['corridor']}):")
+        for leg in r["legs"]:
+            via = f" [{leg['service']}]" if leg["service"] else ""
+            out.print(
+                f"  {leg['from']} → {leg['to']} {leg['mode']}{via}: {leg['distance_km']:,.0f} km, "
+                f"{leg['time_h']:,.1f} h, {leg['cost_cny']:,.0f} CNY, {leg['co2_kg']:,.0f} kg"
+            )
 
 
 def main() -> None:
