@@ -59,10 +59,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             code = getattr(exc, "exit_code", None)
             if code is None:
                 raise
-            err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
-            suggestions = getattr(exc, "suggestions", None)
-            if suggestions:
-                err.print("did you mean: " + ", ".join(str(s) for s in suggestions), markup=False)
+            err.print("[bold red]error:[/] ", end="", markup=True)
+            err.print(str(exc), markup=False, soft_wrap=True)
             raise typer.Exit(int(code)) from None
 
     return wrapper
@@ -359,7 +357,7 @@ def route_cmd(
 
 
 def _print_routes(res: dict[str, Any]) -> None:
-    out = Console(highlight=False)
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     o, d = res["origin"]["properties"], res["destination"]["properties"]
     cargo = res["cargo"]
     out.print(

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-import shapely
-from shapely.geometry import LineString, mapping
+from shapely.geometry import LineString
 
 
 class Mode(StrEnum):
@@ -233,8 +232,15 @@ class Route:
 
     def geometry(self) -> dict[str, Any]:
         """GeoJSON MultiLineString of the legs (WGS84, 6 decimals)."""
-        lines = [shapely.set_precision(leg.geometry, 1e-6) for leg in self.legs]
-        return dict(mapping(shapely.MultiLineString([list(line.coords) for line in lines])))
+        parts = [
+            [(round(x, 6), round(y, 6)) for x, y in leg.geometry.coords]
+            for leg in self.legs
+            if not leg.geometry.is_empty and len(leg.geometry.coords) > 1
+        ]
+        return {
+            "type": "MultiLineString",
+            "coordinates": [[list(p) for p in part] for part in parts],
+        }
 
     def to_dict(self, names: dict[str, dict[str, str]]) -> dict[str, Any]:
         """JSON form of the route (the result contract)."""

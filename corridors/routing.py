@@ -432,6 +432,9 @@ class Router:
         while i < len(path):
             e = path[i]
             if e.kind in {"access", "egress", "direct"}:
+                if e.kind != "direct" and e.distance_km < 0.05:
+                    i += 1  # the endpoint is the terminal itself: no road leg to report
+                    continue
                 legs.append(
                     Leg(
                         e.from_id,
