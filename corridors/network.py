@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -77,6 +77,7 @@ class ModeNetwork:
     edges: gpd.GeoDataFrame
     router: CsrRouter
     tree: shapely.STRtree
+    _snaps: dict[tuple[float, float], Snap] = field(default_factory=dict)
 
     @classmethod
     def from_layers(
@@ -93,6 +94,15 @@ class ModeNetwork:
 
     def snap(self, lon: float, lat: float) -> Snap:
         """Attach (lon, lat) to the nearest link (planar nearest in degrees, then geodesic)."""
+        key = (lon, lat)
+        cached = self._snaps.get(key)
+        if cached is None:
+            cached = self._snap(lon, lat)
+            if len(self._snaps) < 100_000:
+                self._snaps[key] = cached
+        return cached
+
+    def _snap(self, lon: float, lat: float) -> Snap:
         pt = Point(lon, lat)
         row = int(self.tree.nearest(pt))
         line: LineString = self.edges.geometry.iat[row]
@@ -131,7 +141,12 @@ class ModeNetwork:
         path.reverse()
         r = self.router
         node_ids = [int(r.node_ids[i]) for i in path]
-        rows = [int(r.best_row[p, q]) - 1 for p, q in itertools.pairwise(path)]
+        idx = np.asarray(path)
+        if idx.size < 2:
+            return self.path_geometry(node_ids, [])
+        picked = r.best_row[idx[:-1], idx[1:]]
+        dense = picked.toarray() if hasattr(picked, "toarray") else np.asarray(picked)
+        rows = (dense.ravel().astype(np.int64) - 1).tolist()
         return self.path_geometry(node_ids, rows)
 
     def trips_from(
@@ -141,8 +156,11 @@ class ModeNetwork:
         *,
         limit_km: float,
         count_gaps: bool = True,
-    ) -> list[tuple[float, LineString, float] | None]:
-        """Shortest trips from *origin* to each target: (km, geometry, max gap km) or None.
+    ) -> list[tuple[float, Callable[[], LineString], float] | None]:
+        """Shortest trips from *origin* to each target: (km, geometry builder, max gap km).
+
+        None for a target that cannot be reached. The geometry is built only when the returned
+        callable is called (path reconstruction costs more than the search itself).
 
         One bounded Dijkstra from the two ends of the origin's link serves every target. With
         ``count_gaps`` the off-network gaps at both ends count at their geodesic length x
@@ -170,9 +188,9 @@ class ModeNetwork:
                 part = list(substring(line, lo, hi).coords) if hi > lo else []
                 if so.offset > st.offset:
                     part.reverse()
-                pts = [origin, *part, tgt]
+                line_pts = LineString([origin, *part, tgt])
                 on_km = GEOD.geometry_length(LineString(part)) / 1000.0 if len(part) > 1 else 0.0
-                out.append((on_km + gap, LineString(pts), worst_gap))
+                out.append((on_km + gap, lambda g=line_pts: g, worst_gap))
                 continue
             best: tuple[float, int, int] | None = None
             for i, (_, along_o, _) in enumerate(so.ends):
@@ -186,9 +204,14 @@ class ModeNetwork:
                 out.append(None)
                 continue
             total, i, j = best
-            mid = self._node_path(pred[i], so.ends[i][0], st.ends[j][0])
-            coords = [origin, *so.ends[i][2], *mid, *reversed(st.ends[j][2]), tgt]
-            out.append((total + gap, LineString(coords), worst_gap))
+
+            def build(
+                i: int = i, j: int = j, st: Snap = st, tgt: tuple[float, float] = tgt
+            ) -> LineString:
+                mid = self._node_path(pred[i], so.ends[i][0], st.ends[j][0])
+                return LineString([origin, *so.ends[i][2], *mid, *reversed(st.ends[j][2]), tgt])
+
+            out.append((total + gap, build, worst_gap))
         return out
 
     def trip(
@@ -210,7 +233,8 @@ class ModeNetwork:
         if res is None:
             msg = f"no {self.mode.value} path from {a} to {b}"
             raise GraphError(msg)
-        return res
+        km, build, gap = res
+        return km, build(), gap
 
 
 @dataclass(frozen=True, eq=False)
@@ -404,7 +428,7 @@ class RoadAccess:
         results = self.road.trips_from(origin, pts, limit_km=self.limit_km)
         for tid, p, res in zip(ids, pts, results, strict=True):
             if res is not None and res[2] <= ROAD_SNAP_MAX_KM:
-                out[tid] = RoadTrip(res[0], res[1], (OSM_SOURCE,))
+                out[tid] = RoadTrip(res[0], None, (OSM_SOURCE,), res[1])
             elif res is None or res[2] > ROAD_SNAP_MAX_KM:
                 est = self._estimate(origin, p)
                 if est is not None:

@@ -42,11 +42,24 @@ DESTINATION: Node = ("destination",)
 
 @dataclass(frozen=True)
 class RoadTrip:
-    """A road trip measured on the road network (or estimated, with the reason in ``sources``)."""
+    """A road trip measured on the road network (or estimated, with the reason in ``sources``).
+
+    ``geometry`` may be given directly or built on demand by ``build_geometry`` (most trips
+    priced for a query never appear in an answer, so their geometry is never built).
+    """
 
     distance_km: float
-    geometry: LineString
+    geometry: LineString | None
     sources: tuple[str, ...] = ()
+    build_geometry: Callable[[], LineString] | None = None
+
+    def line(self) -> LineString:
+        """The trip's geometry (built now if it was deferred)."""
+        if self.geometry is not None:
+            return self.geometry
+        if self.build_geometry is not None:
+            return self.build_geometry()
+        return LineString()
 
 
 class AccessModel(Protocol):
@@ -102,7 +115,7 @@ class _Edge:
     to_id: str
     distance_km: float
     charge: Charge
-    geometry: LineString | None = None
+    geometry: LineString | Callable[[], LineString] | None = None
     places: frozenset[str] = frozenset()
     borders: tuple[str, ...] = ()
     gauges: tuple[str, ...] = ()
@@ -116,6 +129,18 @@ class _SearchGraph:
 
     def add(self, edge: _Edge) -> None:
         self.adj.setdefault(edge.src, []).append(edge)
+
+
+def _reversed(build: Callable[[], LineString]) -> Callable[[], LineString]:
+    return lambda: LineString(list(build().coords)[::-1])
+
+
+def _materialise(geometry: LineString | Callable[[], LineString] | None) -> LineString:
+    if geometry is None:
+        return LineString()
+    if isinstance(geometry, LineString):
+        return geometry
+    return geometry()
 
 
 def _weight(charge: Charge, objective: Objective, vot: float) -> float:
@@ -310,7 +335,7 @@ class Router:
                         tid,
                         trip.distance_km,
                         charge,
-                        trip.geometry,
+                        trip.line,
                         frozenset({tid}),
                         sources=trip.sources,
                     )
@@ -319,7 +344,7 @@ class Router:
         for tid, trip in self.access.road_trips(d.lon, d.lat, terms).items():
             if trip.distance_km <= q.max_egress_km:
                 charge = self.costs.line_haul(Mode.ROAD, trip.distance_km, q.cargo)
-                geom = LineString(list(trip.geometry.coords)[::-1])
+                geom = _reversed(trip.line)
                 edges.append(
                     _Edge(
                         ("stop", tid),
@@ -355,7 +380,7 @@ class Router:
                         d.id,
                         direct.distance_km,
                         charge,
-                        direct.geometry,
+                        direct.line,
                         frozenset(),
                         borders,
                         sources=direct.sources,
@@ -445,7 +470,7 @@ class Router:
                         e.charge.time_h,
                         e.charge.cost_cny,
                         e.charge.co2_kg,
-                        e.geometry or LineString(),
+                        _materialise(e.geometry),
                         dict(e.charge.breakdown),
                         e.borders,
                         (),
@@ -472,8 +497,9 @@ class Router:
                 pj = path[j]
                 charge = charge + pj.charge
                 dist_km += pj.distance_km
-                if pj.geometry is not None and not pj.geometry.is_empty:
-                    pts = list(pj.geometry.coords)
+                geom = _materialise(pj.geometry)
+                if not geom.is_empty:
+                    pts = list(geom.coords)
                     coords.extend(pts if not coords else pts[1:])
                 borders += pj.borders
                 gauges += pj.gauges
