@@ -36,6 +36,16 @@ from corridors.models import (
 )
 
 Node = tuple[str, ...]
+
+# Customs unions whose internal borders a truck crosses without customs formalities (as of
+# 2026-11-27). EU, the 27 member states:
+# https://european-union.europa.eu/principles-countries-history/eu-countries_en
+# EAEU, Armenia, Belarus, Kazakhstan, Kyrgyzstan, Russia: https://eec.eaeunion.org/en/
+_EU = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE"
+CUSTOMS_UNIONS: tuple[frozenset[str], ...] = (
+    frozenset(_EU.split()),
+    frozenset({"AM", "BY", "KZ", "KG", "RU"}),
+)
 ORIGIN: Node = ("origin",)
 DESTINATION: Node = ("destination",)
 
@@ -309,7 +319,15 @@ class Router:
 
     @staticmethod
     def _same_country(endpoint: Endpoint, terminal: Terminal) -> bool:
-        return not endpoint.country or not terminal.country or endpoint.country == terminal.country
+        """True when a truck between the two crosses no customs border.
+
+        Countries of one customs union count as one territory (EU; EAEU), so a container landed
+        at Rotterdam may be trucked to Duisburg without a border charge.
+        """
+        a, b = endpoint.country, terminal.country
+        if not a or not b or a == b:
+            return True
+        return any(a in union and b in union for union in CUSTOMS_UNIONS)
 
     def _road_edges(self, q: Query) -> list[_Edge]:
         """Road access, egress and the direct road route.
@@ -528,10 +546,11 @@ class Router:
                 )
             )
             i = j
-        # The corridor is that of the longest service leg; a route with no service is "road".
+        # The corridor is that of the longest international service leg (one that crosses a
+        # border), else of the longest service leg; a route with no service is "road".
         service_legs = [leg for leg in legs if leg.service is not None]
         if service_legs:
-            main = max(service_legs, key=lambda leg: leg.distance_km)
+            main = max(service_legs, key=lambda leg: (bool(leg.border_crossings), leg.distance_km))
             corridor = self.network.services[str(main.service)].corridor
         else:
             corridor = "road"
