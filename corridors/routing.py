@@ -84,16 +84,8 @@ class AccessModel(Protocol):
         """A direct road trip from a to b, or None when there is no road connection."""
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    """An origin or destination: a resolved place reduced to what routing needs."""
-
-    id: str
-    name_zh: str
-    name_en: str
-    lon: float
-    lat: float
-    country: str = ""
+# An origin or destination is reduced to what routing needs, exactly a terminal's fields.
+Endpoint = Terminal
 
 
 @dataclass(frozen=True)
