@@ -394,6 +394,31 @@ def _print_routes(res: dict[str, Any]) -> None:
             )
 
 
+@app.command("serve")
+@handle_errors
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=16)] = 1,
+) -> None:
+    """Start the HTTP API (loads data and graph once; ready when /healthz answers 200)."""
+    import uvicorn  # noqa: PLC0415
+
+    from api.app import create_app  # noqa: PLC0415
+
+    settings = _settings()
+    if not (settings.build_dir / "manifest.json").exists():
+        from gis.errors import LayerMissingError  # noqa: PLC0415
+
+        msg = f"no built layers in {settings.build_dir}: run `shudao data build` first"
+        raise LayerMissingError(msg)
+    err.print(f"Shudao API on http://{host}:{port} (docs at /docs, readiness at /healthz)")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    else:
+        uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -43,6 +43,11 @@ SEA_PASSAGES = frozenset(
 )  # fmt: skip
 
 
+# Sichuan's bounding box (lon/lat), used to tell whether a bare coordinate origin is "home";
+# it also covers slivers of neighbouring provinces (approximation, stated).
+SICHUAN_BBOX = (97.3, 26.0, 108.6, 34.4)
+
+
 @dataclass(frozen=True)
 class RouteResult:
     """The answer to a route query (the result contract)."""
@@ -144,7 +149,9 @@ class Engine:
         infra = Infrastructure.load(build_dir)
         t2 = time.perf_counter()
         terminals = {
-            p.id: Terminal(p.id, p.name_zh, p.name_en, p.lon, p.lat, p.country)
+            p.id: Terminal(
+                p.id, p.name_zh, p.name_en, p.lon, p.lat, p.country, home=bool(p.adcode)
+            )
             for p in catalog.places
         }
         network = build_service_network(records, terminals, infra, progress=progress)
@@ -185,8 +192,19 @@ class Engine:
     def endpoint(self, query: str) -> tuple[Place, Endpoint]:
         """Resolve a place query to a place and a routing endpoint."""
         place = self.resolver.resolve(query)
+        home = bool(place.adcode) or (
+            place.kind.value == "coordinate"
+            and SICHUAN_BBOX[0] <= place.lon <= SICHUAN_BBOX[2]
+            and SICHUAN_BBOX[1] <= place.lat <= SICHUAN_BBOX[3]
+        )
         return place, Endpoint(
-            place.id, place.name_zh, place.name_en, place.lon, place.lat, place.country or ""
+            place.id,
+            place.name_zh,
+            place.name_en,
+            place.lon,
+            place.lat,
+            place.country or "",
+            home=home,
         )
 
     def cargo(self, unit: str, quantity: float) -> Cargo:

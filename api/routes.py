@@ -1,0 +1,373 @@
+"""The ``/v1`` endpoints: route estimates, batches, places, regions, corridors, parameters.
+
+Owns: query and body validation (bounded sizes, enumerations), the mapping of each endpoint onto
+:class:`api.service.Service`, per-row error isolation in batches, and the OpenAPI description
+(examples, and every problem response declared).
+"""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.app import GeoJSONResponse, get_service, run_limited
+from api.problems import problem, problem_from_exception, problem_responses
+from api.service import RouteRequest, Service, bbox_filter
+from api.settings import Settings
+from hubs.models import PlaceKind, Region
+from hubs.regions import places_feature_collection
+
+router = APIRouter(prefix="/v1", responses=problem_responses(401, 422, 500, 503))
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+PLACE_TEXT = r"^[^\x00-\x1f]{1,200}$"
+
+
+class Unit(StrEnum):
+    """Cargo units."""
+
+    FEU = "FEU"
+    TEU = "TEU"
+    tonne = "tonne"
+    kg = "kg"
+
+
+class ObjectiveName(StrEnum):
+    """Route objectives."""
+
+    time = "time"
+    cost = "cost"
+    co2 = "co2"
+    generalized = "generalized"
+
+
+class ModeName(StrEnum):
+    """Main transport modes."""
+
+    road = "road"
+    rail = "rail"
+    sea = "sea"
+    inland_waterway = "inland_waterway"
+    air = "air"
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
+    if bbox is None:
+        return None
+    try:
+        w, s, e, n = (float(x) for x in bbox.split(","))
+    except ValueError:
+        return None
+    return w, s, e, n
+
+
+BBOX = Annotated[
+    str | None,
+    Query(
+        description="w,s,e,n in WGS84 degrees",
+        pattern=r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?,-?\d+(\.\d+)?,-?\d+(\.\d+)?$",
+        examples=["97,26,109,35"],
+    ),
+]
+
+
+@router.get(
+    "/route",
+    summary="Route estimates between two places",
+    responses=problem_responses(404, 504),
+    tags=["estimates"],
+)
+async def get_route(
+    request: Request,
+    service: ServiceDep,
+    origin: Annotated[
+        str,
+        Query(
+            pattern=PLACE_TEXT,
+            description="Name (zh/en), alias, UN/LOCODE, IATA or lon,lat.",
+            examples=["Chengdu"],
+        ),
+    ],
+    destination: Annotated[
+        str, Query(pattern=PLACE_TEXT, description="As origin.", examples=["Duisburg"])
+    ],
+    unit: Unit = Unit.FEU,
+    quantity: Annotated[float, Query(gt=0, le=100_000)] = 1.0,
+    modes: Annotated[list[ModeName] | None, Query(max_length=5)] = None,
+    via: Annotated[list[Annotated[str, Query(pattern=PLACE_TEXT)]], Query(max_length=5)] = [],  # noqa: B006
+    avoid: Annotated[list[Annotated[str, Query(pattern=PLACE_TEXT)]], Query(max_length=10)] = [],  # noqa: B006
+    objective: ObjectiveName = ObjectiveName.time,
+    alternatives: Annotated[int, Query(ge=1, le=10)] = 3,
+    pareto: bool = False,
+) -> dict[str, Any]:
+    """The same JSON as ``shudao route --json``: routes with legs, totals and GeoJSON geometry."""
+    req = RouteRequest.build(
+        origin=origin,
+        destination=destination,
+        unit=unit.value,
+        quantity=quantity,
+        modes=[m.value for m in modes] if modes else None,
+        via=via,
+        avoid=avoid,
+        objective=objective.value,
+        alternatives=alternatives,
+        pareto=pareto,
+    )
+    try:
+        result, _ = await run_limited(_settings(request), lambda: service.route(req))
+    except TimeoutError:
+        return problem(504, "The route took longer than the request timeout.", slug="timeout")  # type: ignore[return-value]
+    return result
+
+
+class EstimateRow(BaseModel):
+    """One origin–destination–cargo row of a batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    origin: str = Field(pattern=PLACE_TEXT, examples=["Chengdu"])
+    destination: str = Field(pattern=PLACE_TEXT, examples=["Lodz"])
+    unit: Unit = Unit.FEU
+    quantity: float = Field(default=1.0, gt=0, le=100_000)
+    modes: list[ModeName] | None = Field(default=None, max_length=5)
+    via: list[str] = Field(default_factory=list, max_length=5)
+    avoid: list[str] = Field(default_factory=list, max_length=10)
+    objective: ObjectiveName = ObjectiveName.time
+
+
+class EstimateBatch(BaseModel):
+    """Up to 1,000 rows; each is answered on its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rows: list[EstimateRow] = Field(min_length=1, max_length=1000)
+
+
+class EstimateResult(BaseModel):
+    """The best route of one row, or the problem that row ran into."""
+
+    index: int
+    ok: bool
+    route: dict[str, Any] | None = None
+    problem: dict[str, Any] | None = None
+
+
+class EstimateResults(BaseModel):
+    """One result per row, in row order."""
+
+    results: list[EstimateResult]
+    parameters_version: str
+    cached_rows: int
+
+
+@router.post(
+    "/estimates",
+    summary="Batch of route estimates (best route per row)",
+    tags=["estimates"],
+    responses=problem_responses(400, 413),
+)
+async def post_estimates(
+    request: Request, service: ServiceDep, batch: EstimateBatch
+) -> EstimateResults:
+    """Answer every row; a failing row gets its own problem and never fails the batch."""
+    settings = _settings(request)
+    if len(batch.rows) > settings.max_batch_rows:
+        return problem(  # type: ignore[return-value]
+            413, f"at most {settings.max_batch_rows} rows per batch", slug="batch-too-large"
+        )
+    deadline = time.monotonic() + settings.batch_timeout_s
+
+    def work() -> EstimateResults:
+        results: list[EstimateResult] = []
+        cached = 0
+        for i, row in enumerate(batch.rows):
+            if time.monotonic() > deadline:
+                results.append(
+                    EstimateResult(
+                        index=i,
+                        ok=False,
+                        problem={
+                            "type": "about:blank",
+                            "title": "Timed out",
+                            "status": 504,
+                            "detail": "the batch time budget ran out before this row",
+                        },
+                    )
+                )
+                continue
+            req = RouteRequest.build(
+                origin=row.origin,
+                destination=row.destination,
+                unit=row.unit.value,
+                quantity=row.quantity,
+                modes=[m.value for m in row.modes] if row.modes else None,
+                via=row.via,
+                avoid=row.avoid,
+                objective=row.objective.value,
+                alternatives=1,
+            )
+            try:
+                result, hit = service.route(req)
+            except Exception as exc:
+                body = problem_from_exception(exc).body
+                results.append(EstimateResult(index=i, ok=False, problem=_json(body)))
+                continue
+            cached += int(hit)
+            best = result["routes"][0] if result["routes"] else None
+            results.append(EstimateResult(index=i, ok=best is not None, route=best))
+        return EstimateResults(
+            results=results, parameters_version=service.engine.params.version, cached_rows=cached
+        )
+
+    return await anyio.to_thread.run_sync(work)
+
+
+def _json(body: bytes | memoryview) -> dict[str, Any]:
+    import json  # noqa: PLC0415
+
+    out: dict[str, Any] = json.loads(bytes(body))
+    return out
+
+
+@router.get(
+    "/places",
+    summary="Places and hubs (GeoJSON)",
+    response_class=GeoJSONResponse,
+    tags=["places"],
+)
+def get_places(
+    service: ServiceDep,
+    kind: PlaceKind | None = None,
+    region: Region | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    bbox: BBOX = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+) -> dict[str, Any]:
+    """Filter by kind, economic region, text (any language or alias) and bounding box."""
+    fc = places_feature_collection(
+        service.places,
+        kind=kind.value if kind else None,
+        region=region.value if region else None,
+        q=q,
+    )
+    feats = bbox_filter(fc["features"], _parse_bbox(bbox))[:limit]
+    return {"type": "FeatureCollection", "features": feats}
+
+
+@router.get(
+    "/places/{place_id}",
+    summary="One place (GeoJSON Feature)",
+    response_class=GeoJSONResponse,
+    responses=problem_responses(404),
+    tags=["places"],
+)
+def get_place(
+    service: ServiceDep, place_id: Annotated[str, Path(max_length=100, examples=["chengdu_irp"])]
+) -> Any:
+    """A place by id; 404 problem with suggestions when unknown."""
+    place = service.place(place_id)
+    if place is None:
+        suggestions = service.engine.resolver.suggest(place_id)
+        return problem(
+            404, f"unknown place id {place_id!r}", slug="unknown-place", suggestions=suggestions
+        )
+    return GeoJSONResponse(place.to_feature())
+
+
+@router.get(
+    "/regions",
+    summary="Sichuan's 21 prefectures by economic region (GeoJSON)",
+    response_class=GeoJSONResponse,
+    tags=["places"],
+)
+def get_regions(
+    service: ServiceDep, region: Region | None = None, bbox: BBOX = None
+) -> dict[str, Any]:
+    """Prefectures with adcode, name_zh, name_en, region and region_zh."""
+    feats = service.regions["features"]
+    if region is not None:
+        feats = [f for f in feats if f["properties"]["region"] == region.value]
+    return {"type": "FeatureCollection", "features": bbox_filter(feats, _parse_bbox(bbox))}
+
+
+@router.get(
+    "/corridors",
+    summary="The service layer: every curated service with its measured geometry (GeoJSON)",
+    response_class=GeoJSONResponse,
+    tags=["corridors"],
+)
+def get_corridors(
+    service: ServiceDep,
+    corridor: Annotated[str | None, Query(max_length=50, examples=["ilstc"])] = None,
+    mode: ModeName | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    bbox: BBOX = None,
+) -> dict[str, Any]:
+    """Filter by corridor, mode, text (id or name) and bounding box."""
+    feats = service.corridors["features"]
+    if corridor:
+        feats = [f for f in feats if f["properties"]["corridor"] == corridor]
+    if mode:
+        feats = [f for f in feats if f["properties"]["mode"] == mode.value]
+    if q:
+        needle = q.lower()
+        feats = [
+            f
+            for f in feats
+            if needle in f["id"].lower()
+            or needle in f["properties"]["name_en"].lower()
+            or needle in f["properties"]["name_zh"]
+        ]
+    return {"type": "FeatureCollection", "features": bbox_filter(feats, _parse_bbox(bbox))}
+
+
+class ParameterEntry(BaseModel):
+    """One number of the parameter file with its provenance."""
+
+    key: str
+    value: float
+    unit: str
+    source: str | None
+    as_of: str | None
+    assumption: str | None
+
+
+class ParametersOut(BaseModel):
+    """The parameters in force."""
+
+    version: str
+    as_of: str
+    fingerprint: str
+    parameters: list[ParameterEntry]
+
+
+@router.get("/parameters", summary="Parameters in force, with sources and dates", tags=["meta"])
+def get_parameters(service: ServiceDep) -> ParametersOut:
+    """Every speed, tariff, time, fee and CO2 factor with its source and date or assumption."""
+    p = service.engine.params
+    return ParametersOut(
+        version=p.version,
+        as_of=p.as_of.isoformat(),
+        fingerprint=service.fingerprint,
+        parameters=[
+            ParameterEntry(
+                key=e.key,
+                value=e.value,
+                unit=e.unit,
+                source=e.source,
+                as_of=e.as_of.isoformat() if e.as_of else None,
+                assumption=e.assumption,
+            )
+            for e in p.sources()
+        ],
+    )

@@ -1,0 +1,232 @@
+"""The loaded service: engine, GeoJSON views and the estimate cache, shared by CLI and HTTP.
+
+Owns: loading everything once (:meth:`Service.load`), the GeoJSON views served by the API
+(places, regions, corridors), the normalisation of route requests and the LRU cache of route
+estimates keyed by the normalised request plus the parameter fingerprint.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corridors.engine import Engine
+from gis.layers import read_layer
+from hubs.models import Place
+from hubs.regions import regions_feature_collection
+
+HUB_KINDS = frozenset(
+    {
+        "bonded_zone", "bonded_logistics_centre", "rail_port", "airport", "river_port",
+        "seaport", "border_crossing", "overseas_warehouse", "growth_pole",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RouteRequest:
+    """A normalised route request (the cache key and the engine's arguments)."""
+
+    origin: str
+    destination: str
+    unit: str = "FEU"
+    quantity: float = 1.0
+    modes: tuple[str, ...] | None = None
+    via: tuple[str, ...] = ()
+    avoid: tuple[str, ...] = ()
+    objective: str = "time"
+    alternatives: int = 3
+    pareto: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        origin: str,
+        destination: str,
+        unit: str = "FEU",
+        quantity: float = 1.0,
+        modes: Iterable[str] | None = None,
+        via: Iterable[str] = (),
+        avoid: Iterable[str] = (),
+        objective: str = "time",
+        alternatives: int = 3,
+        pareto: bool = False,
+    ) -> RouteRequest:
+        """Normalise: trim text, split comma lists, sort modes and avoid (order-free)."""
+
+        def split(items: Iterable[str]) -> list[str]:
+            return [x.strip() for item in items for x in item.split(",") if x.strip()]
+
+        return cls(
+            origin=origin.strip(),
+            destination=destination.strip(),
+            unit=unit,
+            quantity=float(quantity),
+            modes=tuple(sorted(set(split(modes)))) if modes is not None else None,
+            via=tuple(split(via)),
+            avoid=tuple(sorted(set(split(avoid)))),
+            objective=objective,
+            alternatives=int(alternatives),
+            pareto=bool(pareto),
+        )
+
+    def key(self, fingerprint: str) -> str:
+        """Cache key: the request and the parameter fingerprint."""
+        return json.dumps([self.__dict__, fingerprint], sort_keys=True, default=list)
+
+
+@dataclass
+class LruCache:
+    """A small thread-safe LRU cache of JSON-ready results."""
+
+    size: int
+    hits: int = 0
+    misses: int = 0
+    _data: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """Cached value or None."""
+        with self._lock:
+            value = self._data.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        """Store a value, evicting the least recently used beyond ``size``."""
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+
+class Service:
+    """Everything the API serves, loaded once."""
+
+    def __init__(self, engine: Engine, *, regions: dict[str, Any], cache_size: int) -> None:
+        self.engine = engine
+        self.regions = regions
+        self.cache = LruCache(cache_size)
+        self.fingerprint = engine.params.fingerprint()
+        self.corridors = self._corridors_fc()
+        self.loaded_at = time.time()
+
+    @classmethod
+    def load(cls, *, data_dir: Path, build_dir: Path, cache_size: int = 4096) -> Service:
+        """Load the engine and the GeoJSON views."""
+        engine = Engine.load(data_dir=data_dir, build_dir=build_dir)
+        prefectures = read_layer(build_dir / "prefectures.parquet")
+        regions = regions_feature_collection(prefectures, engine.catalog.prefectures)
+        return cls(engine, regions=regions, cache_size=cache_size)
+
+    # ----------------------------------------------------------------- places
+    @property
+    def places(self) -> tuple[Place, ...]:
+        """Every place the resolver knows (curated places and counties)."""
+        return tuple(self.engine.resolver.places)
+
+    def place(self, place_id: str) -> Place | None:
+        """A place by id."""
+        return self.engine.resolver.get(place_id)
+
+    # -------------------------------------------------------------- corridors
+    def _corridors_fc(self) -> dict[str, Any]:
+        net = self.engine.network
+        by_service: dict[str, list[list[list[float]]]] = {}
+        for ride in net.rides:
+            coords = [[round(x, 6), round(y, 6)] for x, y in ride.geometry.coords]
+            by_service.setdefault(ride.service_id, []).append(coords)
+        published = {r.service.id: r for r in self.engine.records}
+        features = []
+        for sid, svc in sorted(net.services.items()):
+            rec = published[sid]
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": sid,
+                    "geometry": {"type": "MultiLineString", "coordinates": by_service.get(sid, [])},
+                    "properties": {
+                        "id": sid,
+                        "name_en": svc.name_en,
+                        "name_zh": svc.name_zh,
+                        "corridor": svc.corridor,
+                        "mode": svc.mode.value,
+                        "operator": svc.operator,
+                        "waypoints": list(svc.waypoints),
+                        "frequency_per_week": svc.frequency_per_week,
+                        "border_crossings": ["-".join(b) for b in svc.border_crossings],
+                        "distance_km": round(
+                            sum(r.distance_km for r in net.rides if r.service_id == sid), 6
+                        ),
+                        "published_transit_h": (
+                            rec.published_transit_h.value if rec.published_transit_h else None
+                        ),
+                        "published_distance_km": (
+                            rec.published_distance_km.value if rec.published_distance_km else None
+                        ),
+                    },
+                }
+            )
+        return {"type": "FeatureCollection", "features": features}
+
+    # ------------------------------------------------------------------ route
+    def route(self, req: RouteRequest) -> tuple[dict[str, Any], bool]:
+        """Route estimate for *req* (and whether it came from the cache)."""
+        key = req.key(self.fingerprint)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached, True
+        result = self.engine.route(
+            req.origin,
+            req.destination,
+            unit=req.unit,
+            quantity=req.quantity,
+            modes=req.modes,
+            via=req.via,
+            avoid=req.avoid,
+            objective=req.objective,
+            alternatives=req.alternatives,
+            pareto=req.pareto,
+        ).to_dict()
+        self.cache.put(key, result)
+        return result, False
+
+
+def bbox_filter(
+    features: Iterable[Mapping[str, Any]], bbox: tuple[float, float, float, float] | None
+) -> list[Mapping[str, Any]]:
+    """Features whose geometry's bounding box intersects *bbox* (w, s, e, n)."""
+    if bbox is None:
+        return list(features)
+    w, s, e, n = bbox
+    out = []
+    for f in features:
+        xs: list[float] = []
+        ys: list[float] = []
+        _collect(f["geometry"]["coordinates"], xs, ys)
+        if xs and min(xs) <= e and max(xs) >= w and min(ys) <= n and max(ys) >= s:
+            out.append(f)
+    return out
+
+
+def _collect(coords: Any, xs: list[float], ys: list[float]) -> None:
+    if coords and isinstance(coords[0], int | float):
+        xs.append(float(coords[0]))
+        ys.append(float(coords[1]))
+        return
+    for c in coords:
+        _collect(c, xs, ys)
