@@ -11,7 +11,7 @@ PIP    := $(BIN)/python -m pip
 # skipping byte-compilation saves minutes on every fresh machine.
 PIP_FLAGS := --disable-pip-version-check --no-compile -q
 
-.PHONY: run test install install-dev build lint clean
+.PHONY: run test install install-dev build lint clean system-deps serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,22 @@ install-dev: install
 build: install
 	$(BIN)/shudao data build
 
+# The main job: build the layers, then serve the HTTP API on 127.0.0.1:8000 (Ctrl-C stops it).
 run: build
+	$(BIN)/shudao serve --host 127.0.0.1 --port 8000
 
-test: install-dev
+# Debian's Chromium and CJK fonts, for the map tests in a real browser and PNG export.
+# Installed when missing and running as root (CI); otherwise a note, and those tests skip.
+system-deps:
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "chromium and Noto CJK fonts present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	else \
+		echo "note: install Debian packages chromium and fonts-noto-cjk for the browser tests (skipped without them)"; \
+	fi
+
+test: install-dev system-deps
 	$(BIN)/shudao data build
 	$(BIN)/python -m pytest
 

@@ -138,9 +138,11 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
             "cache": {"size": svc.cache.size, "hits": svc.cache.hits, "misses": svc.cache.misses},
         }
 
-    from api.ogc import router as ogc_router  # noqa: PLC0415 (routers import this module)
+    from api.maps_routes import router as maps_router  # noqa: PLC0415 (routers import this module)
+    from api.ogc import router as ogc_router  # noqa: PLC0415
     from api.routes import router as v1_router  # noqa: PLC0415
 
     app.include_router(v1_router)
+    app.include_router(maps_router)
     app.include_router(ogc_router)
     return app

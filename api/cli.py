@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.settings import Settings, get_settings
-
-P = ParamSpec("P")
-R = TypeVar("R")
+from api.cli_common import (
+    EXIT_BAD_OPTION,
+    _emit_json,
+    _overrides,
+    _settings,
+    _split,
+    err,
+    handle_errors,
+)
+from api.cli_maps import map_app
+from api.settings import Settings
 
 app = typer.Typer(
     name="shudao",
@@ -33,37 +38,7 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Build and inspect the data layers.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-
-err = Console(stderr=True, highlight=False)
-EXIT_BAD_OPTION = 64  # EX_USAGE
-
-
-def _settings() -> Settings:
-    return get_settings()
-
-
-def _emit_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, sort_keys=False) + "\n")
-
-
-def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn domain errors into a message on stderr and their exit code."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except typer.Exit:
-            raise
-        except Exception as exc:
-            code = getattr(exc, "exit_code", None)
-            if code is None:
-                raise
-            err.print("[bold red]error:[/] ", end="", markup=True)
-            err.print(str(exc), markup=False, soft_wrap=True)
-            raise typer.Exit(int(code)) from None
-
-    return wrapper
+app.add_typer(map_app, name="map")
 
 
 @data_app.command("build")
@@ -263,29 +238,6 @@ def resolve_cmd(
         f"{place.id}: {place.name_zh} / {place.name_en} ({place.kind.value}) "
         f"at {place.lon:.6f},{place.lat:.6f}"
     )
-
-
-def _split(values: list[str] | None) -> list[str]:
-    out: list[str] = []
-    for v in values or []:
-        out.extend(x.strip() for x in v.split(",") if x.strip())
-    return out
-
-
-def _overrides(param: list[str] | None, params_file: Path | None) -> dict[str, float]:
-    from corridors.params import load_overrides  # noqa: PLC0415
-
-    out: dict[str, float] = load_overrides(params_file) if params_file else {}
-    for item in param or []:
-        key, sep, value = item.partition("=")
-        try:
-            if not sep:
-                raise ValueError(item)
-            out[key.strip()] = float(value)
-        except ValueError:
-            err.print(f"error: --param expects KEY=NUMBER, got {item!r}")
-            raise typer.Exit(EXIT_BAD_OPTION) from None
-    return out
 
 
 @app.command("route")

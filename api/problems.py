@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from corridors.errors import CorridorError
 from gis.errors import GisError
+from maps.errors import MapError
 
 log = logging.getLogger("shudao.api")
 
@@ -128,7 +129,7 @@ def install_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
-    for base in (GisError, CorridorError):
+    for base in (GisError, CorridorError, MapError):
         app.add_exception_handler(base, on_domain)
     app.add_exception_handler(Exception, on_domain)
 

@@ -20,6 +20,7 @@ from corridors.engine import Engine
 from gis.layers import read_layer
 from hubs.models import Place
 from hubs.regions import regions_feature_collection
+from maps.briefings import MapData
 
 HUB_KINDS = frozenset(
     {
@@ -117,11 +118,20 @@ class LruCache:
 class Service:
     """Everything the API serves, loaded once."""
 
-    def __init__(self, engine: Engine, *, regions: dict[str, Any], cache_size: int) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        regions: dict[str, Any],
+        cache_size: int,
+        map_data: MapData | None = None,
+    ) -> None:
         self.engine = engine
         self.regions = regions
+        self._map_data = map_data
         self.cache = LruCache(cache_size)
         self.fingerprint = engine.params.fingerprint()
+        self.build_dir = engine.build_dir
         self.corridors = self._corridors_fc()
         self.loaded_at = time.time()
 
@@ -131,7 +141,14 @@ class Service:
         engine = Engine.load(data_dir=data_dir, build_dir=build_dir)
         prefectures = read_layer(build_dir / "prefectures.parquet")
         regions = regions_feature_collection(prefectures, engine.catalog.prefectures)
-        return cls(engine, regions=regions, cache_size=cache_size)
+        return cls(engine, regions=regions, cache_size=cache_size, map_data=MapData.load(build_dir))
+
+    @property
+    def map_data(self) -> MapData:
+        """Display layers of the briefing maps (loaded on first use when not given)."""
+        if self._map_data is None:
+            self._map_data = MapData.load(self.build_dir)
+        return self._map_data
 
     # ----------------------------------------------------------------- places
     @property

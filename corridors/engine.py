@@ -88,6 +88,7 @@ class Engine:
         network: ServiceNetwork,
         infra: Infrastructure,
         timings: dict[str, float],
+        build_dir: Path,
     ) -> None:
         self.catalog = catalog
         self.resolver = resolver
@@ -96,6 +97,7 @@ class Engine:
         self.network = network
         self.infra = infra
         self.timings = timings
+        self.build_dir = build_dir
         self.access = RoadAccess(infra.road)
         self.router = Router(
             network, ParameterCostModel(params), self.access, sea_reroute=self._sea_reroute
@@ -149,9 +151,7 @@ class Engine:
         infra = Infrastructure.load(build_dir)
         t2 = time.perf_counter()
         terminals = {
-            p.id: Terminal(
-                p.id, p.name_zh, p.name_en, p.lon, p.lat, p.country, home=bool(p.adcode)
-            )
+            p.id: Terminal(p.id, p.name_zh, p.name_en, p.lon, p.lat, p.country, home=bool(p.adcode))
             for p in catalog.places
         }
         network = build_service_network(records, terminals, infra, progress=progress)
@@ -169,6 +169,7 @@ class Engine:
             network=network,
             infra=infra,
             timings=timings,
+            build_dir=build_dir,
         )
 
     def _sea_reroute(self, ride: RideLeg, avoid: frozenset[str]) -> RideLeg | None:

@@ -215,3 +215,41 @@ def test_every_error_response_is_declared(client: TestClient) -> None:
             for status, resp in op["responses"].items():
                 if int(status) >= 400:
                     assert PROBLEM in resp["content"], (path, status)
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_maps_html_is_offline_and_embeddable(client: TestClient) -> None:
+    resp = client.get("/maps/regions.html", params={"width": 800, "height": 500})
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("text/html")
+    assert "x-frame-options" not in resp.headers  # may be embedded in an iframe
+    html = resp.text
+    assert "成都" in html or json.dumps("成都").strip('"') in html  # literal or JSON-escaped
+    for attr in ('src="http', 'href="http', "url(http"):
+        assert attr not in html
+
+
+def test_route_map_png_has_the_requested_size(client: TestClient) -> None:
+    resp = client.get(
+        "/maps/route.png",
+        params={
+            "origin": "Chengdu",
+            "destination": "Singapore",
+            "alternatives": 2,
+            "width": 640,
+            "height": 400,
+        },
+    )
+    assert resp.status_code == 200, resp.text[:300]
+    assert resp.headers["content-type"] == "image/png"
+    assert _png_size(resp.content) == (640, 400)
+
+
+def test_route_map_unknown_place_is_a_problem(client: TestClient) -> None:
+    _is_problem(
+        client.get("/maps/route.html", params={"origin": "Atlantis", "destination": "Lodz"}), 404
+    )

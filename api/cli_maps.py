@@ -1,0 +1,181 @@
+"""``shudao map ...``: briefing maps as offline HTML and PNG.
+
+Owns: the ``map`` typer sub-app (``regions``, ``route``, ``corridors``), registered by
+``api.cli`` with ``app.add_typer(map_app, name="map")``. Each command writes ``--out FILE.html``
+(self-contained, offline unless ``--tiles`` is given) and optionally ``--png FILE.png``
+(headless Chromium, or matplotlib when no browser is installed or ``--static-png``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.cli_common import EXIT_BAD_OPTION, _overrides, _settings, _split, err, handle_errors
+
+map_app = typer.Typer(
+    help="Briefing maps: offline HTML and PNG (regions, route, corridors).",
+    no_args_is_help=True,
+)
+
+OutOpt = Annotated[Path, typer.Option("--out", help="HTML file to write (self-contained).")]
+PngOpt = Annotated[Path | None, typer.Option("--png", help="Also write a PNG screenshot.")]
+WidthOpt = Annotated[int, typer.Option("--width", help="PNG width in pixels.", min=100, max=10000)]
+HeightOpt = Annotated[
+    int, typer.Option("--height", help="PNG height in pixels.", min=100, max=10000)
+]
+TilesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tiles",
+        help="Online basemap: osm, tianditu (key from SHUDAO_TIANDITU_KEY), amap or an XYZ URL. "
+        "Default: none (offline vector basemap).",
+    ),
+]
+StaticOpt = Annotated[
+    bool, typer.Option("--static-png", help="Draw the PNG with matplotlib, not Chromium.")
+]
+
+
+def _tianditu_key() -> str | None:
+    key = getattr(_settings(), "tianditu_key", None)
+    return str(key) if key else None
+
+
+def _write(scene: Any, *, out: Path, png: Path | None, width: int, height: int, tiles: str | None,
+           static: bool) -> None:  # fmt: skip
+    from maps.export import scene_html, scene_png  # noqa: PLC0415
+
+    key = _tianditu_key()
+    html = scene_html(scene, tiles=tiles, tianditu_key=key)
+    out.write_text(html, encoding="utf-8")
+    err.print(f"wrote {out} ({len(html.encode('utf-8')) / 1e6:.2f} MB)")
+    if png is not None:
+        res = scene_png(
+            scene,
+            width_px=width,
+            height_px=height,
+            tiles=None,
+            renderer="matplotlib" if static else "auto",
+        )
+        png.write_bytes(res.png)
+        err.print(f"wrote {png} ({width}x{height}, {res.renderer})")
+
+
+def _engine(param: list[str] | None = None, params: Path | None = None) -> Any:
+    from corridors.engine import Engine  # noqa: PLC0415
+
+    settings = _settings()
+    return Engine.load(
+        data_dir=settings.data_dir,
+        build_dir=settings.build_dir,
+        overrides=_overrides(param, params) if (param or params) else None,
+    )
+
+
+def _map_data() -> Any:
+    from maps.briefings import MapData  # noqa: PLC0415
+
+    return MapData.load(_settings().build_dir)
+
+
+@map_app.command("regions")
+@handle_errors
+def regions_cmd(
+    out: OutOpt,
+    png: PngOpt = None,
+    width: WidthOpt = 1600,
+    height: HeightOpt = 1000,
+    tiles: TilesOpt = None,
+    static_png: StaticOpt = False,
+) -> None:
+    """Sichuan's 21 prefectures by economic region, hubs, growth poles and corridors out."""
+    from maps.briefings import regions_scene  # noqa: PLC0415
+
+    engine = _engine()
+    scene = regions_scene(data=_map_data(), catalog=engine.catalog, network=engine.network)
+    _write(scene, out=out, png=png, width=width, height=height, tiles=tiles, static=static_png)
+
+
+@map_app.command("corridors")
+@handle_errors
+def corridors_cmd(
+    out: OutOpt,
+    png: PngOpt = None,
+    width: WidthOpt = 1600,
+    height: HeightOpt = 1000,
+    tiles: TilesOpt = None,
+    static_png: StaticOpt = False,
+) -> None:
+    """The international view (Eurasia and ASEAN) with every service."""
+    from maps.briefings import corridors_scene  # noqa: PLC0415
+
+    engine = _engine()
+    scene = corridors_scene(data=_map_data(), catalog=engine.catalog, network=engine.network)
+    _write(scene, out=out, png=png, width=width, height=height, tiles=tiles, static=static_png)
+
+
+@map_app.command("route")
+@handle_errors
+def route_cmd(
+    origin: Annotated[str, typer.Argument(help="Origin: name (zh/en), code or 'lon,lat'.")],
+    destination: Annotated[str, typer.Argument(help="Destination: name, code or 'lon,lat'.")],
+    out: OutOpt,
+    png: PngOpt = None,
+    width: WidthOpt = 1600,
+    height: HeightOpt = 1000,
+    tiles: TilesOpt = None,
+    static_png: StaticOpt = False,
+    unit: Annotated[str, typer.Option(help="Cargo unit: FEU, TEU, tonne or kg.")] = "FEU",
+    quantity: Annotated[float, typer.Option(help="Number of units.", min=0.0)] = 1.0,
+    modes: Annotated[
+        str | None, typer.Option(help="Main modes allowed, e.g. rail,sea (road access always).")
+    ] = None,
+    via: Annotated[list[str] | None, typer.Option(help="Place(s) to pass, in order.")] = None,
+    avoid: Annotated[
+        list[str] | None,
+        typer.Option(help="Places, border crossings or sea passages (suez, malacca, ...)."),
+    ] = None,
+    objective: Annotated[str, typer.Option(help="time, cost, co2 or generalized.")] = "time",
+    alternatives: Annotated[int, typer.Option(help="How many routes.", min=1, max=10)] = 3,
+    pareto: Annotated[bool, typer.Option(help="Return the Pareto set (time, cost, CO2).")] = False,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="Parameter override KEY=VALUE, e.g. modes.rail.speed_kph=45."),
+    ] = None,
+    params: Annotated[Path | None, typer.Option(help="TOML file of parameter overrides.")] = None,
+) -> None:
+    """Map the routes from ORIGIN to DESTINATION: alternatives, comparison, legs, borders."""
+    from corridors.models import CargoUnit, Mode, Objective  # noqa: PLC0415
+    from maps.briefings import route_scene  # noqa: PLC0415
+
+    checks = (
+        ("unit", unit, {u.value for u in CargoUnit}),
+        ("objective", objective, {o.value for o in Objective}),
+    )
+    for name, value, allowed in checks:
+        if value not in allowed:
+            err.print(f"error: unknown {name} {value!r}; choose from {sorted(allowed)}")
+            raise typer.Exit(EXIT_BAD_OPTION)
+    mode_list = _split([modes]) if modes else None
+    bad = [m for m in mode_list or [] if m not in {x.value for x in Mode}]
+    if bad:
+        err.print(f"error: unknown mode(s) {bad}; choose from {[m.value for m in Mode]}")
+        raise typer.Exit(EXIT_BAD_OPTION)
+    engine = _engine(param, params)
+    result = engine.route(
+        origin,
+        destination,
+        unit=unit,
+        quantity=quantity,
+        modes=mode_list,
+        via=_split(via),
+        avoid=_split(avoid),
+        objective=objective,
+        alternatives=alternatives,
+        pareto=pareto,
+    )
+    scene = route_scene(data=_map_data(), result=result, network=engine.network)
+    _write(scene, out=out, png=png, width=width, height=height, tiles=tiles, static=static_png)

@@ -1,0 +1,226 @@
+"""``/maps``: the briefing maps over HTTP, as self-contained HTML (iframe-ready) or PNG.
+
+Owns: the map endpoints (``regions``, ``corridors``, ``route``; ``.html`` and ``.png``), their
+size and basemap parameters, and running the renderers off the event loop with the request
+timeout. The maps themselves are :mod:`maps`' business.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.app import get_service, run_limited
+from api.problems import problem, problem_responses
+from api.routes import PLACE_TEXT, ModeName, ObjectiveName, Unit
+from api.service import RouteRequest, Service
+from api.settings import Settings
+from maps.briefings import corridors_scene, regions_scene, route_scene
+from maps.export import scene_html, scene_png
+from maps.scene import Scene
+
+router = APIRouter(
+    prefix="/maps", tags=["maps"], responses=problem_responses(401, 422, 500, 503, 504)
+)
+ServiceDep = Annotated[Service, Depends(get_service)]
+Width = Annotated[int, Query(ge=200, le=4000, description="Pixels (PNG; HTML when given).")]
+Height = Annotated[int, Query(ge=200, le=4000, description="Pixels (PNG; HTML when given).")]
+Tiles = Annotated[
+    str | None,
+    Query(pattern=r"^(osm|tianditu|amap)$", description="Online basemap; default offline."),
+]
+PNG: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/png": {}}, "description": "PNG image"}
+}
+HTML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}, "description": "Self-contained HTML page"}
+}
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def _html(
+    request: Request, build: Any, width: int | None, height: int | None, tiles: str | None
+) -> Any:
+    settings = _settings(request)
+
+    def work() -> str:
+        scene: Scene = build()
+        return scene_html(
+            scene, tiles=tiles, tianditu_key=settings.tianditu_key, width_px=width, height_px=height
+        )
+
+    try:
+        return HTMLResponse(await run_limited(settings, work))
+    except TimeoutError:
+        return problem(504, "The map took longer than the request timeout.", slug="timeout")
+
+
+async def _png(request: Request, build: Any, width: int, height: int) -> Any:
+    settings = _settings(request)
+
+    def work() -> bytes:
+        scene: Scene = build()
+        return scene_png(scene, width_px=width, height_px=height).png
+
+    try:
+        return Response(
+            await run_limited(settings, work, timeout_s=max(60.0, settings.request_timeout_s)),
+            media_type="image/png",
+        )
+    except TimeoutError:
+        return problem(504, "The map took longer than the request timeout.", slug="timeout")
+
+
+@router.get("/regions.html", response_class=HTMLResponse, responses=HTML, summary="Regions map")
+async def regions_html(
+    request: Request,
+    service: ServiceDep,
+    width: Width | None = None,
+    height: Height | None = None,
+    tiles: Tiles = None,
+) -> Any:
+    """Sichuan's prefectures by economic region, hubs, growth poles and corridors (offline)."""
+    return await _html(
+        request,
+        lambda: regions_scene(
+            data=service.map_data, catalog=service.engine.catalog, network=service.engine.network
+        ),
+        width,
+        height,
+        tiles,
+    )
+
+
+@router.get("/regions.png", response_class=Response, responses=PNG, summary="Regions map (PNG)")
+async def regions_png(
+    request: Request, service: ServiceDep, width: Width = 1600, height: Height = 1000
+) -> Any:
+    """The regions map as a PNG of the requested size."""
+    return await _png(
+        request,
+        lambda: regions_scene(
+            data=service.map_data, catalog=service.engine.catalog, network=service.engine.network
+        ),
+        width,
+        height,
+    )
+
+
+@router.get("/corridors.html", response_class=HTMLResponse, responses=HTML, summary="Corridors map")
+async def corridors_html(
+    request: Request,
+    service: ServiceDep,
+    width: Width | None = None,
+    height: Height | None = None,
+    tiles: Tiles = None,
+) -> Any:
+    """Every service of the corridors, Eurasia and ASEAN (offline)."""
+    return await _html(
+        request,
+        lambda: corridors_scene(
+            data=service.map_data, catalog=service.engine.catalog, network=service.engine.network
+        ),
+        width,
+        height,
+        tiles,
+    )
+
+
+@router.get("/corridors.png", response_class=Response, responses=PNG, summary="Corridors map (PNG)")
+async def corridors_png(
+    request: Request, service: ServiceDep, width: Width = 1600, height: Height = 1000
+) -> Any:
+    """The corridors map as a PNG of the requested size."""
+    return await _png(
+        request,
+        lambda: corridors_scene(
+            data=service.map_data, catalog=service.engine.catalog, network=service.engine.network
+        ),
+        width,
+        height,
+    )
+
+
+def _route_builder(service: Service, req: RouteRequest) -> Any:
+    def build() -> Scene:
+        result = service.engine.route(
+            req.origin,
+            req.destination,
+            unit=req.unit,
+            quantity=req.quantity,
+            modes=req.modes,
+            via=req.via,
+            avoid=req.avoid,
+            objective=req.objective,
+            alternatives=req.alternatives,
+        )
+        return route_scene(data=service.map_data, result=result, network=service.engine.network)
+
+    return build
+
+
+RouteParams = dict[str, Any]
+
+
+def _route_req(
+    origin: Annotated[str, Query(pattern=PLACE_TEXT, examples=["Chengdu"])],
+    destination: Annotated[str, Query(pattern=PLACE_TEXT, examples=["Singapore"])],
+    unit: Unit = Unit.FEU,
+    quantity: Annotated[float, Query(gt=0, le=100_000)] = 1.0,
+    modes: Annotated[list[ModeName] | None, Query(max_length=5)] = None,
+    via: Annotated[list[Annotated[str, Query(pattern=PLACE_TEXT)]], Query(max_length=5)] = [],  # noqa: B006
+    avoid: Annotated[list[Annotated[str, Query(pattern=PLACE_TEXT)]], Query(max_length=10)] = [],  # noqa: B006
+    objective: ObjectiveName = ObjectiveName.time,
+    alternatives: Annotated[int, Query(ge=1, le=5)] = 3,
+) -> RouteRequest:
+    return RouteRequest.build(
+        origin=origin,
+        destination=destination,
+        unit=unit.value,
+        quantity=quantity,
+        modes=[m.value for m in modes] if modes else None,
+        via=via,
+        avoid=avoid,
+        objective=objective.value,
+        alternatives=alternatives,
+    )
+
+
+RouteReq = Annotated[RouteRequest, Depends(_route_req)]
+
+
+@router.get(
+    "/route.html",
+    response_class=HTMLResponse,
+    responses={**HTML, **problem_responses(404)},
+    summary="Route comparison map",
+)
+async def route_html(
+    request: Request,
+    service: ServiceDep,
+    req: RouteReq,
+    width: Width | None = None,
+    height: Height | None = None,
+    tiles: Tiles = None,
+) -> Any:
+    """The alternatives in distinct colours with a comparison panel and a popup per leg."""
+    return await _html(request, _route_builder(service, req), width, height, tiles)
+
+
+@router.get(
+    "/route.png",
+    response_class=Response,
+    responses={**PNG, **problem_responses(404)},
+    summary="Route comparison map (PNG)",
+)
+async def route_png(
+    request: Request, service: ServiceDep, req: RouteReq, width: Width = 1600, height: Height = 1000
+) -> Any:
+    """The route comparison map as a PNG."""
+    return await _png(request, _route_builder(service, req), width, height)

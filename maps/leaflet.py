@@ -1,0 +1,373 @@
+"""Draw a `Scene` as a self-contained folium/Leaflet map that works with no network.
+
+Owns: the offline Leaflet assets (``leaflet.js`` and ``leaflet.css`` with its images, read from
+the ``xstatic-leaflet`` package and inlined as ``data:`` URIs on each map instance; no jQuery,
+Bootstrap or Font Awesome), the custom Leaflet elements (one GeoJSON layer per scene layer with
+escaped tooltips and popups, legend, comparison panel, neutral attribution prefix and one
+credit per data source), optional online tiles (with the GCJ-02 display shift for AMap), and
+`render_html`.
+
+Every text that reaches HTML is escaped in Python (:func:`maps.scene.esc`) and passed to the
+page through Jinja's ``tojson`` (which escapes ``<``, ``>``, ``&`` and ``'``), so a place named
+``<script>alert(1)</script>`` is shown as text.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import folium
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+from shapely.geometry import mapping
+
+from gis.crs import wgs84_to_gcj02
+from maps.errors import MapOptionError
+from maps.scene import (
+    Feature,
+    Layer,
+    LegendEntry,
+    Scene,
+    Style,
+    TileSpec,
+    esc,
+    popup_html,
+    symbol_svg,
+)
+
+DISPLAY_DECIMALS = 4  # ~11 m: far below the smallest display simplification (0.003 deg)
+FONT_STACK = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Sans", sans-serif'
+SEA_COLOUR = "#dce9f2"
+ATTRIBUTION_PREFIX = "Leaflet (BSD-2-Clause) | Shudao 蜀道"
+
+
+def _data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+@lru_cache(maxsize=1)
+def leaflet_assets() -> tuple[str, str]:
+    """Return Leaflet's JS and CSS as ``data:`` URIs (CSS images inlined), from xstatic-leaflet.
+
+    Returns
+    -------
+    tuple of str
+        ``(js_data_uri, css_data_uri)``; read once per process.
+    """
+    import xstatic.pkg.leaflet as xleaflet  # noqa: PLC0415
+
+    base = Path(xleaflet.BASE_DIR)
+    js = (base / "leaflet.js").read_bytes()
+    css = (base / "leaflet.css").read_text("utf-8")
+
+    def inline(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return f"url({_data_uri((base / 'images' / name).read_bytes(), 'image/png')})"
+
+    css = re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css)
+    return _data_uri(js, "text/javascript"), _data_uri(css.encode("utf-8"), "text/css")
+
+
+class _Css(MacroElement):
+    _template = Template(
+        """{% macro header(this, kwargs) %}<style>
+.leaflet-container { background: {{ this.sea }}; font-family: {{ this.font }}; }
+.shudao-icon { background: none; border: none; }
+.leaflet-container .leaflet-control-attribution { font-size: 10px; max-width: 75%; }
+.shudao-label { position: absolute; transform: translate(-50%, -50%); white-space: nowrap;
+  font-size: 12px; font-weight: 600; color: #222;
+  text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff; }
+.shudao-label.small { font-size: 10px; font-weight: 500; }
+.shudao-panel { background: rgba(255,255,255,0.93); padding: 6px 9px; border-radius: 4px;
+  box-shadow: 0 1px 5px rgba(0,0,0,0.35); font-size: 12px; line-height: 1.35;
+  max-width: 340px; max-height: 70vh; overflow: auto; }
+.shudao-panel.wide { max-width: none; }
+.shudao-panel h4 { margin: 0 0 4px 0; font-size: 13px; }
+.shudao-panel .row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
+.shudao-panel .note { color: #555; font-size: 10px; margin-top: 4px; }
+.shudao-panel table { border-collapse: collapse; }
+.shudao-panel td, .shudao-panel th { padding: 1px 5px; text-align: right; white-space: nowrap; }
+.shudao-panel td:first-child, .shudao-panel th:first-child { text-align: left; }
+</style>{% endmacro %}"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ShudaoCss"
+        self.sea = SEA_COLOUR
+        self.font = FONT_STACK
+
+
+class _GeoJsonLayer(MacroElement):
+    """One scene layer as ``L.geoJSON`` inside its parent FeatureGroup."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var data = {{ this.data|tojson }};
+  var opts = {{ this.opts|tojson }};
+  L.geoJSON(data, {
+    pane: opts.pane,
+    interactive: opts.interactive,
+    style: function (f) { return f.properties.s; },
+    pointToLayer: function (f, latlng) {
+      var p = f.properties;
+      return L.marker(latlng, {
+        pane: opts.markerPane, interactive: opts.interactive, keyboard: false,
+        icon: L.divIcon({html: p.icon, className: 'shudao-icon', iconSize: p.isz,
+                         iconAnchor: p.ianc})
+      });
+    },
+    onEachFeature: function (f, layer) {
+      if (f.properties.t) { layer.bindTooltip(f.properties.t, {sticky: true}); }
+      if (f.properties.p) { layer.bindPopup(f.properties.p, {maxWidth: 400}); }
+    }
+  }).addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, data: dict[str, Any], opts: dict[str, Any]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ShudaoGeoJson"
+        self.data = data
+        self.opts = opts
+
+
+class _Control(MacroElement):
+    """A Leaflet control holding pre-escaped HTML."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var c = L.control({position: {{ this.position|tojson }}});
+  c.onAdd = function () {
+    var div = L.DomUtil.create('div', {{ this.klass|tojson }});
+    div.innerHTML = {{ this.content|tojson }};
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+  };
+  c.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, content: str, *, position: str, klass: str = "shudao-panel") -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ShudaoControl"
+        self.content = content
+        self.position = position
+        self.klass = klass
+
+
+class _Attribution(MacroElement):
+    """Neutral attribution prefix and one credit per data source (plain text, escaped)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var a = {{ this._parent.get_name() }}.attributionControl;
+  a.setPrefix({{ this.prefix|tojson }});
+  {% for credit in this.credits %}a.addAttribution({{ credit|tojson }});
+  {% endfor %}
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, prefix: str, credits: list[str]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ShudaoAttribution"
+        self.prefix = prefix
+        self.credits = credits
+
+
+def _display_transform(gcj02: bool) -> Any:
+    def fn(coords: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        if gcj02 and len(coords):
+            lon, lat = wgs84_to_gcj02(coords[:, 0], coords[:, 1])
+            coords = np.column_stack([lon, lat])
+        return np.round(coords, DISPLAY_DECIMALS)
+
+    return fn
+
+
+def _leaflet_style(style: Style) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "color": style.color,
+        "weight": style.weight_px,
+        "opacity": style.opacity,
+        "fill": style.fill_color is not None,
+        "fillColor": style.fill_color or style.color,
+        "fillOpacity": style.fill_opacity,
+        "lineJoin": "round",
+    }
+    if style.dash:
+        out["dashArray"] = style.dash
+    return out
+
+
+def _point_icon(feature: Feature) -> tuple[str, list[float], list[float]]:
+    """Return (html, iconSize, iconAnchor) of a point feature: a symbol, a label or both."""
+    st = feature.style
+    if feature.label:
+        klass = "shudao-label small" if st.size_px < 10 else "shudao-label"
+        text = f'<span class="{klass}" style="color:{esc(st.color)}">{esc(feature.label)}</span>'
+        return text, [0.0, 0.0], [0.0, 0.0]
+    s = st.size_px
+    return symbol_svg(st), [s, s], [s / 2, s / 2]
+
+
+def _layer_geojson(layer: Layer, transform: Any) -> dict[str, Any]:
+    features = []
+    for f in layer.features:
+        geom = shapely.transform(f.geometry, transform)
+        props: dict[str, Any] = {"s": _leaflet_style(f.style)}
+        if f.tooltip:
+            props["t"] = esc(f.tooltip)
+        if f.popup:
+            props["p"] = popup_html(f.popup)
+        if geom.geom_type == "Point":
+            props["icon"], props["isz"], props["ianc"] = _point_icon(f)
+        features.append({"type": "Feature", "geometry": mapping(geom), "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def legend_html(scene: Scene) -> str:
+    """Return the legend panel (title, swatches, notes) as escaped HTML."""
+    rows = [f"<h4>{esc(scene.title)}</h4>"]
+    for entry in scene.legend:
+        rows.append(f'<div class="row">{_swatch(entry)}<span>{esc(entry.label)}</span></div>')
+    rows += [f'<div class="note">{esc(n)}</div>' for n in scene.notes]
+    return "".join(rows)
+
+
+def _swatch(entry: LegendEntry) -> str:
+    st = entry.style
+    if entry.shape == "point":
+        return symbol_svg(Style(**{**st.__dict__, "size_px": 14.0}))
+    if entry.shape == "line":
+        dash = f' stroke-dasharray="{esc(st.dash)}"' if st.dash else ""
+        return (
+            f'<svg width="26" height="10" style="display:block"><line x1="1" y1="5" x2="25" '
+            f'y2="5" stroke="{esc(st.color)}" stroke-width="{max(st.weight_px, 2):g}"{dash}/></svg>'
+        )
+    fill = esc(st.fill_color or "none")
+    return (
+        f'<span style="display:inline-block;width:18px;height:12px;background:{fill};'
+        f'opacity:{max(st.fill_opacity, 0.35):g};border:1px solid {esc(st.color)}"></span>'
+    )
+
+
+def table_html(table: tuple[tuple[str, ...], ...]) -> str:
+    """Return a comparison table (first row the header) as escaped HTML."""
+    if not table:
+        return ""
+    head = "".join(f"<th>{esc(c)}</th>" for c in table[0])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in table[1:]
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _size(value: int | None) -> str | int:
+    if value is None:
+        return "100%"
+    if not 100 <= value <= 10_000:
+        msg = f"map size {value} px is outside 100..10000"
+        raise MapOptionError(msg)
+    return value
+
+
+def scene_to_folium(
+    scene: Scene,
+    *,
+    tiles: TileSpec | None = None,
+    width_px: int | None = None,
+    height_px: int | None = None,
+) -> folium.Map:
+    """Draw *scene* as a folium map whose assets are all inlined (no network needed).
+
+    Parameters
+    ----------
+    scene : Scene
+        What to draw.
+    tiles : TileSpec, optional
+        Online basemap; None (default) draws the scene's own vector basemap and loads nothing.
+        With tiles, the vector basemap is left out and, for GCJ-02 tiles (AMap), every overlay
+        coordinate is shifted WGS84 -> GCJ-02 for display.
+    width_px, height_px : int, optional
+        Map size in CSS pixels; None fills the page (for iframes and screenshots).
+
+    Returns
+    -------
+    folium.Map
+    """
+    west, south, east, north = scene.bounds
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=5,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        width=_size(width_px),
+        height=_size(height_px),
+        zoom_snap=0.25,
+        font_size="12px",
+    )
+    js_uri, css_uri = leaflet_assets()
+    # per-instance lists: never mutate folium's class-level defaults (shared by every map)
+    m.default_js = [("leaflet", js_uri)]
+    m.default_css = [("leaflet_css", css_uri)]
+    _Css().add_to(m)
+    gcj = bool(tiles is not None and tiles.gcj02)
+    transform = _display_transform(gcj)
+    credits = list(scene.attributions)
+    if tiles is not None:
+        for i, url in enumerate(tiles.urls):
+            folium.TileLayer(
+                tiles=url,
+                attr=esc(tiles.attribution) if i == 0 else " ",
+                name=f"{tiles.name} tiles" if i == 0 else f"{tiles.name} labels",
+                subdomains=tiles.subdomains,
+                overlay=i > 0,
+                control=False,
+            ).add_to(m)
+    else:
+        folium.map.CustomPane("basemap", z_index=250, pointer_events=False).add_to(m)
+    for layer in scene.layers:
+        if layer.basemap and tiles is not None:
+            continue
+        group = folium.FeatureGroup(
+            name=esc(layer.name), show=layer.show, control=not layer.basemap, overlay=True
+        )
+        opts = {
+            "pane": "basemap" if layer.basemap else "overlayPane",
+            "markerPane": "markerPane",
+            "interactive": not layer.basemap,
+        }
+        _GeoJsonLayer(_layer_geojson(layer, transform), opts).add_to(group)
+        group.add_to(m)
+    _Control(legend_html(scene), position="bottomright").add_to(m)
+    if scene.table:
+        _Control(table_html(scene.table), position="topleft", klass="shudao-panel wide").add_to(m)
+    _Attribution(ATTRIBUTION_PREFIX, [esc(c) for c in credits]).add_to(m)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    sw, ne = [south, west], [north, east]
+    if gcj:
+        lon, lat = wgs84_to_gcj02([west, east], [south, north])
+        sw, ne = [float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]
+    m.fit_bounds([sw, ne])
+    return m
+
+
+def render_html(m: folium.Map) -> str:
+    """Return the complete, self-contained HTML page of *m*."""
+    html: str = m.get_root().render()
+    return html

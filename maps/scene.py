@@ -1,0 +1,291 @@
+"""A renderer-neutral description of a briefing map, and the basemap options.
+
+Owns: the frozen `Scene` (layers of styled features, legend, comparison table, attributions,
+bounds) that both renderers draw (`maps.leaflet` to offline HTML, `maps.static` to a PNG
+without a browser), the point symbols, the text helpers that escape every name before it
+reaches HTML, and `TileSpec` / `tile_spec` (offline by default; OSM, Tianditu, AMap or a URL).
+
+Geometries in a scene are WGS84 lon/lat. A renderer may shift them for display only (GCJ-02
+for AMap tiles); analysis data are never converted.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from maps.errors import MapOptionError
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+
+class Symbol(StrEnum):
+    """Point symbols, drawn the same way in HTML (inline SVG) and in the static PNG."""
+
+    CIRCLE = "circle"
+    SQUARE = "square"
+    TRIANGLE = "triangle"
+    DIAMOND = "diamond"
+    STAR = "star"
+    HEXAGON = "hexagon"
+    CROSS = "cross"
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a feature is drawn.
+
+    Attributes
+    ----------
+    color : str
+        Stroke colour (``#rrggbb``).
+    fill_color : str or None
+        Fill colour of polygons and point symbols; None = no fill.
+    fill_opacity : float
+        Fill opacity, 0-1.
+    weight_px : float
+        Stroke width in CSS pixels.
+    opacity : float
+        Stroke opacity, 0-1.
+    dash : str or None
+        SVG dash array (e.g. ``"6 4"``), or None for a solid line.
+    symbol : Symbol
+        Point symbol.
+    size_px : float
+        Point symbol size (diameter) in CSS pixels.
+    """
+
+    color: str
+    fill_color: str | None = None
+    fill_opacity: float = 0.0
+    weight_px: float = 1.0
+    opacity: float = 1.0
+    dash: str | None = None
+    symbol: Symbol = Symbol.CIRCLE
+    size_px: float = 10.0
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One drawn geometry with its style and (plain, unescaped) texts.
+
+    Attributes
+    ----------
+    geometry : shapely geometry
+        WGS84 lon/lat.
+    style : Style
+        How to draw it.
+    tooltip : str
+        Plain text shown on hover ("" for none); escaped by the renderers.
+    popup : tuple of (str, str)
+        Rows (key, value) of the popup table, plain text; escaped by the renderers.
+    label : str
+        Permanent text label drawn at a point ("" for a symbol only); escaped.
+    """
+
+    geometry: BaseGeometry
+    style: Style
+    tooltip: str = ""
+    popup: tuple[tuple[str, str], ...] = ()
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A named group of features (one entry of the layer control).
+
+    Attributes
+    ----------
+    name : str
+        Name in the layer control (plain text).
+    features : tuple of Feature
+        Features, drawn in order.
+    basemap : bool
+        True for the vector basemap (bottom pane, not interactive, not in the layer control).
+    show : bool
+        Visible when the map opens.
+    """
+
+    name: str
+    features: tuple[Feature, ...]
+    basemap: bool = False
+    show: bool = True
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One legend row: a swatch drawn with *style* as a polygon, line or point, and a label."""
+
+    label: str
+    style: Style
+    shape: str = "polygon"  # "polygon", "line" or "point"
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Everything a renderer needs to draw one briefing map.
+
+    Attributes
+    ----------
+    title : str
+        Title shown at the top of the legend (plain text).
+    layers : tuple of Layer
+        Basemap first, then overlays in drawing order.
+    legend : tuple of LegendEntry
+        Legend rows.
+    bounds : tuple of float
+        ``(west, south, east, north)`` the map opens on, degrees.
+    attributions : tuple of str
+        One plain-text credit per data source shown.
+    table : tuple of tuple of str
+        Optional comparison table, first row the header (plain text).
+    notes : tuple of str
+        Lines printed under the legend (plain text), e.g. the simplification tolerance.
+    """
+
+    title: str
+    layers: tuple[Layer, ...]
+    legend: tuple[LegendEntry, ...]
+    bounds: tuple[float, float, float, float]
+    attributions: tuple[str, ...]
+    table: tuple[tuple[str, ...], ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+def esc(text: object) -> str:
+    """Escape *text* for HTML (``<script>`` shows as text; quotes, backticks and ``$`` too)."""
+    return html.escape(str(text), quote=True).replace("`", "&#96;").replace("$", "&#36;")
+
+
+def popup_html(rows: Sequence[tuple[str, str]]) -> str:
+    """Return the popup rows as an HTML table, every cell escaped."""
+    cells = "".join(
+        f'<tr><th style="text-align:left;padding-right:6px;vertical-align:top">{esc(k)}</th>'
+        f"<td>{esc(v)}</td></tr>"
+        for k, v in rows
+    )
+    return f'<table style="font-size:12px;border-collapse:collapse">{cells}</table>'
+
+
+def symbol_svg(style: Style) -> str:
+    """Return an inline SVG of the point symbol of *style* (size ``style.size_px``)."""
+    s = style.size_px
+    fill = style.fill_color or "none"
+    stroke = f'stroke="{esc(style.color)}" stroke-width="{style.weight_px:g}"'
+    paint = f'fill="{esc(fill)}" fill-opacity="{style.fill_opacity:g}" {stroke}'
+    shapes = {
+        Symbol.CIRCLE: '<circle cx="12" cy="12" r="9" {p}/>',
+        Symbol.SQUARE: '<rect x="4" y="4" width="16" height="16" {p}/>',
+        Symbol.TRIANGLE: '<polygon points="12,2 22,20 2,20" {p}/>',
+        Symbol.DIAMOND: '<polygon points="12,1 23,12 12,23 1,12" {p}/>',
+        Symbol.STAR: (
+            '<polygon points="12,1 14.9,8.6 23,9 16.7,14 18.8,22 12,17.5 5.2,22 7.3,14 1,9 '
+            '9.1,8.6" {p}/>'
+        ),
+        Symbol.HEXAGON: '<polygon points="12,1 21.5,6.5 21.5,17.5 12,23 2.5,17.5 2.5,6.5" {p}/>',
+        Symbol.CROSS: (
+            '<polygon points="8,2 16,2 16,8 22,8 22,16 16,16 16,22 8,22 8,16 2,16 2,8 8,8" {p}/>'
+        ),
+    }
+    body = shapes[style.symbol].format(p=paint)
+    return (
+        f'<svg width="{s:g}" height="{s:g}" viewBox="0 0 24 24" style="display:block">{body}</svg>'
+    )
+
+
+@dataclass(frozen=True)
+class TileSpec:
+    """An online basemap chosen with ``--tiles``.
+
+    Attributes
+    ----------
+    name : str
+        ``osm``, ``tianditu``, ``amap`` or ``url``.
+    urls : tuple of str
+        XYZ URL templates, bottom first (Tianditu adds its annotation layer).
+    attribution : str
+        Plain-text credit.
+    subdomains : str
+        Leaflet ``subdomains`` for ``{s}``.
+    gcj02 : bool
+        True when the tiles are in GCJ-02 (AMap): overlays are shifted for display.
+    """
+
+    name: str
+    urls: tuple[str, ...]
+    attribution: str
+    subdomains: str = "abc"
+    gcj02: bool = False
+
+
+_TIANDITU = (
+    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
+    "&TILECOL={{x}}&tk={key}"
+)
+
+
+def tile_spec(tiles: str | None, *, tianditu_key: str | None = None) -> TileSpec | None:
+    """Return the online basemap for a ``--tiles`` value, or None for the offline map.
+
+    Parameters
+    ----------
+    tiles : str or None
+        None, ``""`` or ``"none"``: offline (the project's vector boundaries, no tiles).
+        ``osm``: OpenStreetMap standard tiles. ``tianditu``: 天地图 vector tiles with Chinese
+        annotation (CGCS2000, drawn as WGS84; needs *tianditu_key*). ``amap``: 高德 tiles
+        (GCJ-02; overlays are shifted to match). Otherwise an ``http(s)://`` XYZ template with
+        ``{z}``, ``{x}`` and ``{y}``.
+    tianditu_key : str, optional
+        Tianditu API key (``tk``); the caller reads it from its settings.
+
+    Returns
+    -------
+    TileSpec or None
+
+    Raises
+    ------
+    maps.errors.MapOptionError
+        Unknown value, a URL without ``{z}/{x}/{y}``, or Tianditu without a key.
+    """
+    if tiles is None or tiles.strip().lower() in {"", "none", "offline"}:
+        return None
+    key = tiles.strip()
+    if key.lower() == "osm":
+        return TileSpec(
+            "osm",
+            ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",),
+            "Tiles © OpenStreetMap contributors (ODbL)",
+            subdomains="abc",
+        )
+    if key.lower() == "tianditu":
+        if not tianditu_key:
+            msg = "--tiles tianditu needs a Tianditu key (setting SHUDAO_TIANDITU_KEY)"
+            raise MapOptionError(msg)
+        safe_key = "".join(c for c in tianditu_key if c.isalnum())
+        urls = tuple(_TIANDITU.format(layer=lyr, key=safe_key) for lyr in ("vec", "cva"))
+        return TileSpec("tianditu", urls, "Tiles © 天地图 Tianditu (CGCS2000)", "01234567")
+    if key.lower() == "amap":
+        return TileSpec(
+            "amap",
+            (
+                "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
+                "&style=8&x={x}&y={y}&z={z}",
+            ),
+            "Tiles © 高德地图 AMap (GCJ-02; overlays shifted to GCJ-02 for display)",
+            subdomains="1234",
+            gcj02=True,
+        )
+    parts = urlsplit(key)
+    if parts.scheme in {"http", "https"} and all(t in key for t in ("{z}", "{x}", "{y}")):
+        return TileSpec("url", (key,), f"Tiles: {parts.netloc}")
+    msg = (
+        f"unknown --tiles {tiles!r}: choose none, osm, tianditu, amap or an http(s) XYZ URL "
+        "with {z}, {x} and {y}"
+    )
+    raise MapOptionError(msg)
