@@ -139,10 +139,12 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
         }
 
     from api.maps_routes import router as maps_router  # noqa: PLC0415 (routers import this module)
+    from api.matrix_routes import router as matrix_router  # noqa: PLC0415
     from api.ogc import router as ogc_router  # noqa: PLC0415
     from api.routes import router as v1_router  # noqa: PLC0415
 
     app.include_router(v1_router)
+    app.include_router(matrix_router)
     app.include_router(maps_router)
     app.include_router(ogc_router)
     return app

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.cli_access import register as register_access
 from api.cli_common import (
     EXIT_BAD_OPTION,
     _emit_json,
@@ -39,6 +40,7 @@ app = typer.Typer(
 data_app = typer.Typer(help="Build and inspect the data layers.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(map_app, name="map")
+register_access(app)  # shudao matrix, shudao access
 
 
 @data_app.command("build")

@@ -253,3 +253,38 @@ def test_route_map_unknown_place_is_a_problem(client: TestClient) -> None:
     _is_problem(
         client.get("/maps/route.html", params={"origin": "Atlantis", "destination": "Lodz"}), 404
     )
+
+
+def test_matrix_direct_cells_equal_routes(client: TestClient, service: Service) -> None:
+    resp = client.get(
+        "/v1/matrix", params={"origins": "Yibin,Mianyang", "destinations": "Lodz,Hanoi"}
+    )
+    assert resp.status_code == 200, resp.text[:300]
+    cells = resp.json()["cells"]
+    assert len(cells) == 4
+    cell = next(c for c in cells if (c["origin_id"], c["destination_id"]) == ("mianyang", "hanoi"))
+    best = service.engine.route("Mianyang", "Hanoi", alternatives=1).routes[0]
+    assert cell["time_h"] == pytest.approx(best.time_h, abs=1e-6)  # output rounded to 6 dp
+
+
+def test_matrix_too_large_points_to_jobs(client: TestClient) -> None:
+    body = _is_problem(
+        client.get("/v1/matrix", params={"origins": "counties", "destinations": "gateways"}), 413
+    )
+    assert "/v1/matrix/jobs" in body["detail"]
+
+
+def test_matrix_job_reports_progress_and_result(client: TestClient) -> None:
+    resp = client.post(
+        "/v1/matrix/jobs", json={"origins": "prefectures", "destinations": "Lodz,Singapore"}
+    )
+    assert resp.status_code == 202
+    job = resp.json()
+    deadline = time.monotonic() + 120
+    while job["status"] in {"queued", "running"} and time.monotonic() < deadline:
+        time.sleep(0.2)
+        job = client.get(f"/v1/matrix/jobs/{job['id']}").json()
+    assert job["status"] == "done", job
+    assert job["progress"]["done"] == job["progress"]["total"] > 0
+    assert len(job["result"]["cells"]) == 21 * 2
+    _is_problem(client.get("/v1/matrix/jobs/m999999"), 404)

