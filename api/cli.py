@@ -21,10 +21,19 @@ from rich.table import Table
 from api.cli_access import register as register_access
 from api.cli_common import (
     EXIT_BAD_OPTION,
+    AvoidOpt,
+    ModesOpt,
+    ObjectiveOpt,
+    ParamOpt,
+    ParamsOpt,
+    QuantityOpt,
+    UnitOpt,
+    ViaOpt,
     _emit_json,
     _overrides,
     _settings,
     _split,
+    check_route_options,
     err,
     handle_errors,
 )
@@ -247,45 +256,24 @@ def resolve_cmd(
 def route_cmd(
     origin: Annotated[str, typer.Argument(help="Origin: name (zh/en), code or 'lon,lat'.")],
     destination: Annotated[str, typer.Argument(help="Destination: name, code or 'lon,lat'.")],
-    unit: Annotated[str, typer.Option(help="Cargo unit: FEU, TEU, tonne or kg.")] = "FEU",
-    quantity: Annotated[float, typer.Option(help="Number of units.", min=0.0)] = 1.0,
-    modes: Annotated[
-        str | None, typer.Option(help="Main modes allowed, e.g. rail,sea (road access always).")
-    ] = None,
-    via: Annotated[list[str] | None, typer.Option(help="Place(s) to pass, in order.")] = None,
-    avoid: Annotated[
-        list[str] | None,
-        typer.Option(help="Places, border crossings or sea passages (suez, malacca, ...)."),
-    ] = None,
-    objective: Annotated[str, typer.Option(help="time, cost, co2 or generalized.")] = "time",
+    unit: UnitOpt = "FEU",
+    quantity: QuantityOpt = 1.0,
+    modes: ModesOpt = None,
+    via: ViaOpt = None,
+    avoid: AvoidOpt = None,
+    objective: ObjectiveOpt = "time",
     alternatives: Annotated[int, typer.Option(help="How many routes.", min=1, max=10)] = 3,
     pareto: Annotated[bool, typer.Option(help="Return the Pareto set (time, cost, CO2).")] = False,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(help="Parameter override KEY=VALUE, e.g. modes.rail.speed_kph=45."),
-    ] = None,
-    params: Annotated[Path | None, typer.Option(help="TOML file of parameter overrides.")] = None,
+    param: ParamOpt = None,
+    params: ParamsOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result contract as JSON.")
     ] = False,
 ) -> None:
     """Compare routes from ORIGIN to DESTINATION: time, cost and CO2, leg by leg."""
     from corridors.engine import Engine  # noqa: PLC0415
-    from corridors.models import CargoUnit, Mode, Objective  # noqa: PLC0415
 
-    checks = (
-        ("unit", unit, {u.value for u in CargoUnit}),
-        ("objective", objective, {o.value for o in Objective}),
-    )
-    for name, value, allowed in checks:
-        if value not in allowed:
-            err.print(f"error: unknown {name} {value!r}; choose from {sorted(allowed)}")
-            raise typer.Exit(EXIT_BAD_OPTION)
-    mode_list = _split([modes]) if modes else None
-    bad = [m for m in mode_list or [] if m not in {x.value for x in Mode}]
-    if bad:
-        err.print(f"error: unknown mode(s) {bad}; choose from {[m.value for m in Mode]}")
-        raise typer.Exit(EXIT_BAD_OPTION)
+    mode_list = check_route_options(unit=unit, objective=objective, modes=modes)
     settings = _settings()
     engine = Engine.load(
         data_dir=settings.data_dir,

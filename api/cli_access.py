@@ -20,10 +20,18 @@ import typer
 
 from api.cli_common import (
     EXIT_BAD_OPTION,
+    AvoidOpt,
+    ModesOpt,
+    ObjectiveOpt,
+    ParamOpt,
+    ParamsOpt,
+    QuantityOpt,
+    UnitOpt,
     _emit_json,
     _overrides,
     _settings,
     _split,
+    check_route_options,
     err,
     handle_errors,
 )
@@ -55,21 +63,13 @@ def matrix_cmd(
         typer.Option(help="hubs (Sichuan), gateways (places abroad) or comma-separated places."),
     ],
     out: Annotated[Path, typer.Option(help="Output file: .csv, .parquet or .json.")],
-    unit: Annotated[str, typer.Option(help="Cargo unit: FEU, TEU, tonne or kg.")] = "FEU",
-    quantity: Annotated[float, typer.Option(help="Number of units.", min=0.0)] = 1.0,
-    modes: Annotated[
-        str | None, typer.Option(help="Main modes allowed, e.g. rail,sea (road access always).")
-    ] = None,
-    avoid: Annotated[
-        list[str] | None,
-        typer.Option(help="Places, border crossings or sea passages (suez, malacca, ...)."),
-    ] = None,
-    objective: Annotated[str, typer.Option(help="time, cost, co2 or generalized.")] = "time",
-    param: Annotated[
-        list[str] | None,
-        typer.Option(help="Parameter override KEY=VALUE, e.g. modes.rail.speed_kph=45."),
-    ] = None,
-    params: Annotated[Path | None, typer.Option(help="TOML file of parameter overrides.")] = None,
+    unit: UnitOpt = "FEU",
+    quantity: QuantityOpt = 1.0,
+    modes: ModesOpt = None,
+    avoid: AvoidOpt = None,
+    objective: ObjectiveOpt = "time",
+    param: ParamOpt = None,
+    params: ParamsOpt = None,
     scheduler: Annotated[
         str | None,
         typer.Option(help="Dask scheduler address (tcp://host:8786), or 'local'."),
@@ -81,23 +81,10 @@ def matrix_cmd(
 
     from corridors.engine import Engine  # noqa: PLC0415
     from corridors.matrix import destination_set, origin_set, travel_matrix  # noqa: PLC0415
-    from corridors.models import CargoUnit, Mode, Objective  # noqa: PLC0415
 
-    checks = (
-        ("unit", unit, {u.value for u in CargoUnit}),
-        ("objective", objective, {o.value for o in Objective}),
-    )
-    for name, value, allowed in checks:
-        if value not in allowed:
-            err.print(f"error: unknown {name} {value!r}; choose from {sorted(allowed)}")
-            raise typer.Exit(EXIT_BAD_OPTION)
+    mode_list = check_route_options(unit=unit, objective=objective, modes=modes)
     if out.suffix.lower() not in {".csv", ".parquet", ".json"}:
         err.print(f"error: --out {out}: the file must end in .csv, .parquet or .json")
-        raise typer.Exit(EXIT_BAD_OPTION)
-    mode_list = _split([modes]) if modes else None
-    bad = [m for m in mode_list or [] if m not in {x.value for x in Mode}]
-    if bad:
-        err.print(f"error: unknown mode(s) {bad}; choose from {[m.value for m in Mode]}")
         raise typer.Exit(EXIT_BAD_OPTION)
     settings = _settings()
     err.print("loading the engine ...")

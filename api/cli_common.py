@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -76,3 +76,42 @@ def _overrides(param: list[str] | None, params_file: Path | None) -> dict[str, f
             err.print(f"error: --param expects KEY=NUMBER, got {item!r}")
             raise typer.Exit(EXIT_BAD_OPTION) from None
     return out
+
+
+# Options shared by every command that prices routes (route, map route, matrix).
+UnitOpt = Annotated[str, typer.Option(help="Cargo unit: FEU, TEU, tonne or kg.")]
+QuantityOpt = Annotated[float, typer.Option(help="Number of units.", min=0.0)]
+ModesOpt = Annotated[
+    str | None, typer.Option(help="Main modes allowed, e.g. rail,sea (road access always).")
+]
+ViaOpt = Annotated[list[str] | None, typer.Option(help="Place(s) to pass, in order.")]
+AvoidOpt = Annotated[
+    list[str] | None,
+    typer.Option(help="Places, border crossings or sea passages (suez, malacca, ...)."),
+]
+ObjectiveOpt = Annotated[str, typer.Option(help="time, cost, co2 or generalized.")]
+ParamOpt = Annotated[
+    list[str] | None,
+    typer.Option(help="Parameter override KEY=VALUE, e.g. modes.rail.speed_kph=45."),
+]
+ParamsOpt = Annotated[Path | None, typer.Option(help="TOML file of parameter overrides.")]
+
+
+def check_route_options(*, unit: str, objective: str, modes: str | None) -> list[str] | None:
+    """Validate unit, objective and modes (exit 64 naming the allowed values); return modes."""
+    from corridors.models import CargoUnit, Mode, Objective  # noqa: PLC0415
+
+    checks = (
+        ("unit", unit, {u.value for u in CargoUnit}),
+        ("objective", objective, {o.value for o in Objective}),
+    )
+    for name, value, allowed in checks:
+        if value not in allowed:
+            err.print(f"error: unknown {name} {value!r}; choose from {sorted(allowed)}")
+            raise typer.Exit(EXIT_BAD_OPTION)
+    mode_list = _split([modes]) if modes else None
+    bad = [m for m in mode_list or [] if m not in {x.value for x in Mode}]
+    if bad:
+        err.print(f"error: unknown mode(s) {bad}; choose from {[m.value for m in Mode]}")
+        raise typer.Exit(EXIT_BAD_OPTION)
+    return mode_list
