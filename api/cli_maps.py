@@ -1,6 +1,6 @@
 """``shudao map ...``: briefing maps as offline HTML and PNG.
 
-Owns: the ``map`` typer sub-app (``regions``, ``route``, ``corridors``), registered by
+Owns: the ``map`` typer sub-app (``regions``, ``route``, ``corridors``, ``access``), registered by
 ``api.cli`` with ``app.add_typer(map_app, name="map")``. Each command writes ``--out FILE.html``
 (self-contained, offline unless ``--tiles`` is given) and optionally ``--png FILE.png``
 (headless Chromium, or matplotlib when no browser is installed or ``--static-png``).
@@ -16,7 +16,7 @@ import typer
 from api.cli_common import EXIT_BAD_OPTION, _overrides, _settings, _split, err, handle_errors
 
 map_app = typer.Typer(
-    help="Briefing maps: offline HTML and PNG (regions, route, corridors).",
+    help="Briefing maps: offline HTML and PNG (regions, route, corridors, access).",
     no_args_is_help=True,
 )
 
@@ -178,4 +178,53 @@ def route_cmd(
         pareto=pareto,
     )
     scene = route_scene(data=_map_data(), result=result, network=engine.network)
+    _write(scene, out=out, png=png, width=width, height=height, tiles=tiles, static=static_png)
+
+
+@map_app.command("access")
+@handle_errors
+def access_cmd(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to", help="Hub kind: bonded_zone, rail_port, airport, river_port, border_crossing."
+        ),
+    ],
+    out: OutOpt,
+    png: PngOpt = None,
+    width: WidthOpt = 1600,
+    height: HeightOpt = 1000,
+    tiles: TilesOpt = None,
+    static_png: StaticOpt = False,
+    counties: Annotated[
+        bool, typer.Option("--counties", help="Open with the county choropleth shown.")
+    ] = False,
+    res_arcsec: Annotated[
+        float, typer.Option(help="Raster cell size in arc-seconds.", min=1.0, max=3600.0)
+    ] = 30.0,
+) -> None:
+    """Hours to the nearest hub of a kind: raster overlay with a colour bar, county choropleth."""
+    import time  # noqa: PLC0415
+
+    from corridors.accessibility import access_raster, county_summary  # noqa: PLC0415
+    from gis.layers import read_layer  # noqa: PLC0415
+    from maps.access_map import access_scene  # noqa: PLC0415
+
+    engine = _engine()
+    build_dir = _settings().build_dir
+    t0 = time.perf_counter()
+    raster = access_raster(engine, to, build_dir=build_dir, res_deg=res_arcsec / 3600.0)
+    county_layer = read_layer(build_dir / "counties.parquet")
+    summary = county_summary(raster, county_layer)
+    err.print(
+        f"raster {raster.grid.width} x {raster.grid.height} in {time.perf_counter() - t0:.1f} s"
+    )
+    scene = access_scene(
+        data=_map_data(),
+        catalog=engine.catalog,
+        raster=raster,
+        summary=summary,
+        counties=county_layer,
+        show_counties=counties,
+    )
     _write(scene, out=out, png=png, width=width, height=height, tiles=tiles, static=static_png)

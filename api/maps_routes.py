@@ -1,13 +1,17 @@
 """``/maps``: the briefing maps over HTTP, as self-contained HTML (iframe-ready) or PNG.
 
-Owns: the map endpoints (``regions``, ``corridors``, ``route``; ``.html`` and ``.png``), their
-size and basemap parameters, and running the renderers off the event loop with the request
-timeout. The maps themselves are :mod:`maps`' business.
+Owns: the map endpoints (``regions``, ``corridors``, ``route``, ``access``; ``.html`` and
+``.png``), their size and basemap parameters, running the renderers off the event loop with the
+request timeout, and the per-service cache of accessibility rasters (one per hub kind, computed
+on first use, about 3 s). The maps themselves are :mod:`maps`' business.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import threading
+import weakref
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -17,9 +21,16 @@ from api.problems import problem, problem_responses
 from api.routes import PLACE_TEXT, ModeName, ObjectiveName, Unit
 from api.service import RouteRequest, Service
 from api.settings import Settings
+from maps.access_map import access_scene
 from maps.briefings import corridors_scene, regions_scene, route_scene
 from maps.export import scene_html, scene_png
 from maps.scene import Scene
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from corridors.accessibility import AccessRaster
 
 router = APIRouter(
     prefix="/maps", tags=["maps"], responses=problem_responses(401, 422, 500, 503, 504)
@@ -224,3 +235,104 @@ async def route_png(
 ) -> Any:
     """The route comparison map as a PNG."""
     return await _png(request, _route_builder(service, req), width, height)
+
+
+# ----------------------------------------------------------------------------- access
+class AccessKind(StrEnum):
+    """Hub kinds of the accessibility map (``corridors.accessibility.ACCESS_KINDS``)."""
+
+    bonded_zone = "bonded_zone"
+    rail_port = "rail_port"
+    airport = "airport"
+    river_port = "river_port"
+    border_crossing = "border_crossing"
+
+
+AccessTo = Annotated[AccessKind, Query(description="Hub kind: hours to the nearest of them.")]
+ShowCounties = Annotated[
+    bool, Query(description="Open with the county choropleth shown (it covers the raster).")
+]
+
+
+class _AccessCache:
+    """Rasters and county summaries per hub kind, and the county layer, of one service."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.counties: gpd.GeoDataFrame | None = None
+        self.by_kind: dict[str, tuple[AccessRaster, pd.DataFrame]] = {}
+
+
+_ACCESS: weakref.WeakKeyDictionary[Service, _AccessCache] = weakref.WeakKeyDictionary()
+_ACCESS_LOCK = threading.Lock()
+
+
+def access_inputs(
+    service: Service, kind: str
+) -> tuple[AccessRaster, pd.DataFrame, gpd.GeoDataFrame]:
+    """The raster, county summary and county layer for *kind*, computed once per service.
+
+    The first request for a kind computes the raster (30 arc-seconds, about 3 s) under a lock
+    held for that service, so concurrent first requests compute it once.
+    """
+    from corridors.accessibility import access_raster, county_summary  # noqa: PLC0415
+    from gis.layers import read_layer  # noqa: PLC0415
+
+    with _ACCESS_LOCK:
+        cache = _ACCESS.get(service)
+        if cache is None:
+            cache = _ACCESS[service] = _AccessCache()
+    with cache.lock:
+        if cache.counties is None:
+            cache.counties = read_layer(service.build_dir / "counties.parquet")
+        if kind not in cache.by_kind:
+            raster = access_raster(service.engine, kind, build_dir=service.build_dir)
+            cache.by_kind[kind] = (raster, county_summary(raster, cache.counties))
+        raster, summary = cache.by_kind[kind]
+        return raster, summary, cache.counties
+
+
+def _access_builder(service: Service, kind: AccessKind, show_counties: bool) -> Any:
+    def build() -> Scene:
+        raster, summary, counties = access_inputs(service, kind.value)
+        return access_scene(
+            data=service.map_data,
+            catalog=service.engine.catalog,
+            raster=raster,
+            summary=summary,
+            counties=counties,
+            show_counties=show_counties,
+        )
+
+    return build
+
+
+@router.get(
+    "/access.html", response_class=HTMLResponse, responses=HTML, summary="Accessibility map"
+)
+async def access_html(
+    request: Request,
+    service: ServiceDep,
+    to: AccessTo,
+    width: Width | None = None,
+    height: Height | None = None,
+    tiles: Tiles = None,
+    counties: ShowCounties = False,
+) -> Any:
+    """Hours to the nearest hub of a kind: raster with a colour bar, county choropleth (offline)."""
+    return await _html(request, _access_builder(service, to, counties), width, height, tiles)
+
+
+@router.get(
+    "/access.png", response_class=Response, responses=PNG, summary="Accessibility map (PNG)"
+)
+async def access_png(
+    request: Request,
+    service: ServiceDep,
+    to: AccessTo,
+    width: Width = 1600,
+    height: Height = 1000,
+    counties: ShowCounties = False,
+) -> Any:
+    """The accessibility map as a PNG of the requested size."""
+    return await _png(request, _access_builder(service, to, counties), width, height)

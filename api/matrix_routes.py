@@ -214,7 +214,9 @@ def _job_out(request: Request, job: Job) -> JobOut:
     )
 
 
-@router.post("/jobs", status_code=202, summary="Start a large matrix job")
+@router.post(
+    "/jobs", status_code=202, summary="Start a large matrix job", responses=problem_responses(400)
+)
 def post_job(request: Request, service: ServiceDep, q: MatrixQuery) -> JobOut:
     """Queue the matrix; poll the returned ``href`` for progress and the result."""
     return _job_out(request, _queue(request).submit(service, q))

@@ -15,6 +15,7 @@ page through Jinja's ``tojson`` (which escapes ``<``, ``>``, ``&`` and ``'``), s
 from __future__ import annotations
 
 import base64
+import io
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +31,9 @@ from shapely.geometry import mapping
 from gis.crs import wgs84_to_gcj02
 from maps.errors import MapOptionError
 from maps.scene import (
+    ColourScale,
     Feature,
+    ImageOverlay,
     Layer,
     LegendEntry,
     Scene,
@@ -94,6 +97,11 @@ class _Css(MacroElement):
 .shudao-panel table { border-collapse: collapse; }
 .shudao-panel td, .shudao-panel th { padding: 1px 5px; text-align: right; white-space: nowrap; }
 .shudao-panel td:first-child, .shudao-panel th:first-child { text-align: left; }
+.shudao-scale { margin: 2px 0 6px 0; }
+.shudao-scale .bar { height: 12px; width: 240px; border: 1px solid #777; }
+.shudao-scale .ticks { display: flex; justify-content: space-between; width: 242px;
+  font-size: 10px; }
+.leaflet-image-layer.shudao-raster { image-rendering: pixelated; }
 </style>{% endmacro %}"""
     )
 
@@ -138,6 +146,28 @@ class _GeoJsonLayer(MacroElement):
         self._name = "ShudaoGeoJson"
         self.data = data
         self.opts = opts
+
+
+class _ImageLayer(MacroElement):
+    """A scene image as ``L.imageOverlay`` (a ``data:`` URI PNG) inside its FeatureGroup."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  L.imageOverlay({{ this.url|tojson }}, {{ this.bounds|tojson }}, {
+    pane: 'raster', opacity: {{ this.opacity|tojson }}, interactive: false,
+    className: 'shudao-raster'
+  }).addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, url: str, bounds: list[list[float]], opacity: float) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ShudaoImage"
+        self.url = url
+        self.bounds = bounds
+        self.opacity = opacity
 
 
 class _Control(MacroElement):
@@ -236,12 +266,92 @@ def _layer_geojson(layer: Layer, transform: Any) -> dict[str, Any]:
         if geom.geom_type == "Point":
             props["icon"], props["isz"], props["ianc"] = _point_icon(f)
         features.append({"type": "Feature", "geometry": mapping(geom), "properties": props})
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "name": esc(layer.name), "features": features}
+
+
+def mercator_rows(rgba: np.ndarray[Any, Any], south: float, north: float) -> np.ndarray[Any, Any]:
+    """Resample the rows of a lon/lat image so they are evenly spaced in Web Mercator.
+
+    Leaflet stretches an image overlay linearly between its corners in Web Mercator; a
+    lon/lat grid (rows evenly spaced in latitude) would otherwise be drawn up to several km
+    off in the middle. Nearest neighbour: every output pixel is one input pixel, unchanged.
+
+    Parameters
+    ----------
+    rgba : numpy.ndarray
+        (rows, cols, channels), north-up, rows evenly spaced in latitude.
+    south, north : float
+        Latitudes of the outer edges, degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape and dtype.
+    """
+    rows = rgba.shape[0]
+
+    def merc(lat: Any) -> Any:
+        return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+    y_n, y_s = merc(north), merc(south)
+    y = y_n - (np.arange(rows) + 0.5) * (y_n - y_s) / rows
+    lat = np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2)
+    src = np.clip(np.floor((north - lat) / (north - south) * rows).astype(np.int64), 0, rows - 1)
+    out: np.ndarray[Any, Any] = rgba[src]
+    return out
+
+
+def png_data_uri(rgba: np.ndarray[Any, Any]) -> str:
+    """Return an RGBA ``uint8`` array as a ``data:image/png;base64`` URI (deterministic)."""
+    from PIL import Image  # noqa: PLC0415 (only for scenes with images)
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba, dtype=np.uint8), mode="RGBA").save(
+        buf, format="PNG", optimize=True
+    )
+    return _data_uri(buf.getvalue(), "image/png")
+
+
+def _image_layer(image: ImageOverlay, gcj: bool) -> _ImageLayer:
+    west, south, east, north = image.bounds
+    url = png_data_uri(mercator_rows(image.rgba, south, north))
+    if gcj:
+        lon, lat = wgs84_to_gcj02([west, east], [south, north])
+        west, east, south, north = float(lon[0]), float(lon[1]), float(lat[0]), float(lat[1])
+    return _ImageLayer(url, [[south, west], [north, east]], image.opacity)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def scale_html(scale: ColourScale, *, ticks: int = 5) -> str:
+    """Return a colour bar (CSS gradient, tick labels) as escaped HTML.
+
+    The ends are also given exactly, 6 decimals, in ``data-vmin`` and ``data-vmax``.
+    """
+    span = scale.vmax - scale.vmin
+    parts = []
+    for value, colour in scale.stops:
+        pct = 0.0 if span <= 0 else (value - scale.vmin) / span * 100.0
+        parts.append(f"{esc(colour)} {pct:.2f}%")
+    gradient = ", ".join(parts) if len(parts) > 1 else f"{parts[0]}, {parts[0]}"
+    labels = "".join(
+        f"<span>{esc(_fmt(scale.vmin + span * k / (ticks - 1)))}</span>" for k in range(ticks)
+    )
+    return (
+        f'<div class="shudao-scale" data-vmin="{scale.vmin:.6f}" data-vmax="{scale.vmax:.6f}" '
+        f'data-units="{esc(scale.units)}"><div>{esc(scale.label)}</div>'
+        f'<div class="bar" style="background: linear-gradient(to right, {gradient})"></div>'
+        f'<div class="ticks">{labels}</div></div>'
+    )
 
 
 def legend_html(scene: Scene) -> str:
     """Return the legend panel (title, swatches, notes) as escaped HTML."""
     rows = [f"<h4>{esc(scene.title)}</h4>"]
+    if scene.scale is not None:
+        rows.append(scale_html(scene.scale))
     for entry in scene.legend:
         rows.append(f'<div class="row">{_swatch(entry)}<span>{esc(entry.label)}</span></div>')
     rows += [f'<div class="note">{esc(n)}</div>' for n in scene.notes]
@@ -341,6 +451,12 @@ def scene_to_folium(
             ).add_to(m)
     else:
         folium.map.CustomPane("basemap", z_index=250, pointer_events=False).add_to(m)
+    if scene.images:
+        folium.map.CustomPane("raster", z_index=300, pointer_events=False).add_to(m)
+        for image in scene.images:
+            group = folium.FeatureGroup(name=esc(image.name), show=image.show, overlay=True)
+            _image_layer(image, gcj).add_to(group)
+            group.add_to(m)
     for layer in scene.layers:
         if layer.basemap and tiles is not None:
             continue

@@ -18,6 +18,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import numpy as np
+from numpy.typing import NDArray
+
 from maps.errors import MapOptionError
 
 if TYPE_CHECKING:
@@ -127,6 +130,56 @@ class LegendEntry:
 
 
 @dataclass(frozen=True)
+class ColourScale:
+    """A continuous colour scale (a colour bar in the legend), linear in value.
+
+    Attributes
+    ----------
+    label : str
+        Caption of the bar (plain text), e.g. ``"通行时间 Travel time (hours)"``.
+    units : str
+        Units of the values (``"hours"``).
+    vmin, vmax : float
+        Values at the two ends of the bar.
+    stops : tuple of (float, str)
+        Colour stops ``(value, "#rrggbb")`` from *vmin* to *vmax*, ascending; colours between
+        stops are interpolated linearly.
+    """
+
+    label: str
+    units: str
+    vmin: float
+    vmax: float
+    stops: tuple[tuple[float, str], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class ImageOverlay:
+    """A georeferenced RGBA image drawn above the basemap and below the vector layers.
+
+    Attributes
+    ----------
+    name : str
+        Name in the layer control (plain text).
+    rgba : numpy.ndarray
+        ``uint8`` array (rows, cols, 4), north-up, rows evenly spaced in latitude (a WGS84
+        lon/lat grid); alpha 0 where there is no data.
+    bounds : tuple of float
+        ``(west, south, east, north)`` of the image's outer cell edges, degrees.
+    opacity : float
+        Opacity of the whole image, 0-1.
+    show : bool
+        Visible when the map opens.
+    """
+
+    name: str
+    rgba: NDArray[np.uint8]
+    bounds: tuple[float, float, float, float]
+    opacity: float = 0.85
+    show: bool = True
+
+
+@dataclass(frozen=True)
 class Scene:
     """Everything a renderer needs to draw one briefing map.
 
@@ -146,6 +199,10 @@ class Scene:
         Optional comparison table, first row the header (plain text).
     notes : tuple of str
         Lines printed under the legend (plain text), e.g. the simplification tolerance.
+    images : tuple of ImageOverlay
+        Raster images, drawn above the basemap and below every vector layer.
+    scale : ColourScale or None
+        A colour bar shown in the legend (for the images and choropleths of the scene).
     """
 
     title: str
@@ -155,6 +212,8 @@ class Scene:
     attributions: tuple[str, ...]
     table: tuple[tuple[str, ...], ...] = ()
     notes: tuple[str, ...] = field(default=())
+    images: tuple[ImageOverlay, ...] = ()
+    scale: ColourScale | None = None
 
 
 def esc(text: object) -> str:

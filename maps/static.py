@@ -13,7 +13,7 @@ import shapely
 
 from maps.errors import MapOptionError
 from maps.leaflet import SEA_COLOUR
-from maps.scene import Feature, Scene, Style, Symbol
+from maps.scene import ColourScale, Feature, Scene, Style, Symbol
 
 _MARKERS: dict[Symbol, str] = {
     Symbol.CIRCLE: "o",
@@ -133,11 +133,28 @@ def static_png(scene: Scene, *, width_px: int, height_px: int) -> bytes:
     ax.set_aspect(k)
     ax.set_axis_off()
     with _fonts():
+        # images go above the leading basemap layers and below everything else
+        n_base = next((i for i, lyr in enumerate(scene.layers) if not lyr.basemap), 0)
+        for image in scene.images:
+            if image.show:
+                i_w, i_s, i_e, i_n = image.bounds
+                ax.imshow(
+                    image.rgba,
+                    extent=(i_w, i_e, i_s, i_n),
+                    origin="upper",
+                    interpolation="nearest",
+                    alpha=image.opacity,
+                    zorder=n_base * 2 - 0.5,
+                    aspect="auto",
+                )
+                ax.set_aspect(k)  # imshow resets the aspect
         for z, layer in enumerate(scene.layers):
             if not layer.show:
                 continue
             for f in layer.features:
                 _draw(ax, f, zorder=z * 2)
+        if scene.scale is not None:
+            _colour_bar(fig, scene.scale)
         handles: list[Any] = []
         for e in scene.legend:
             st = e.style
@@ -164,6 +181,38 @@ def static_png(scene: Scene, *, width_px: int, height_px: int) -> bytes:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=_DPI)
     return buf.getvalue()
+
+
+def _colour_bar(fig: Any, scale: ColourScale) -> None:
+    """A horizontal colour bar at the bottom left, from ``scale.vmin`` to ``scale.vmax``."""
+    from matplotlib.cm import ScalarMappable  # noqa: PLC0415
+    from matplotlib.colors import LinearSegmentedColormap, Normalize  # noqa: PLC0415
+
+    span = scale.vmax - scale.vmin
+    if span > 0 and len(scale.stops) > 1:
+        pos = [(v - scale.vmin) / span for v, _ in scale.stops]
+        pos[0], pos[-1] = 0.0, 1.0
+        cmap = LinearSegmentedColormap.from_list(
+            "scale", list(zip(pos, [c for _, c in scale.stops], strict=True))
+        )
+    else:
+        cmap = LinearSegmentedColormap.from_list("scale", [scale.stops[0][1]] * 2)
+    box = fig.add_axes((0.01, 0.035, 0.3, 0.085))  # a white card under the bar
+    box.set_xticks([])
+    box.set_yticks([])
+    box.patch.set_facecolor("#ffffff")
+    box.patch.set_alpha(0.93)
+    box.set_zorder(9_999)
+    cax = fig.add_axes((0.025, 0.06, 0.27, 0.022))
+    cax.set_zorder(10_000)
+    bar = fig.colorbar(
+        ScalarMappable(Normalize(scale.vmin, max(scale.vmax, scale.vmin + 1e-9)), cmap),
+        cax=cax,
+        orientation="horizontal",
+    )
+    bar.ax.tick_params(labelsize=7)
+    bar.set_label(scale.label, fontsize=8)
+    bar.ax.xaxis.set_label_position("top")
 
 
 def _fonts() -> Any:

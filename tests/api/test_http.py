@@ -288,3 +288,15 @@ def test_matrix_job_reports_progress_and_result(client: TestClient) -> None:
     assert job["progress"]["done"] == job["progress"]["total"] > 0
     assert len(job["result"]["cells"]) == 21 * 2
     _is_problem(client.get("/v1/matrix/jobs/m999999"), 404)
+
+
+def test_access_map_html_is_offline_with_the_raster_overlay(client: TestClient) -> None:
+    resp = client.get("/maps/access.html", params={"to": "river_port", "width": 800, "height": 500})
+    assert resp.status_code == 200, resp.text[:300]
+    assert resp.headers["content-type"].startswith("text/html")
+    html = resp.text
+    assert 'L.imageOverlay("data:image/png;base64,' in html
+    assert "County mean hours (183)" in html
+    for attr in ('src="http', 'href="http', "url(http"):
+        assert attr not in html
+    _is_problem(client.get("/maps/access.html", params={"to": "seaport"}), 422)
