@@ -1,6 +1,7 @@
 """Load test of a live ``shudao serve`` on 127.0.0.1: throughput and p50/p99 latency.
 
-Starts the server twice (estimate cache on, then off), and in each run measures ``/healthz``
+Starts the server three times (estimate cache on; off; off with two worker processes), and in
+each run measures ``/healthz``
 (the framework's floor) and ``/v1/route`` over a mix of 50 origin–destination pairs with an
 async httpx client. Traffic goes to the loopback address only; every loop is bounded in count.
 
@@ -71,9 +72,18 @@ def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 120.
     raise SystemExit(msg)
 
 
-def run(cache_size: int, n: int, concurrency: int, port: int) -> None:
+def run(cache_size: int, n: int, concurrency: int, port: int, *, workers: int = 1) -> None:
     env = {**os.environ, "SHUDAO_CACHE_SIZE": str(cache_size)}
-    cmd = [sys.executable, "-m", "api.cli_main", "serve", "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "api.cli_main",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     proc = subprocess.Popen(
         cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -81,7 +91,10 @@ def run(cache_size: int, n: int, concurrency: int, port: int) -> None:
     try:
         t = time.perf_counter()
         wait_ready(base, proc)
-        print(f"\ncache_size={cache_size}: server ready in {time.perf_counter() - t:.1f} s")
+        print(
+            f"\ncache_size={cache_size}, workers={workers}: "
+            f"server ready in {time.perf_counter() - t:.1f} s"
+        )
         for label, paths in (
             ("/healthz", ["/healthz"] * n),
             (
@@ -111,6 +124,8 @@ def main() -> None:
     args = ap.parse_args()
     run(4096, args.requests, args.concurrency, args.port)
     run(0, args.requests, args.concurrency, args.port)
+    # Route pricing is CPU-bound Python: a second worker process uses the second core.
+    run(0, args.requests, args.concurrency, args.port, workers=2)
 
 
 if __name__ == "__main__":
