@@ -13,7 +13,22 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_common import EXIT_BAD_OPTION, _overrides, _settings, _split, err, handle_errors
+from api.cli_common import (
+    AvoidOpt,
+    ModesOpt,
+    ObjectiveOpt,
+    ParamOpt,
+    ParamsOpt,
+    QuantityOpt,
+    UnitOpt,
+    ViaOpt,
+    _overrides,
+    _settings,
+    _split,
+    check_route_options,
+    err,
+    handle_errors,
+)
 
 map_app = typer.Typer(
     help="Briefing maps: offline HTML and PNG (regions, route, corridors, access).",
@@ -128,42 +143,21 @@ def route_cmd(
     height: HeightOpt = 1000,
     tiles: TilesOpt = None,
     static_png: StaticOpt = False,
-    unit: Annotated[str, typer.Option(help="Cargo unit: FEU, TEU, tonne or kg.")] = "FEU",
-    quantity: Annotated[float, typer.Option(help="Number of units.", min=0.0)] = 1.0,
-    modes: Annotated[
-        str | None, typer.Option(help="Main modes allowed, e.g. rail,sea (road access always).")
-    ] = None,
-    via: Annotated[list[str] | None, typer.Option(help="Place(s) to pass, in order.")] = None,
-    avoid: Annotated[
-        list[str] | None,
-        typer.Option(help="Places, border crossings or sea passages (suez, malacca, ...)."),
-    ] = None,
-    objective: Annotated[str, typer.Option(help="time, cost, co2 or generalized.")] = "time",
+    unit: UnitOpt = "FEU",
+    quantity: QuantityOpt = 1.0,
+    modes: ModesOpt = None,
+    via: ViaOpt = None,
+    avoid: AvoidOpt = None,
+    objective: ObjectiveOpt = "time",
     alternatives: Annotated[int, typer.Option(help="How many routes.", min=1, max=10)] = 3,
     pareto: Annotated[bool, typer.Option(help="Return the Pareto set (time, cost, CO2).")] = False,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(help="Parameter override KEY=VALUE, e.g. modes.rail.speed_kph=45."),
-    ] = None,
-    params: Annotated[Path | None, typer.Option(help="TOML file of parameter overrides.")] = None,
+    param: ParamOpt = None,
+    params: ParamsOpt = None,
 ) -> None:
     """Map the routes from ORIGIN to DESTINATION: alternatives, comparison, legs, borders."""
-    from corridors.models import CargoUnit, Mode, Objective  # noqa: PLC0415
     from maps.briefings import route_scene  # noqa: PLC0415
 
-    checks = (
-        ("unit", unit, {u.value for u in CargoUnit}),
-        ("objective", objective, {o.value for o in Objective}),
-    )
-    for name, value, allowed in checks:
-        if value not in allowed:
-            err.print(f"error: unknown {name} {value!r}; choose from {sorted(allowed)}")
-            raise typer.Exit(EXIT_BAD_OPTION)
-    mode_list = _split([modes]) if modes else None
-    bad = [m for m in mode_list or [] if m not in {x.value for x in Mode}]
-    if bad:
-        err.print(f"error: unknown mode(s) {bad}; choose from {[m.value for m in Mode]}")
-        raise typer.Exit(EXIT_BAD_OPTION)
+    mode_list = check_route_options(unit=unit, objective=objective, modes=modes)
     engine = _engine(param, params)
     result = engine.route(
         origin,

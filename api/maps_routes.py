@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.app import get_service, run_limited
 from api.problems import problem, problem_responses
-from api.routes import PLACE_TEXT, ModeName, ObjectiveName, Unit
+from api.routes import RouteReq
 from api.service import RouteRequest, Service
 from api.settings import Settings
 from maps.access_map import access_scene
@@ -88,6 +88,13 @@ async def _png(request: Request, build: Any, width: int, height: int) -> Any:
         return problem(504, "The map took longer than the request timeout.", slug="timeout")
 
 
+def _overview(service: Service, scene_fn: Any) -> Any:
+    """Builder of a map that needs only the catalog and the service network."""
+    return lambda: scene_fn(
+        data=service.map_data, catalog=service.engine.catalog, network=service.engine.network
+    )
+
+
 @router.get("/regions.html", response_class=HTMLResponse, responses=HTML, summary="Regions map")
 async def regions_html(
     request: Request,
@@ -99,9 +106,7 @@ async def regions_html(
     """Sichuan's prefectures by economic region, hubs, growth poles and corridors (offline)."""
     return await _html(
         request,
-        lambda: regions_scene(
-            data=service.map_data, catalog=service.engine.catalog, network=service.engine.network
-        ),
+        _overview(service, regions_scene),
         width,
         height,
         tiles,
@@ -115,9 +120,7 @@ async def regions_png(
     """The regions map as a PNG of the requested size."""
     return await _png(
         request,
-        lambda: regions_scene(
-            data=service.map_data, catalog=service.engine.catalog, network=service.engine.network
-        ),
+        _overview(service, regions_scene),
         width,
         height,
     )
@@ -134,9 +137,7 @@ async def corridors_html(
     """Every service of the corridors, Eurasia and ASEAN (offline)."""
     return await _html(
         request,
-        lambda: corridors_scene(
-            data=service.map_data, catalog=service.engine.catalog, network=service.engine.network
-        ),
+        _overview(service, corridors_scene),
         width,
         height,
         tiles,
@@ -150,9 +151,7 @@ async def corridors_png(
     """The corridors map as a PNG of the requested size."""
     return await _png(
         request,
-        lambda: corridors_scene(
-            data=service.map_data, catalog=service.engine.catalog, network=service.engine.network
-        ),
+        _overview(service, corridors_scene),
         width,
         height,
     )
@@ -160,50 +159,10 @@ async def corridors_png(
 
 def _route_builder(service: Service, req: RouteRequest) -> Any:
     def build() -> Scene:
-        result = service.engine.route(
-            req.origin,
-            req.destination,
-            unit=req.unit,
-            quantity=req.quantity,
-            modes=req.modes,
-            via=req.via,
-            avoid=req.avoid,
-            objective=req.objective,
-            alternatives=req.alternatives,
-        )
+        result = service.route_result(req)
         return route_scene(data=service.map_data, result=result, network=service.engine.network)
 
     return build
-
-
-RouteParams = dict[str, Any]
-
-
-def _route_req(
-    origin: Annotated[str, Query(pattern=PLACE_TEXT, examples=["Chengdu"])],
-    destination: Annotated[str, Query(pattern=PLACE_TEXT, examples=["Singapore"])],
-    unit: Unit = Unit.FEU,
-    quantity: Annotated[float, Query(gt=0, le=100_000)] = 1.0,
-    modes: Annotated[list[ModeName] | None, Query(max_length=5)] = None,
-    via: Annotated[list[Annotated[str, Query(pattern=PLACE_TEXT)]], Query(max_length=5)] = [],  # noqa: B006
-    avoid: Annotated[list[Annotated[str, Query(pattern=PLACE_TEXT)]], Query(max_length=10)] = [],  # noqa: B006
-    objective: ObjectiveName = ObjectiveName.time,
-    alternatives: Annotated[int, Query(ge=1, le=5)] = 3,
-) -> RouteRequest:
-    return RouteRequest.build(
-        origin=origin,
-        destination=destination,
-        unit=unit.value,
-        quantity=quantity,
-        modes=[m.value for m in modes] if modes else None,
-        via=via,
-        avoid=avoid,
-        objective=objective.value,
-        alternatives=alternatives,
-    )
-
-
-RouteReq = Annotated[RouteRequest, Depends(_route_req)]
 
 
 @router.get(

@@ -81,15 +81,7 @@ BBOX = Annotated[
 ]
 
 
-@router.get(
-    "/route",
-    summary="Route estimates between two places",
-    responses=problem_responses(404, 504),
-    tags=["estimates"],
-)
-async def get_route(
-    request: Request,
-    service: ServiceDep,
+def route_request(
     origin: Annotated[
         str,
         Query(
@@ -109,9 +101,9 @@ async def get_route(
     objective: ObjectiveName = ObjectiveName.time,
     alternatives: Annotated[int, Query(ge=1, le=10)] = 3,
     pareto: bool = False,
-) -> dict[str, Any]:
-    """The same JSON as ``shudao route --json``: routes with legs, totals and GeoJSON geometry."""
-    req = RouteRequest.build(
+) -> RouteRequest:
+    """The route query parameters (shared by ``/v1/route`` and ``/maps/route.*``), normalised."""
+    return RouteRequest.build(
         origin=origin,
         destination=destination,
         unit=unit.value,
@@ -123,6 +115,19 @@ async def get_route(
         alternatives=alternatives,
         pareto=pareto,
     )
+
+
+RouteReq = Annotated[RouteRequest, Depends(route_request)]
+
+
+@router.get(
+    "/route",
+    summary="Route estimates between two places",
+    responses=problem_responses(404, 504),
+    tags=["estimates"],
+)
+async def get_route(request: Request, service: ServiceDep, req: RouteReq) -> dict[str, Any]:
+    """The same JSON as ``shudao route --json``: routes with legs, totals and GeoJSON geometry."""
     try:
         result, _ = await run_limited(_settings(request), lambda: service.route(req))
     except TimeoutError:

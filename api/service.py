@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corridors.engine import Engine
+from corridors.engine import Engine, RouteResult
 from gis.layers import read_layer
 from hubs.models import Place
 from hubs.regions import regions_feature_collection
@@ -207,7 +207,13 @@ class Service:
         cached = self.cache.get(key)
         if cached is not None:
             return cached, True
-        result = self.engine.route(
+        result = self.route_result(req).to_dict()
+        self.cache.put(key, result)
+        return result, False
+
+    def route_result(self, req: RouteRequest) -> RouteResult:
+        """The engine's typed answer to *req* (uncached; maps draw from it)."""
+        return self.engine.route(
             req.origin,
             req.destination,
             unit=req.unit,
@@ -218,9 +224,7 @@ class Service:
             objective=req.objective,
             alternatives=req.alternatives,
             pareto=req.pareto,
-        ).to_dict()
-        self.cache.put(key, result)
-        return result, False
+        )
 
 
 def bbox_filter(
