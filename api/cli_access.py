@@ -60,7 +60,10 @@ def matrix_cmd(
     ],
     to: Annotated[
         str,
-        typer.Option(help="hubs (Sichuan), gateways (places abroad) or comma-separated places."),
+        typer.Option(
+            help="hubs (Sichuan), gateways (places abroad), places, or a comma-separated mix "
+            "(e.g. hubs,gateways)."
+        ),
     ],
     out: Annotated[Path, typer.Option(help="Output file: .csv, .parquet or .json.")],
     unit: UnitOpt = "FEU",

@@ -403,27 +403,42 @@ def origin_set(engine: Engine, spec: str) -> list[Place]:
 
 
 def destination_set(engine: Engine, spec: str) -> list[Place]:
-    """Destinations named by *spec*: ``hubs``, ``gateways`` or a comma-separated place list.
+    """Destinations named by *spec*: a comma-separated mix of ``hubs``, ``gateways`` and places.
 
     ``hubs`` are the catalog places in China of :data:`HUB_KINDS` in Sichuan (adcode 51....);
-    ``gateways`` every catalog place outside China of :data:`GATEWAY_KINDS`.
+    ``gateways`` every catalog place outside China of :data:`GATEWAY_KINDS`. ``hubs,gateways``
+    asks for both in one call; duplicates are dropped, first occurrence kept.
     """
-    key = spec.strip().lower()
-    if key == "hubs":
-        return sorted(
+    named = {
+        "hubs": lambda: sorted(
             (
                 p
                 for p in engine.catalog.places
                 if p.kind in HUB_KINDS and p.country == "CN" and (p.adcode or "").startswith("51")
             ),
             key=lambda p: p.id,
-        )
-    if key == "gateways":
-        return sorted(
+        ),
+        "gateways": lambda: sorted(
             (p for p in engine.catalog.places if p.kind in GATEWAY_KINDS and p.country != "CN"),
             key=lambda p: p.id,
-        )
-    return _place_list(engine, spec)
+        ),
+    }
+    items = [s.strip() for s in spec.split(",") if s.strip()]
+    seen: dict[str, Place] = {}
+    places: list[str] = []
+    for item in items:
+        if item.lower() in named:
+            for p in named[item.lower()]():
+                seen.setdefault(p.id, p)
+        else:
+            places.append(item)
+    if places:
+        for p in _place_list(engine, ",".join(places)):
+            seen.setdefault(p.id, p)
+    if not seen:
+        msg = f"no destinations in {spec!r}"
+        raise MatrixError(msg)
+    return list(seen.values())
 
 
 def _place_list(engine: Engine, spec: str) -> list[Place]:

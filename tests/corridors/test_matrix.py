@@ -100,6 +100,10 @@ def test_named_sets(engine: Engine) -> None:
     assert len(gateways) >= 50
     assert all(p.country != "CN" and p.kind in GATEWAY_KINDS for p in gateways)
     assert [p.id for p in destination_set(engine, "成都, Duisburg")] == ["chengdu", "duisburg"]
+    # every hub and every gateway in one call, no duplicates
+    both = destination_set(engine, "hubs,gateways,Duisburg")
+    assert len(both) == len(hubs) + len(gateways)
+    assert len({p.id for p in both}) == len(both)
 
 
 def test_counties_to_hubs_cells_equal_engine_routes(
