@@ -48,6 +48,28 @@ SEA_PASSAGES = frozenset(
 SICHUAN_BBOX = (97.3, 26.0, 108.6, 34.4)
 
 
+def endpoint_of(place: Place) -> Terminal:
+    """The routing view of a place; ``home`` when it lies in Sichuan.
+
+    A place is home when it has a prefecture adcode, or when it is a bare coordinate inside
+    :data:`SICHUAN_BBOX`.
+    """
+    home = bool(place.adcode) or (
+        place.kind.value == "coordinate"
+        and SICHUAN_BBOX[0] <= place.lon <= SICHUAN_BBOX[2]
+        and SICHUAN_BBOX[1] <= place.lat <= SICHUAN_BBOX[3]
+    )
+    return Terminal(
+        place.id,
+        place.name_zh,
+        place.name_en,
+        place.lon,
+        place.lat,
+        place.country or "",
+        home=home,
+    )
+
+
 @dataclass(frozen=True)
 class RouteResult:
     """The answer to a route query (the result contract)."""
@@ -150,10 +172,7 @@ class Engine:
         t1 = time.perf_counter()
         infra = Infrastructure.load(build_dir)
         t2 = time.perf_counter()
-        terminals = {
-            p.id: Terminal(p.id, p.name_zh, p.name_en, p.lon, p.lat, p.country, home=bool(p.adcode))
-            for p in catalog.places
-        }
+        terminals = {p.id: endpoint_of(p) for p in catalog.places}
         network = build_service_network(records, terminals, infra, progress=progress)
         t3 = time.perf_counter()
         timings = {
@@ -193,20 +212,7 @@ class Engine:
     def endpoint(self, query: str) -> tuple[Place, Endpoint]:
         """Resolve a place query to a place and a routing endpoint."""
         place = self.resolver.resolve(query)
-        home = bool(place.adcode) or (
-            place.kind.value == "coordinate"
-            and SICHUAN_BBOX[0] <= place.lon <= SICHUAN_BBOX[2]
-            and SICHUAN_BBOX[1] <= place.lat <= SICHUAN_BBOX[3]
-        )
-        return place, Endpoint(
-            place.id,
-            place.name_zh,
-            place.name_en,
-            place.lon,
-            place.lat,
-            place.country or "",
-            home=home,
-        )
+        return place, endpoint_of(place)
 
     def cargo(self, unit: str, quantity: float) -> Cargo:
         """A cargo of *quantity* *unit* with its mass from the parameters."""

@@ -52,7 +52,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from shapely.geometry import LineString
 from shapely.ops import substring
 
-from corridors.engine import SEA_PASSAGES, SICHUAN_BBOX, Engine
+from corridors.engine import SEA_PASSAGES, Engine, endpoint_of
 from corridors.errors import CorridorError
 from corridors.models import Cargo, Mode, Objective, Terminal
 from corridors.network import (
@@ -528,7 +528,7 @@ def prepare_matrix(
     # Road access: one bounded Dijkstra per terminal that can be in reach of an origin. A home
     # (Sichuan) origin reaches a home terminal up to max_home_access_km, like the router.
     access = np.full((len(opts), len(tids)), np.inf)
-    ends = [_endpoint(o) for o in origins]
+    ends = [endpoint_of(o) for o in origins]
     for k, (tid, tp) in enumerate(zip(tids, tpts, strict=True)):
         if tid in avoid_ids:
             continue
@@ -599,7 +599,7 @@ def prepare_matrix(
         if tid in avoid_ids or stop_node[k] < 0:
             continue
         for j, d in enumerate(destinations):
-            egress_ok[k, j] = Router._same_country(_endpoint(d), terms[tid])
+            egress_ok[k, j] = Router._same_country(endpoint_of(d), terms[tid])
     rows = {o.snap.row for o in (*opts, *dpts, *tpts)}
     return MatrixProblem(
         objective=obj,
@@ -632,16 +632,6 @@ def prepare_matrix(
         max_access_km=q.max_access_km,
         max_egress_km=q.max_egress_km,
     )
-
-
-def _endpoint(p: Place) -> Terminal:
-    """The routing endpoint of a place, ``home`` as :meth:`corridors.engine.Engine.endpoint`."""
-    home = bool(p.adcode) or (
-        p.kind is PlaceKind.COORDINATE
-        and SICHUAN_BBOX[0] <= p.lon <= SICHUAN_BBOX[2]
-        and SICHUAN_BBOX[1] <= p.lat <= SICHUAN_BBOX[3]
-    )
-    return Terminal(p.id, p.name_zh, p.name_en, p.lon, p.lat, p.country or "", home=home)
 
 
 def _line_getter(road: ModeNetwork) -> Callable[[int], LineString]:
