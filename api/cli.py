@@ -30,12 +30,12 @@ from api.cli_common import (
     UnitOpt,
     ViaOpt,
     _emit_json,
-    _overrides,
     _settings,
     _split,
     check_route_options,
     err,
     handle_errors,
+    load_engine,
 )
 from api.cli_maps import map_app
 from api.settings import Settings
@@ -271,15 +271,8 @@ def route_cmd(
     ] = False,
 ) -> None:
     """Compare routes from ORIGIN to DESTINATION: time, cost and CO2, leg by leg."""
-    from corridors.engine import Engine  # noqa: PLC0415
-
     mode_list = check_route_options(unit=unit, objective=objective, modes=modes)
-    settings = _settings()
-    engine = Engine.load(
-        data_dir=settings.data_dir,
-        build_dir=settings.build_dir,
-        overrides=_overrides(param, params),
-    )
+    engine = load_engine(param, params)
     result = engine.route(
         origin,
         destination,

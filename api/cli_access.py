@@ -28,12 +28,12 @@ from api.cli_common import (
     QuantityOpt,
     UnitOpt,
     _emit_json,
-    _overrides,
     _settings,
     _split,
     check_route_options,
     err,
     handle_errors,
+    load_engine,
 )
 
 
@@ -82,20 +82,13 @@ def matrix_cmd(
     """Time, cost, CO2 and best corridor for every origin-destination pair, to a file."""
     import numpy as np  # noqa: PLC0415
 
-    from corridors.engine import Engine  # noqa: PLC0415
     from corridors.matrix import destination_set, origin_set, travel_matrix  # noqa: PLC0415
 
     mode_list = check_route_options(unit=unit, objective=objective, modes=modes)
     if out.suffix.lower() not in {".csv", ".parquet", ".json"}:
         err.print(f"error: --out {out}: the file must end in .csv, .parquet or .json")
         raise typer.Exit(EXIT_BAD_OPTION)
-    settings = _settings()
-    err.print("loading the engine ...")
-    engine = Engine.load(
-        data_dir=settings.data_dir,
-        build_dir=settings.build_dir,
-        overrides=_overrides(param, params),
-    )
+    engine = load_engine(param, params)
     origins = origin_set(engine, from_)
     destinations = destination_set(engine, to)
     err.print(f"matrix {len(origins)} x {len(destinations)} ...")
@@ -158,7 +151,6 @@ def access_cmd(
 ) -> None:
     """Travel-time raster (hours to the nearest hub of a kind) over Sichuan, as a GeoTIFF."""
     from corridors.accessibility import access_raster, county_summary  # noqa: PLC0415
-    from corridors.engine import Engine  # noqa: PLC0415
     from gis.layers import read_layer  # noqa: PLC0415
 
     if out.suffix.lower() not in {".tif", ".tiff"}:
@@ -168,8 +160,7 @@ def access_cmd(
         err.print(f"error: --summary {summary}: use .csv or .parquet")
         raise typer.Exit(EXIT_BAD_OPTION)
     settings = _settings()
-    err.print("loading the engine ...")
-    engine = Engine.load(data_dir=settings.data_dir, build_dir=settings.build_dir)
+    engine = load_engine()
     t0 = time.perf_counter()
     with _runner(scheduler) as run:
         raster = access_raster(

@@ -13,12 +13,15 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from api.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from corridors.engine import Engine
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -115,3 +118,16 @@ def check_route_options(*, unit: str, objective: str, modes: str | None) -> list
         err.print(f"error: unknown mode(s) {bad}; choose from {[m.value for m in Mode]}")
         raise typer.Exit(EXIT_BAD_OPTION)
     return mode_list
+
+
+def load_engine(param: list[str] | None = None, params: Path | None = None) -> Engine:
+    """Load the corridor engine from the settings, with ``--param``/``--params`` overrides."""
+    from corridors.engine import Engine  # noqa: PLC0415 (keep `--help` fast)
+
+    settings = _settings()
+    err.print("loading the engine ...")
+    return Engine.load(
+        data_dir=settings.data_dir,
+        build_dir=settings.build_dir,
+        overrides=_overrides(param, params),
+    )

@@ -22,12 +22,14 @@ from api.cli_common import (
     QuantityOpt,
     UnitOpt,
     ViaOpt,
-    _overrides,
     _settings,
     _split,
     check_route_options,
     err,
     handle_errors,
+)
+from api.cli_common import (
+    load_engine as _engine,
 )
 
 map_app = typer.Typer(
@@ -77,17 +79,6 @@ def _write(scene: Any, *, out: Path, png: Path | None, width: int, height: int, 
         )
         png.write_bytes(res.png)
         err.print(f"wrote {png} ({width}x{height}, {res.renderer})")
-
-
-def _engine(param: list[str] | None = None, params: Path | None = None) -> Any:
-    from corridors.engine import Engine  # noqa: PLC0415
-
-    settings = _settings()
-    return Engine.load(
-        data_dir=settings.data_dir,
-        build_dir=settings.build_dir,
-        overrides=_overrides(param, params) if (param or params) else None,
-    )
 
 
 def _map_data() -> Any:
