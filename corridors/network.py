@@ -78,6 +78,12 @@ class ModeNetwork:
     router: CsrRouter
     tree: shapely.STRtree
     _snaps: dict[tuple[float, float], Snap] = field(default_factory=dict)
+    # The last bounded search (key, dist, pred): a route query asks for the access trips and the
+    # direct road trip from the same origin, which one search answers. Replaced as one tuple,
+    # so concurrent readers see either the old or the new search, never a mix.
+    _last_search: (
+        tuple[tuple[tuple[int, ...], float], NDArray[np.float64], NDArray[np.int32]] | None
+    ) = None
 
     @classmethod
     def from_layers(
@@ -149,6 +155,22 @@ class ModeNetwork:
         rows = (dense.ravel().astype(np.int64) - 1).tolist()
         return self.path_geometry(node_ids, rows)
 
+    def _search(self, so: Snap, limit_km: float) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
+        sources = [e[0] for e in so.ends]
+        key = (tuple(sources), limit_km)
+        last = self._last_search
+        if last is not None and last[0] == key:
+            return last[1], last[2]
+        dist, pred = dijkstra(
+            self.router.matrix,
+            directed=True,
+            indices=sources,
+            return_predecessors=True,
+            limit=limit_km * 1000.0,
+        )
+        object.__setattr__(self, "_last_search", (key, dist, pred))
+        return dist, pred
+
     def trips_from(
         self,
         origin: tuple[float, float],
@@ -168,14 +190,7 @@ class ModeNetwork:
         distance counts (a train passes the point of the line nearest to a waypoint).
         """
         so = self.snap(*origin)
-        sources = [e[0] for e in so.ends]
-        dist, pred = dijkstra(
-            self.router.matrix,
-            directed=True,
-            indices=sources,
-            return_predecessors=True,
-            limit=limit_km * 1000.0,
-        )
+        dist, pred = self._search(so, limit_km)
         out: list[tuple[float, LineString, float] | None] = []
         for tgt in targets:
             st = self.snap(*tgt)
