@@ -77,7 +77,7 @@ def run(cache_size: int, n: int, concurrency: int, port: int, *, workers: int = 
     cmd = [
         sys.executable,
         "-m",
-        "api.cli_main",
+        "api.cli",
         "serve",
         "--port",
         str(port),

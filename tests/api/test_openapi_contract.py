@@ -15,7 +15,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from api.app import create_app
+from api.http.app import create_app
 from api.service import Service
 from api.settings import Settings
 

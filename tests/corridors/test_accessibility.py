@@ -12,7 +12,7 @@ import rasterio
 import typer
 from typer.testing import CliRunner
 
-from api.cli_access import register
+from api.cli.access import register
 from corridors.accessibility import (
     AccessError,
     AccessRaster,

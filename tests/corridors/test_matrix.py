@@ -13,7 +13,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from api.cli_access import register
+from api.cli.access import register
 from corridors.accessibility import dask_runner
 from corridors.engine import Engine
 from corridors.errors import InfeasibleConstraintError, NoRouteError

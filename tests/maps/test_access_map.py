@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-import api.cli_maps
-from api.cli_maps import map_app
+import api.cli.maps
+from api.cli.maps import map_app
 from corridors.accessibility import AccessRaster, access_raster, county_summary
 from corridors.engine import Engine
 from gis.layers import read_layer
@@ -239,7 +239,7 @@ def test_cli_map_access(
     def loaded(*_args: object, **_kwargs: object) -> Engine:
         return engine  # the module's engine: no second 6-second load
 
-    monkeypatch.setattr(api.cli_maps, "_engine", loaded)
+    monkeypatch.setattr(api.cli.maps, "_engine", loaded)
     env = {"SHUDAO_BUILD_DIR": str(built_dir), "SHUDAO_DATA_DIR": str(data_dir)}
     out, png = tmp_path / "a.html", tmp_path / "a.png"
     args = ["access", "--to", "bonded_zone", "--out", str(out), "--png", str(png)]

@@ -14,7 +14,7 @@ from PIL import Image
 from shapely.geometry import Point
 from typer.testing import CliRunner
 
-from api.cli_maps import map_app
+from api.cli.maps import map_app
 from corridors.engine import Engine
 from gis.crs import wgs84_to_gcj02
 from hubs.models import Place, PlaceKind

@@ -18,9 +18,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.app import get_service, run_limited
-from api.problems import problem, problem_from_exception, problem_responses
-from api.routes import ModeName, ObjectiveName, Unit
+from api.http.deps import get_service, run_limited
+from api.http.problems import problem, problem_from_exception, problem_responses
+from api.http.routes import ModeName, ObjectiveName, Unit
 from api.service import Service
 from corridors.matrix import destination_set, origin_set, travel_matrix
 from gis.errors import GisError

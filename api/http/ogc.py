@@ -13,8 +13,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from api.app import GeoJSONResponse, get_service
-from api.problems import problem, problem_responses
+from api.http.deps import GeoJSONResponse, get_service
+from api.http.problems import problem, problem_responses
 from api.service import HUB_KINDS, Service, bbox_filter
 from hubs.regions import places_feature_collection
 

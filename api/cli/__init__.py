@@ -18,8 +18,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.cli_access import register as register_access
-from api.cli_common import (
+from api.cli.access import register as register_access
+from api.cli.common import (
     EXIT_BAD_OPTION,
     AvoidOpt,
     ModesOpt,
@@ -37,7 +37,7 @@ from api.cli_common import (
     handle_errors,
     load_engine,
 )
-from api.cli_maps import map_app
+from api.cli.maps import map_app
 from api.settings import Settings
 
 app = typer.Typer(
@@ -339,7 +339,7 @@ def serve_cmd(
     """Start the HTTP API (loads data and graph once; ready when /healthz answers 200)."""
     import uvicorn  # noqa: PLC0415
 
-    from api.app import create_app  # noqa: PLC0415
+    from api.http.app import create_app  # noqa: PLC0415
 
     settings = _settings()
     if not (settings.build_dir / "manifest.json").exists():
@@ -351,7 +351,7 @@ def serve_cmd(
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
     else:
-        uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info")
+        uvicorn.run("api.http.asgi:app", host=host, port=port, workers=workers, log_level="info")
 
 
 def main() -> None:

@@ -15,8 +15,8 @@ import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.app import GeoJSONResponse, get_service, run_limited
-from api.problems import problem, problem_from_exception, problem_responses
+from api.http.deps import GeoJSONResponse, get_service, run_limited
+from api.http.problems import problem, problem_from_exception, problem_responses
 from api.service import RouteRequest, Service, bbox_filter
 from api.settings import Settings
 from hubs.models import PlaceKind, Region

@@ -10,58 +10,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
 
-from api.problems import install_handlers, problem, problem_responses
+from api.http.deps import get_service
+from api.http.maps_routes import router as maps_router
+from api.http.matrix_routes import router as matrix_router
+from api.http.ogc import router as ogc_router
+from api.http.problems import install_handlers, problem, problem_responses
+from api.http.routes import router as v1_router
 from api.service import Service
 from api.settings import Settings
-from gis.errors import GisError
-
-T = TypeVar("T")
 
 OPEN_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"})
-
-
-class GeoJSONResponse(JSONResponse):
-    """GeoJSON (RFC 7946) media type."""
-
-    media_type = "application/geo+json"
-
-
-def get_service(request: Request) -> Service:
-    """The loaded service of this app (503 problem while it is still loading)."""
-    service: Service | None = getattr(request.app.state, "service", None)
-    if service is None:
-        raise ServiceNotReadyError
-    return service
-
-
-class ServiceNotReadyError(GisError):
-    """The data and graph are not loaded yet."""
-
-    status = 503
-    type_slug = "not-ready"
-
-    def __init__(self) -> None:
-        super().__init__("The service is still loading its data; retry shortly.")
-
-
-async def run_limited(
-    settings: Settings, func: Callable[[], T], *, timeout_s: float | None = None
-) -> T:
-    """Run CPU-bound *func* in a worker thread, answering 504 beyond the request timeout.
-
-    The worker thread cannot be cancelled; it finishes in the background and its result (if a
-    route) still lands in the cache.
-    """
-    limit = timeout_s if timeout_s is not None else settings.request_timeout_s
-    with anyio.fail_after(limit):
-        return await anyio.to_thread.run_sync(func, abandon_on_cancel=True)
 
 
 def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI:
@@ -137,11 +101,6 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
             "parameters_version": svc.engine.params.version,
             "cache": {"size": svc.cache.size, "hits": svc.cache.hits, "misses": svc.cache.misses},
         }
-
-    from api.maps_routes import router as maps_router  # noqa: PLC0415 (routers import this module)
-    from api.matrix_routes import router as matrix_router  # noqa: PLC0415
-    from api.ogc import router as ogc_router  # noqa: PLC0415
-    from api.routes import router as v1_router  # noqa: PLC0415
 
     app.include_router(v1_router)
     app.include_router(matrix_router)

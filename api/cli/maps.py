@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_common import (
+from api.cli.common import (
     AvoidOpt,
     ModesOpt,
     ObjectiveOpt,
@@ -28,7 +28,7 @@ from api.cli_common import (
     err,
     handle_errors,
 )
-from api.cli_common import (
+from api.cli.common import (
     load_engine as _engine,
 )
 

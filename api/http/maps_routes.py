@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.app import get_service, run_limited
-from api.problems import problem, problem_responses
-from api.routes import RouteReq
+from api.http.deps import get_service, run_limited
+from api.http.problems import problem, problem_responses
+from api.http.routes import RouteReq
 from api.service import RouteRequest, Service
 from api.settings import Settings
 from maps.access_map import access_scene

@@ -2,8 +2,8 @@
 
 Owns: reading the settings once per command, printing JSON to stdout and errors to stderr, the
 mapping of domain errors to exit codes (each error class carries ``exit_code``), and the parsing
-of list and ``--param KEY=VALUE`` options. Command modules (``api.cli``, ``api.cli_maps``,
-``api.cli_access``) import from here, never from each other.
+of list and ``--param KEY=VALUE`` options. Command modules (``api.cli``, ``api.cli.maps``,
+``api.cli.access``) import from here, never from each other.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli_common import (
+from api.cli.common import (
     EXIT_BAD_OPTION,
     AvoidOpt,
     ModesOpt,

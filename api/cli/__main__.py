@@ -1,4 +1,4 @@
-"""``python -m api.cli_main``: run the ``shudao`` command line without the console script."""
+"""``python -m api.cli``: run the ``shudao`` command line without the console script."""
 
 from __future__ import annotations
 

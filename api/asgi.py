@@ -1,8 +1,0 @@
-"""ASGI entry point for process managers: ``uvicorn api.asgi:app`` (settings from the env)."""
-
-from __future__ import annotations
-
-from api.app import create_app
-from api.settings import get_settings
-
-app = create_app(get_settings())
