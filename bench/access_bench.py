@@ -102,7 +102,7 @@ def bench_raster(engine: Engine) -> None:
 def _nearest_nodes(engine: Engine, pts: list[tuple[float, float]]) -> list[int]:
     nodes = read_layer(BUILD / "road_nodes.parquet")
     loc = NodeLocator.from_nodes(nodes)
-    ids = engine.infra.road.router.node_ids
+    ids = engine.road.router.node_ids
     return [int(np.searchsorted(ids, loc.nearest(x, y)[0])) for x, y in pts]
 
 
@@ -111,7 +111,7 @@ def bench_libraries(engine: Engine, *, use_nx: bool, use_scgraph: bool) -> None:
     hubs = destination_set(engine, "hubs")
     src = _nearest_nodes(engine, [(p.lon, p.lat) for p in hubs])
     dst = _nearest_nodes(engine, [(p.lon, p.lat) for p in counties])
-    mat = engine.infra.road.router.matrix
+    mat = engine.road.router.matrix
     n = mat.shape[0]
     print(
         f"\n== road distances {len(hubs)} hubs x {len(counties)} counties on the road graph "

@@ -38,8 +38,9 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse import vstack as sparse_vstack
 from scipy.sparse.csgraph import dijkstra
 
+from corridors.access import ROAD_SNAP_MAX_KM
 from corridors.errors import CorridorError
-from corridors.network import OFF_NETWORK_CIRCUITY, ROAD_SNAP_MAX_KM, ModeNetwork
+from corridors.network import OFF_NETWORK_CIRCUITY, ModeNetwork
 from gis.layers import read_layer
 from gis.raster import (
     ARC_SECONDS_30,
@@ -379,7 +380,7 @@ def access_raster(
         grid, ((g, speed) for g in roads.geometry.to_numpy()), offroad_speed_kph=offroad
     )
     nodes = pd.read_parquet(build_dir / "road_nodes.parquet", columns=["node_id", "x", "y"])
-    seeds = _seeds(grid, hubs, engine.infra.road, nodes, speed)
+    seeds = _seeds(grid, hubs, engine.road, nodes, speed)
     problem = AccessProblem(grid, friction, tuple(seeds))
     parts = [list(range(len(hubs)))[i :: max(1, partitions)] for i in range(max(1, partitions))]
     parts = [p for p in parts if p]

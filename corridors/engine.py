@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from corridors.access import RoadAccess
 from corridors.errors import InfeasibleConstraintError
 from corridors.models import (
     Cargo,
@@ -25,11 +26,14 @@ from corridors.models import (
     ServiceNetwork,
     Terminal,
 )
-from corridors.network import Infrastructure, RoadAccess, build_service_network, sea_trip
+from corridors.netstore import build_network, inputs_fingerprint, load_network
+from corridors.network import Infrastructure, ModeNetwork, sea_trip
 from corridors.params import Parameters, apply_overrides, load_parameters
-from corridors.routing import Endpoint, Query, Router
+from corridors.routing import Router
+from corridors.search import AccessLimits, Endpoint, Query
 from corridors.services import ServiceRecord, load_services
 from corridors.tariffs import ParameterCostModel
+from gis.hierarchy import Hierarchy, read_order
 from gis.layers import read_layer
 from hubs.models import Place
 from hubs.resolver import PlaceResolver
@@ -108,7 +112,8 @@ class Engine:
         params: Parameters,
         records: tuple[ServiceRecord, ...],
         network: ServiceNetwork,
-        infra: Infrastructure,
+        road: ModeNetwork,
+        hierarchy: Hierarchy,
         timings: dict[str, float],
         build_dir: Path,
     ) -> None:
@@ -117,14 +122,38 @@ class Engine:
         self.params = params
         self.records = records
         self.network = network
-        self.infra = infra
+        self.road = road
+        self.hierarchy = hierarchy
         self.timings = timings
         self.build_dir = build_dir
-        self.access = RoadAccess(infra.road)
+        self.limits = AccessLimits.from_parameters(params)
+        self.access = RoadAccess(road, hierarchy, limit_km=self.limits.road_search_limit_km)
         self.router = Router(
             network, ParameterCostModel(params), self.access, sea_reroute=self._sea_reroute
         )
         self.names = {p.id: {"name_zh": p.name_zh, "name_en": p.name_en} for p in resolver.places}
+
+    def with_parameters(self, params: Parameters) -> Engine:
+        """The same engine priced with other parameters: nothing is loaded or measured again.
+
+        Tariffs, speeds, frequencies' waits, dwell times, emission factors and access limits
+        change; the measured network, the road layer and its hierarchy are shared.
+        """
+        return Engine(
+            catalog=self.catalog,
+            resolver=self.resolver,
+            params=params,
+            records=self.records,
+            network=self.network,
+            road=self.road,
+            hierarchy=self.hierarchy,
+            timings=dict(self.timings),
+            build_dir=self.build_dir,
+        )
+
+    def with_overrides(self, overrides: Mapping[str, float]) -> Engine:
+        """:meth:`with_parameters` with dotted-key overrides of the current parameters."""
+        return self.with_parameters(apply_overrides(self.params, overrides))
 
     @classmethod
     def load(
@@ -170,14 +199,20 @@ class Engine:
             )
         )
         t1 = time.perf_counter()
-        infra = Infrastructure.load(build_dir)
+        road = Infrastructure.load_road(build_dir)
+        hierarchy = Hierarchy.from_router(road.router, read_order(build_dir, "road"))
         t2 = time.perf_counter()
         terminals = {p.id: endpoint_of(p) for p in catalog.places}
-        network = build_service_network(records, terminals, infra, progress=progress)
+        fingerprint = inputs_fingerprint(data_dir, build_dir)
+        network = load_network(build_dir, records, terminals, fingerprint=fingerprint)
+        if network is None:  # not stored by `shudao data build`, or stale: measure and store
+            network = build_network(
+                records, terminals, data_dir=data_dir, build_dir=build_dir, progress=progress
+            )
         t3 = time.perf_counter()
         timings = {
             "tables_s": round(t1 - t0, 3),
-            "layers_s": round(t2 - t1, 3),
+            "road_s": round(t2 - t1, 3),
             "service_network_s": round(t3 - t2, 3),
         }
         return cls(
@@ -186,7 +221,8 @@ class Engine:
             params=params,
             records=records,
             network=network,
-            infra=infra,
+            road=road,
+            hierarchy=hierarchy,
             timings=timings,
             build_dir=build_dir,
         )
@@ -254,7 +290,7 @@ class Engine:
         unknown_via = [v for v in via_ids if v not in self.network.terminals]
         if unknown_via:
             msg = (
-                f"--via {', '.join(unknown_via)}: not a terminal of any service, so no route "
+                f"via {', '.join(unknown_via)}: not a terminal of any service, so no route "
                 "can pass through it"
             )
             raise InfeasibleConstraintError(f"via={','.join(unknown_via)}", message=msg)
@@ -262,6 +298,7 @@ class Engine:
             origin=o,
             destination=d,
             cargo=self.cargo(unit, quantity),
+            limits=self.limits,
             objective=Objective(objective),
             modes=mode_set,
             via=via_ids,

@@ -40,30 +40,28 @@ import heapq
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
 from shapely.geometry import LineString
-from shapely.ops import substring
 
+from corridors.access import RoadTrip
 from corridors.engine import SEA_PASSAGES, Engine, endpoint_of
 from corridors.errors import CorridorError
 from corridors.models import Cargo, Mode, Objective, Terminal
-from corridors.network import (
-    OFF_NETWORK_CIRCUITY,
-    ROAD_FALLBACK_MAX_KM,
-    ROAD_SNAP_MAX_KM,
-    ModeNetwork,
-    Snap,
+from corridors.search import (
+    Query,
+    access_cap_km,
+    access_terminals,
+    direct_edge,
+    edge_allowed,
+    edge_weight,
 )
-from corridors.routing import Query, Router, _Edge, _weight
-from gis.crs import GEOD, geodesic_distance_m
+from gis.crs import geodesic_distance_m
 from hubs.models import Place, PlaceKind
 
 # The Sichuan hub kinds (``--to hubs``) and the kinds abroad offered as international
@@ -84,11 +82,6 @@ GATEWAY_KINDS: tuple[PlaceKind, ...] = (
     PlaceKind.RIVER_PORT,
     PlaceKind.OVERSEAS_WAREHOUSE,
 )
-# The router's direct road trip searches this far (RoadAccess default limit).
-ROAD_LIMIT_KM = 3000.0
-# Routes whose road access/egress is shorter than this are reported without that leg
-# (corridors.routing.Router._to_route): the matrix drops its charge the same way.
-SHORT_LEG_KM = 0.05
 COLUMNS: tuple[str, ...] = (
     "origin_id",
     "origin_name_zh",
@@ -113,131 +106,6 @@ class MatrixError(CorridorError):
     status = 422
     type_slug = "bad-matrix-request"
     exit_code = 64
-
-
-# --------------------------------------------------------------------------- road arithmetic
-@dataclass(frozen=True)
-class RoadPoint:
-    """A point attached to the road layer: coordinates, country and its :class:`Snap`."""
-
-    id: str
-    lon: float
-    lat: float
-    country: str
-    snap: Snap
-    reach_km: float = field(init=False)
-
-    def __post_init__(self) -> None:
-        # How far the point can be from either end node of its link (bounds pruning).
-        along = max((e[1] for e in self.snap.ends), default=0.0)
-        object.__setattr__(self, "reach_km", self.snap.gap_km + along)
-
-
-def _estimate_km(a: RoadPoint, b: RoadPoint) -> float | None:
-    km = float(geodesic_distance_m(a.lon, a.lat, b.lon, b.lat)) / 1000.0 * OFF_NETWORK_CIRCUITY
-    return km if km <= ROAD_FALLBACK_MAX_KM else None
-
-
-def _same_link_km(a: RoadPoint, b: RoadPoint, line: LineString) -> float:
-    lo, hi = sorted((a.snap.offset, b.snap.offset))
-    part = list(substring(line, lo, hi).coords) if hi > lo else []
-    return GEOD.geometry_length(LineString(part)) / 1000.0 if len(part) > 1 else 0.0
-
-
-def road_km(
-    src: RoadPoint,
-    dist_m: NDArray[np.float64],
-    tgt: RoadPoint,
-    *,
-    line_of: Callable[[int], LineString],
-    limit_km: float = ROAD_LIMIT_KM,
-    cap_km: float = ROAD_LIMIT_KM,
-    component: NDArray[np.int32] | None = None,
-) -> tuple[float | None, bool]:
-    """Road trip km from *src* to *tgt* as :class:`corridors.network.RoadAccess` measures it.
-
-    Parameters
-    ----------
-    src, tgt : RoadPoint
-        End points of the trip.
-    dist_m : ndarray, shape (2, n_nodes)
-        Network distances (m) from the two end nodes of ``src``'s link (a Dijkstra bounded at
-        ``limit_km``).
-    line_of : callable
-        Row of the edge layer -> its geometry (for two points on one link).
-    limit_km : float
-        The bound of the search behind ``dist_m``.
-    cap_km : float
-        Trips longer than this are of no interest to the caller (access and egress: 500 km).
-    component : ndarray, optional
-        Connected component of every node: ends in different components have no path at all.
-
-    Returns
-    -------
-    (km or None, exact)
-        ``exact`` is False when the answer could differ from the router's (which searches
-        3,000 km) because of the tighter bound: search again with :data:`ROAD_LIMIT_KM`.
-    """
-    gap = (src.snap.gap_km + tgt.snap.gap_km) * OFF_NETWORK_CIRCUITY
-    worst = max(src.snap.gap_km, tgt.snap.gap_km)
-    if worst > ROAD_SNAP_MAX_KM:
-        # RoadAccess estimates every trip with an end this far off the road layer.
-        return _estimate_km(src, tgt), True
-    if src.snap.row == tgt.snap.row:
-        return _same_link_km(src, tgt, line_of(src.snap.row)) + gap, True
-    best: float | None = None
-    for i, (_, along_o, _) in enumerate(src.snap.ends):
-        for tj, along_t, _ in tgt.snap.ends:
-            d = float(dist_m[i, tj])
-            if math.isfinite(d):
-                total = along_o + d / 1000.0 + along_t
-                if best is None or total < best:
-                    best = total
-    if limit_km >= ROAD_LIMIT_KM:
-        return (best + gap, True) if best is not None else (_estimate_km(src, tgt), True)
-    # Any path not found has a network part longer than the bound.
-    floor = limit_km + min(e[1] for e in src.snap.ends) + min(e[1] for e in tgt.snap.ends)
-    if best is not None:
-        return best + gap, best <= floor or (best + gap > cap_km and floor + gap >= cap_km)
-    est = _estimate_km(src, tgt)
-    if component is not None:
-        ca = {int(component[e[0]]) for e in src.snap.ends}
-        if not ca & {int(component[e[0]]) for e in tgt.snap.ends}:
-            return est, True  # not connected at any bound: the router estimates too
-    return est, est is None and floor + gap >= cap_km
-
-
-def _search(matrix: csr_matrix, pt: RoadPoint, limit_km: float) -> NDArray[np.float64]:
-    idx = [e[0] for e in pt.snap.ends]
-    out = dijkstra(matrix, directed=True, indices=idx, limit=limit_km * 1000.0)
-    return np.asarray(out, dtype=np.float64)
-
-
-# Road circuity assumed for the first, tighter Dijkstra bound towards the origins (a search
-# bound only: pairs it does not settle exactly are searched again with the full bound).
-BOUND_CIRCUITY = 1.6
-
-
-def _bound_km(dpt: RoadPoint, problem: MatrixProblem, j: int) -> float:
-    """A Dijkstra bound likely to settle the direct road trips to column *j*'s origins."""
-    pts = [p for i, p in enumerate(problem.origin_points) if problem.direct_allowed[i, j]]
-    lon = np.asarray([p.lon for p in pts])
-    lat = np.asarray([p.lat for p in pts])
-    reach = np.asarray([p.reach_km for p in pts])
-    geo_km = np.asarray(geodesic_distance_m(dpt.lon, dpt.lat, lon, lat), dtype=np.float64) / 1e3
-    need = float(np.max(geo_km * BOUND_CIRCUITY + reach)) + dpt.reach_km
-    return min(ROAD_LIMIT_KM, max(need, 500.0))
-
-
-def _might_reach(a: RoadPoint, others: Sequence[RoadPoint], limit_km: float) -> bool:
-    """False only when no point of *others* can be within *limit_km* by road of *a*."""
-    if not others:
-        return False
-    lon = np.asarray([p.lon for p in others])
-    lat = np.asarray([p.lat for p in others])
-    reach = np.asarray([p.reach_km for p in others])
-    geo_km = np.asarray(geodesic_distance_m(a.lon, a.lat, lon, lat), dtype=np.float64) / 1000.0
-    return bool(np.any(geo_km - reach - a.reach_km <= limit_km + 1.0))
 
 
 # --------------------------------------------------------------------------- problem records
@@ -265,27 +133,20 @@ class MatrixProblem:
     objective: Objective
     origins: tuple[Place, ...]
     destinations: tuple[Place, ...]
-    origin_points: tuple[RoadPoint, ...]
-    destination_points: tuple[RoadPoint, ...]
     terminal_ids: tuple[str, ...]
-    terminal_points: tuple[RoadPoint, ...]
     terminal_countries: tuple[str, ...]
-    road_matrix: csr_matrix
-    road_component: NDArray[np.int32]
-    road_lines: Mapping[int, LineString]
     access_km: NDArray[np.float64]  # (n_origins, n_terminals), inf where no access edge
+    egress_km: NDArray[np.float64]  # (n_terminals, n_destinations), inf where no egress edge
+    direct_km: NDArray[np.float64]  # (n_origins, n_destinations), inf where no direct road
     road_per_km: tuple[float, float, float, float]  # weight, time_h, cost_cny, co2_kg per km
     direct_border: tuple[float, float, float, float]  # weight, time_h, cost_cny, co2_kg
-    direct_allowed: NDArray[np.bool_]  # (n_origins, n_destinations)
-    egress_allowed: NDArray[np.bool_]  # (n_terminals, n_destinations)
     cell_allowed: NDArray[np.bool_]  # (n_origins, n_destinations)
     edges: tuple[SearchEdge, ...]
     n_nodes: int
     in_node: tuple[int, ...]  # per terminal: its ("in", t) node, -1 if none
     stop_node: tuple[int, ...]  # per terminal: its ("stop", t) node, -1 if none
     corridor_of: Mapping[str, str]
-    max_access_km: float
-    max_egress_km: float
+    short_leg_km: float
 
 
 @dataclass(frozen=True)
@@ -454,10 +315,6 @@ def _place_list(engine: Engine, spec: str) -> list[Place]:
 
 
 # --------------------------------------------------------------------------- preparation
-def _road_point(road: ModeNetwork, pid: str, lon: float, lat: float, country: str) -> RoadPoint:
-    return RoadPoint(pid, lon, lat, country, road.snap(lon, lat))
-
-
 def prepare_matrix(
     engine: Engine,
     origins: Sequence[Place],
@@ -469,26 +326,32 @@ def prepare_matrix(
     avoid: Iterable[str] = (),
     objective: str = "time",
 ) -> MatrixProblem:
-    """Reduce a matrix request to a :class:`MatrixProblem` (road access done here).
+    """Reduce a matrix request to a :class:`MatrixProblem` (all road trips measured here).
 
-    Parameters are those of :meth:`corridors.engine.Engine.route` (no ``via``).
+    Parameters are those of :meth:`corridors.engine.Engine.route` (no ``via``). Road trips come
+    from the engine's own :class:`corridors.access.RoadAccess` with the rules of
+    :mod:`corridors.search` (customs territory, access caps, the direct road route), so a cell
+    prices the same road trips as the route: access trips from each origin, egress trips from
+    each destination, and direct trips from each destination to every origin in one
+    one-to-many query (the road layer is undirected; the lengths are symmetric by
+    construction).
     """
     router = engine.router
-    road = engine.infra.road
+    access = engine.access
     cargo = engine.cargo(unit, quantity)
     obj = Objective(objective)
     mode_set = frozenset(Mode(m) for m in modes) if modes is not None else None
     avoid_ids = _avoid_ids(engine, avoid)
-    o0 = origins[0] if origins else None
-    if o0 is None or not destinations:
+    if not origins or not destinations:
         msg = "a matrix needs at least one origin and one destination"
         raise MatrixError(msg)
+    limits = engine.limits
     stub = Terminal("_o", "", "", 0.0, 0.0, "CN")
-    q = Query(stub, stub, cargo, obj, mode_set, (), frozenset(avoid_ids))
+    q = Query(stub, stub, cargo, limits, obj, mode_set, (), frozenset(avoid_ids))
     vot = router.costs.value_of_time_cny_per_h(cargo)
 
-    # Service graph: the router's own edges, filtered by its own rule, nodes numbered.
-    raw = [e for e in router._service_edges(q) if router._allowed(e, q, frozenset())]
+    # Service graph: the router's own edges, filtered by the core's rule, nodes numbered.
+    raw = [e for e in router.service_edges(q) if edge_allowed(e, q)]
     index: dict[tuple[str, ...], int] = {}
 
     def node(n: tuple[str, ...]) -> int:
@@ -498,7 +361,7 @@ def prepare_matrix(
         SearchEdge(
             node(e.src),
             node(e.dst),
-            max(_weight(e.charge, obj, vot), 0.0),
+            max(edge_weight(e.charge, obj, vot), 0.0),
             e.charge.time_h,
             e.charge.cost_cny,
             e.charge.co2_kg,
@@ -510,138 +373,97 @@ def prepare_matrix(
         )
         for e in raw
     )
-    terms = engine.network.terminals
+    net = engine.network
+    terms = net.terminals
     tids = tuple(sorted(terms))
+    tpos = {t: k for k, t in enumerate(tids)}
     in_node = tuple(index.get(("in", t), -1) for t in tids)
     stop_node = tuple(index.get(("stop", t), -1) for t in tids)
+    o_ends = [endpoint_of(o) for o in origins]
+    d_ends = [endpoint_of(d) for d in destinations]
 
-    def rp(p: Place | Terminal) -> RoadPoint:
-        return _road_point(road, p.id, p.lon, p.lat, p.country or "")
-
-    opts = tuple(rp(p) for p in origins)
-    dpts = tuple(rp(p) for p in destinations)
-    tpts = tuple(rp(terms[t]) for t in tids)
-    line_of = _line_getter(road)
-    _, component = connected_components(road.router.matrix, directed=False)
-    component = component.astype(np.int32)
-
-    # Road access: one bounded Dijkstra per terminal that can be in reach of an origin. A home
-    # (Sichuan) origin reaches a home terminal up to max_home_access_km, like the router.
-    access = np.full((len(opts), len(tids)), np.inf)
-    ends = [endpoint_of(o) for o in origins]
-    for k, (tid, tp) in enumerate(zip(tids, tpts, strict=True)):
-        if tid in avoid_ids:
+    # Road access: one one-to-many query per origin, capped like the router's access edges.
+    acc = np.full((len(origins), len(tids)), np.inf)
+    for i, ep in enumerate(o_ends):
+        if ep.id in avoid_ids:
             continue
-        term = terms[tid]
-        caps = {
-            i: (q.max_home_access_km if ep.home and term.home else q.max_access_km)
-            for i, ep in enumerate(ends)
-            if Router._same_country(ep, term) and ep.id not in avoid_ids
+        reach = {t: x for t, x in access_terminals(net, ep).items() if t not in avoid_ids}
+        for tid, trip in access.road_trips(ep.lon, ep.lat, reach).items():
+            if trip.distance_km <= access_cap_km(ep, terms[tid], limits):
+                acc[i, tpos[tid]] = trip.distance_km
+    # Road egress: one query per destination.
+    egress = np.full((len(tids), len(destinations)), np.inf)
+    for j, ep in enumerate(d_ends):
+        if ep.id in avoid_ids:
+            continue
+        reach = {
+            t: x
+            for t, x in access_terminals(net, ep).items()
+            if t not in avoid_ids and stop_node[tpos[t]] >= 0
         }
-        if not caps:
-            continue
-        bound = max(caps.values())
-        cand = [opts[i] for i in caps]
-        if not _might_reach(tp, cand, bound) and not any(
-            _estimate_km(tp, c) is not None for c in cand
-        ):
-            continue
-        dist = _search(road.router.matrix, tp, bound)
-        full: NDArray[np.float64] | None = None
-        for i, cap in caps.items():
-            km, exact = road_km(
-                tp,
-                dist,
-                opts[i],
-                line_of=line_of,
-                limit_km=bound,
-                cap_km=cap,
-                component=component,
-            )
-            if not exact:
-                if full is None:
-                    full = _search(road.router.matrix, tp, ROAD_LIMIT_KM)
-                km, _ = road_km(tp, full, opts[i], line_of=line_of)
-            if km is not None and km <= cap:
-                access[i, k] = km
+        for tid, trip in access.road_trips(ep.lon, ep.lat, reach).items():
+            if trip.distance_km <= limits.max_egress_km:
+                egress[tpos[tid], j] = trip.distance_km
 
     per_km = router.costs.line_haul(Mode.ROAD, 1.0, cargo)
     border = router.costs.border("default", cargo)
     road_allowed = mode_set is None or Mode.ROAD in mode_set
-    direct_ok = np.zeros((len(origins), len(destinations)), dtype=bool)
-    cell_ok = np.ones_like(direct_ok)
-    for i, o in enumerate(origins):
-        for j, d in enumerate(destinations):
-            if o.id in avoid_ids or d.id in avoid_ids:
+    direct = np.full((len(origins), len(destinations)), np.inf)
+    cell_ok = np.ones((len(origins), len(destinations)), dtype=bool)
+    for j, dp in enumerate(d_ends):
+        allowed: dict[str, Terminal] = {}
+        for i, op in enumerate(o_ends):
+            if op.id in avoid_ids or dp.id in avoid_ids:
                 cell_ok[i, j] = False
                 continue
             if not road_allowed:
                 continue
-            oc, dc = o.country or "", d.country or ""
-            borders = (f"{oc}-{dc}",) if oc and dc and oc != dc else ()
-            probe = _Edge(
-                ("origin",),
-                ("destination",),
-                "direct",
-                Mode.ROAD,
-                None,
-                o.id,
-                d.id,
-                0.0,
-                per_km,
-                None,
-                frozenset(),
-                borders,
+            probe = direct_edge(
+                router.costs,
+                q.relaxed(origin=op, destination=dp),
+                RoadTrip(0.0, LineString()),
             )
-            direct_ok[i, j] = router._allowed(probe, q, frozenset())
-    egress_ok = np.zeros((len(tids), len(destinations)), dtype=bool)
-    for k, tid in enumerate(tids):
-        if tid in avoid_ids or stop_node[k] < 0:
-            continue
-        for j, d in enumerate(destinations):
-            egress_ok[k, j] = Router._same_country(endpoint_of(d), terms[tid])
-    rows = {o.snap.row for o in (*opts, *dpts, *tpts)}
+            if probe is None or not edge_allowed(probe, q):
+                continue
+            # the same prune as RoadAccess.road_trip: a road trip is never shorter than the
+            # geodesic between the attachment points
+            geo_km = float(geodesic_distance_m(op.lon, op.lat, dp.lon, dp.lat)) / 1000.0
+            gaps = access.road.snap(op.lon, op.lat).gap_km
+            gaps += access.road.snap(dp.lon, dp.lat).gap_km
+            if geo_km <= access.limit_km + gaps:
+                allowed[str(i)] = Terminal(str(i), "", "", op.lon, op.lat)
+        if allowed:
+            for key, trip in access.road_trips(dp.lon, dp.lat, allowed).items():
+                direct[int(key), j] = trip.distance_km
     return MatrixProblem(
         objective=obj,
         origins=tuple(origins),
         destinations=tuple(destinations),
-        origin_points=opts,
-        destination_points=dpts,
         terminal_ids=tids,
-        terminal_points=tpts,
         terminal_countries=tuple(terms[t].country for t in tids),
-        road_matrix=road.router.matrix,
-        road_component=component,
-        road_lines={r: line_of(r) for r in sorted(rows)},
-        access_km=access,
+        access_km=acc,
+        egress_km=egress,
+        direct_km=direct,
         road_per_km=(
-            max(_weight(per_km, obj, vot), 0.0),
+            max(edge_weight(per_km, obj, vot), 0.0),
             per_km.time_h,
             per_km.cost_cny,
             per_km.co2_kg,
         ),
-        direct_border=(_weight(border, obj, vot), border.time_h, border.cost_cny, border.co2_kg),
-        direct_allowed=direct_ok,
-        egress_allowed=egress_ok,
+        direct_border=(
+            edge_weight(border, obj, vot),
+            border.time_h,
+            border.cost_cny,
+            border.co2_kg,
+        ),
         cell_allowed=cell_ok,
         edges=edges,
         n_nodes=len(index) + 1,
         in_node=in_node,
         stop_node=stop_node,
-        corridor_of={sid: s.corridor for sid, s in engine.network.services.items()},
-        max_access_km=q.max_access_km,
-        max_egress_km=q.max_egress_km,
+        corridor_of={sid: s.corridor for sid, s in net.services.items()},
+        short_leg_km=limits.short_leg_km,
     )
-
-
-def _line_getter(road: ModeNetwork) -> Callable[[int], LineString]:
-    geoms = road.edges.geometry.to_numpy()
-
-    def line_of(row: int) -> LineString:
-        line: LineString = geoms[row]
-        return line
-
-    return line_of
 
 
 def _avoid_ids(engine: Engine, avoid: Iterable[str]) -> set[str]:
@@ -720,7 +542,7 @@ def _tail(
     while u != dest:
         code = succ[u]
         e: SearchEdge = problem.edges[code] if code >= 0 else egress[-code - 1]
-        if e.kind == "egress" and e.distance_km < SHORT_LEG_KM:
+        if e.kind == "egress" and e.distance_km < problem.short_leg_km:
             pass  # reported without the road leg, like the router
         else:
             t += e.time_h
@@ -756,7 +578,6 @@ def solve_block(problem: MatrixProblem, columns: Sequence[int]) -> MatrixBlock:
     for k, e in enumerate(problem.edges):
         radj[e.dst].append((e.src, k))
     w_km, t_km, c_km, g_km = problem.road_per_km
-    line_of = problem.road_lines.__getitem__
     cols = tuple(columns)
     shape = (n_o, len(cols))
     out_w = np.full(shape, np.nan)
@@ -766,47 +587,11 @@ def solve_block(problem: MatrixProblem, columns: Sequence[int]) -> MatrixBlock:
     term = [[""] * len(cols) for _ in range(n_o)]
     acc = problem.access_km
     acc_w = acc * w_km
-    short = acc < SHORT_LEG_KM
-    no_path = np.full((2, problem.road_matrix.shape[0]), np.inf)
+    short = acc < problem.short_leg_km
     for jj, j in enumerate(cols):
-        dpt = problem.destination_points[j]
-        allowed = [p for i, p in enumerate(problem.origin_points) if problem.direct_allowed[i, j]]
-        needs_direct = _might_reach(dpt, allowed, ROAD_LIMIT_KM)
-        egress_terms = [k for k in range(len(problem.terminal_ids)) if problem.egress_allowed[k, j]]
-        limit = _bound_km(dpt, problem, j) if needs_direct else problem.max_egress_km
-        dist_m = no_path
-        if dpt.snap.gap_km <= ROAD_SNAP_MAX_KM and (needs_direct or egress_terms):
-            dist_m = _search(problem.road_matrix, dpt, limit)
-        wide: list[NDArray[np.float64] | None] = [dist_m if limit >= ROAD_LIMIT_KM else None]
-
-        def trip(
-            other: RoadPoint,
-            cap_km: float,
-            dist_m: Any = dist_m,
-            wide: Any = wide,
-            dpt: RoadPoint = dpt,
-            limit: float = limit,
-        ) -> float | None:
-            km, exact = road_km(
-                dpt,
-                dist_m,
-                other,
-                line_of=line_of,
-                limit_km=limit,
-                cap_km=cap_km,
-                component=problem.road_component,
-            )
-            if not exact:
-                if wide[0] is None:
-                    wide[0] = _search(problem.road_matrix, dpt, ROAD_LIMIT_KM)
-                km, _ = road_km(dpt, wide[0], other, line_of=line_of)
-            return km
-
         egress: list[SearchEdge] = []
-        for k in egress_terms:
-            km = trip(problem.terminal_points[k], problem.max_egress_km)
-            if km is None or km > problem.max_egress_km:
-                continue
+        for k in np.flatnonzero(np.isfinite(problem.egress_km[:, j])).tolist():
+            km = float(problem.egress_km[k, j])
             egress.append(
                 SearchEdge(
                     problem.stop_node[k],
@@ -846,8 +631,8 @@ def solve_block(problem: MatrixProblem, columns: Sequence[int]) -> MatrixBlock:
             direct_w = direct_t = math.inf
             direct_km: float | None = None
             crosses = _crosses(problem.origins[i], problem.destinations[j])
-            if needs_direct and problem.direct_allowed[i, j]:
-                direct_km = trip(problem.origin_points[i], ROAD_LIMIT_KM)
+            if math.isfinite(problem.direct_km[i, j]):
+                direct_km = float(problem.direct_km[i, j])
                 if direct_km is not None:
                     direct_w = max(direct_km * w_km + (bw if crosses else 0.0), 0.0)
                     direct_t = direct_km * t_km + (bt if crosses else 0.0)

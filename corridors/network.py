@@ -1,11 +1,10 @@
-"""Measuring the service layer on the infrastructure network, and road access to terminals.
+"""Measuring the service layer on the infrastructure network.
 
 Owns: :class:`Infrastructure` (the built rail and road layers indexed for shortest paths),
 :func:`build_service_network` (every hop of every curated service measured on its mode's
 network: rail and road on the OSM-derived graphs, sea by ``searoute`` with its traversed passages,
 air as a great circle, inland waterway along the curated river polyline; never straight lines
-for surface modes), and :class:`RoadAccess` (road trips from any point to the terminals, the
-router's access/egress model).
+for surface modes). Road access to terminals is :mod:`corridors.access`.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from shapely.geometry import LineString, Point
 from shapely.ops import substring
 
 from corridors.models import Mode, RideLeg, ServiceNetwork, Terminal
-from corridors.routing import RoadTrip
 from corridors.services import ServiceRecord
 from gis.crs import GEOD, geodesic_distance_m
 from gis.graph import CsrRouter, GraphError
@@ -39,10 +37,6 @@ from gis.layers import read_layer
 OFF_NETWORK_CIRCUITY = 1.3
 # A terminal further than this from its mode's network is reported in the build notes.
 SNAP_WARN_KM = 25.0
-# Where a road end point is further than this from the road network (outside its coverage,
-# e.g. South America), road trips up to ROAD_FALLBACK_MAX_KM are estimated from the geodesic.
-ROAD_SNAP_MAX_KM = 30.0
-ROAD_FALLBACK_MAX_KM = 300.0
 OSM_SOURCE = "© OpenStreetMap contributors via scgraph-data (ODbL)"
 
 
@@ -145,6 +139,10 @@ class ModeNetwork:
         while path[-1] != s:
             path.append(int(pred[path[-1]]))
         path.reverse()
+        return self.geometry_of(path)
+
+    def geometry_of(self, path: Sequence[int]) -> list[tuple[float, float]]:
+        """Coordinates along a path given by its node matrix indices (consecutive, linked)."""
         r = self.router
         node_ids = [int(r.node_ids[i]) for i in path]
         idx = np.asarray(path)
@@ -258,6 +256,15 @@ class Infrastructure:
 
     rail: ModeNetwork
     road: ModeNetwork
+
+    @staticmethod
+    def load_road(build_dir: Path) -> ModeNetwork:
+        """Read and index the road layer only (all that route queries need)."""
+        return ModeNetwork.from_layers(
+            Mode.ROAD,
+            read_layer(build_dir / "road_nodes.parquet"),
+            read_layer(build_dir / "road_edges.parquet"),
+        )
 
     @classmethod
     def load(cls, build_dir: Path) -> Infrastructure:
@@ -401,56 +408,3 @@ def build_service_network(
         tuple(r for r in rides if r.service_id in complete),
         tuple(notes),
     )
-
-
-class RoadAccess:
-    """Road trips on the road network for access, egress and all-road routes.
-
-    One bounded Dijkstra from the query point gives the distance to every terminal. Where a
-    point lies outside the road layer's coverage (more than :data:`ROAD_SNAP_MAX_KM` from it),
-    trips up to :data:`ROAD_FALLBACK_MAX_KM` are estimated from the geodesic and say so.
-    """
-
-    def __init__(self, road: ModeNetwork, *, limit_km: float = 3000.0) -> None:
-        self.road = road
-        self.limit_km = limit_km
-
-    @staticmethod
-    def _estimate(a: tuple[float, float], b: tuple[float, float]) -> RoadTrip | None:
-        km = float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0 * OFF_NETWORK_CIRCUITY
-        if km > ROAD_FALLBACK_MAX_KM:
-            return None
-        return RoadTrip(
-            km,
-            LineString([a, b]),
-            ("estimate: outside road coverage, geodesic x 1.3 (assumption)",),
-        )
-
-    def road_trips(
-        self, lon: float, lat: float, targets: Mapping[str, Terminal]
-    ) -> dict[str, RoadTrip]:
-        """Road trips from (lon, lat) to every target terminal within ``limit_km``."""
-        origin = (lon, lat)
-        ids = sorted(targets)
-        pts = [(targets[t].lon, targets[t].lat) for t in ids]
-        out: dict[str, RoadTrip] = {}
-        if self.road.snap(lon, lat).gap_km > ROAD_SNAP_MAX_KM:
-            for tid, p in zip(ids, pts, strict=True):
-                est = self._estimate(origin, p)
-                if est is not None:
-                    out[tid] = est
-            return out
-        results = self.road.trips_from(origin, pts, limit_km=self.limit_km)
-        for tid, p, res in zip(ids, pts, results, strict=True):
-            if res is not None and res[2] <= ROAD_SNAP_MAX_KM:
-                out[tid] = RoadTrip(res[0], None, (OSM_SOURCE,), res[1])
-            elif res is None or res[2] > ROAD_SNAP_MAX_KM:
-                est = self._estimate(origin, p)
-                if est is not None:
-                    out[tid] = est
-        return out
-
-    def road_trip(self, a: tuple[float, float], b: tuple[float, float]) -> RoadTrip | None:
-        """Direct road trip between two points, or None when not connected."""
-        term = Terminal("_b", "", "", b[0], b[1])
-        return self.road_trips(a[0], a[1], {"_b": term}).get("_b")

@@ -278,6 +278,34 @@ class ServiceDefaults(_Frozen):
         return self
 
 
+class AccessPolicy(_Frozen):
+    """Road drayage to and from terminals, and the direct road route (``[access]``).
+
+    Attributes
+    ----------
+    max_access_km, max_home_access_km, max_egress_km : SourcedValue
+        Longest road trip from an origin to a terminal (from a Sichuan origin to a Sichuan
+        terminal: ``max_home_access_km``) and from a terminal to the destination.
+    road_search_limit_km : SourcedValue
+        Longest direct all-road route offered.
+    short_leg_km : SourcedValue
+        A road access or egress leg shorter than this is not reported (the endpoint is the
+        terminal itself); its charge is dropped too.
+    """
+
+    max_access_km: SourcedValue
+    max_home_access_km: SourcedValue
+    max_egress_km: SourcedValue
+    road_search_limit_km: SourcedValue
+    short_leg_km: SourcedValue
+
+    @model_validator(mode="after")
+    def _ranges(self) -> AccessPolicy:
+        for name in type(self).model_fields:
+            _require(getattr(self, name), name=name, positive=True)
+        return self
+
+
 class Services(_Frozen):
     """Service-level parameters (``[services]``)."""
 
@@ -324,6 +352,8 @@ class Parameters(_Frozen):
         CNY per unit-hour for the generalized objective.
     services : Services
         Frequency-wait rule.
+    access : AccessPolicy
+        Road drayage limits and the direct road route's search limit.
     """
 
     version: str
@@ -337,6 +367,7 @@ class Parameters(_Frozen):
     gauge_break_table: dict[str, TimeCost] = Field(alias="gauge_break")
     value_of_time: PerUnit
     services: Services
+    access: AccessPolicy
 
     @field_validator("version")
     @classmethod

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from gis.boundaries import build_boundaries
+from gis.hierarchy import write_order
 from gis.layers import build_rail, build_roads, read_layer, write_layer
 from gis.sources import airports, package_version, sea_lanes, sea_ports
 
@@ -112,6 +115,8 @@ def build_all(
         elif group == "roads":
             roads = build_roads(out_dir, links_csv=links_csv, progress=say)
             notes.append(f"roads: {roads.report}")
+            say("ordering the road network for contraction hierarchies ...")
+            write_order(out_dir, "road")
         elif group == "sea":
             lanes, prov_l = sea_lanes()
             ports, prov_p = sea_ports()
@@ -127,9 +132,21 @@ def build_all(
         seconds[group] = round(time.perf_counter() - t0, 2)
         say(f"built {group} in {seconds[group]:.1f} s")
 
+    if provenance:
+        _write_json(out_dir / "sources_provenance.json", provenance)
+    summary = write_manifest(out_dir)
+    return BuildSummary(out_dir, summary.layers, seconds, tuple(notes))
+
+
+def write_manifest(out_dir: Path) -> BuildSummary:
+    """(Re)write ``manifest.json`` over every layer file now in *out_dir*.
+
+    Called by :func:`build_all` and again by whoever adds derived layers to a build (the
+    measured service network), so the manifest always lists every file with its hash.
+    """
     layers = []
-    for path in sorted(out_dir.glob("*.parquet")):
-        rows = len(read_layer(path))
+    for path in sorted([*out_dir.glob("*.parquet"), *out_dir.glob("*.npy")]):
+        rows = len(np.load(path)) if path.suffix == ".npy" else len(read_layer(path))
         layers.append(LayerInfo(path.stem, path, rows, path.stat().st_size, _sha256(path)))
     manifest = {
         "packages": {dist: package_version(dist) for dist in SOURCE_PACKAGES},
@@ -138,7 +155,5 @@ def build_all(
             for info in layers
         },
     }
-    if provenance:
-        _write_json(out_dir / "sources_provenance.json", provenance)
     _write_json(out_dir / MANIFEST, manifest)
-    return BuildSummary(out_dir, tuple(layers), seconds, tuple(notes))
+    return BuildSummary(out_dir, tuple(layers), {}, ())

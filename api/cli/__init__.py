@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -75,7 +76,37 @@ def data_build(
     summary = build_all(
         out_dir, data_dir=settings.data_dir, groups=groups, progress=lambda m: err.print(m)
     )
+    if {"rail", "roads"} & set(groups):
+        _measure_services(out_dir)
     _print_summary(summary.out_dir, seconds=summary.seconds, notes=summary.notes)
+
+
+def _measure_services(out_dir: Path) -> None:
+    """Measure the service network on the new layers and store it with them (manifest too)."""
+    from corridors.engine import endpoint_of  # noqa: PLC0415 (keep `--help` fast)
+    from corridors.netstore import build_network  # noqa: PLC0415
+    from corridors.params import load_parameters  # noqa: PLC0415
+    from corridors.services import load_services  # noqa: PLC0415
+    from gis.build import write_manifest  # noqa: PLC0415
+    from hubs.tables import load_catalog  # noqa: PLC0415
+
+    settings = _settings()
+    t0 = time.perf_counter()
+    err.print("measuring the service network on the built layers ...")
+    catalog = load_catalog(settings.data_dir)
+    params = load_parameters(settings.data_dir / "parameters.toml")
+    records = load_services(
+        settings.data_dir / "services.toml",
+        known_places={p.id for p in catalog.places},
+        to_cny=params.to_cny,
+    )
+    terminals = {p.id: endpoint_of(p) for p in catalog.places}
+    network = build_network(records, terminals, data_dir=settings.data_dir, build_dir=out_dir)
+    err.print(
+        f"measured {len(network.services)} services ({len(network.rides)} hops) in "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
+    write_manifest(out_dir)
 
 
 @data_app.command("summary")

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 from shapely.geometry import LineString
 
+from corridors.access import RoadTrip
 from corridors.errors import InfeasibleConstraintError, NoRouteError
 from corridors.models import (
     Cargo,
@@ -41,7 +42,8 @@ from corridors.models import (
     Terminal,
 )
 from corridors.params import load_parameters
-from corridors.routing import Endpoint, Query, RoadTrip, Router
+from corridors.routing import Router
+from corridors.search import AccessLimits, Endpoint, Query
 from corridors.tariffs import ParameterCostModel
 
 TOY = Path(__file__).resolve().parent.parent / "data" / "toy_parameters.toml"
@@ -145,6 +147,7 @@ def _query(**kw: object) -> Query:
         "origin": Endpoint("a", "甲", "A", *XY["a"]),
         "destination": Endpoint("x", "乙", "X", *XY["x"]),
         "cargo": cargo,
+        "limits": AccessLimits.from_parameters(load_parameters(TOY)),
     }
     base.update(kw)
     return Query(**base)  # type: ignore[arg-type]

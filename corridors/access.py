@@ -1,0 +1,196 @@
+"""Road access: trips from any point to the terminals, and the direct road trip.
+
+Owns: :class:`RoadTrip` (a measured or estimated road trip, geometry built on demand),
+:class:`AccessModel` (what the search core needs from road access), :class:`RoadAccess` (the
+implementation on the road layer through its contraction hierarchy,
+:class:`gis.hierarchy.Hierarchy`), and the road-coverage constants. Routes and matrices both
+take their road distances from here, so a matrix cell and a route price the same road trip
+with the same number.
+
+How a trip is measured: the point attaches to the nearest road link (``ModeNetwork.snap``); the
+network part runs from either end of that link to either end of the target's link (one
+one-to-many hierarchy query from the point reaches every terminal at once); the off-network gaps
+at both ends count at their geodesic length x :data:`OFF_NETWORK_CIRCUITY`. Where an end lies more
+than :data:`ROAD_SNAP_MAX_KM` from the road layer (outside its coverage, e.g. South America),
+trips up to :data:`ROAD_FALLBACK_MAX_KM` are estimated from the geodesic and say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from shapely.geometry import LineString
+from shapely.ops import substring
+
+from corridors.models import Terminal
+from corridors.network import OFF_NETWORK_CIRCUITY, OSM_SOURCE, ModeNetwork, Snap
+from gis.crs import GEOD, geodesic_distance_m
+from gis.hierarchy import Hierarchy
+
+# Where a road end point is further than this from the road network (outside its coverage),
+# road trips up to ROAD_FALLBACK_MAX_KM are estimated from the geodesic.
+ROAD_SNAP_MAX_KM = 30.0
+ROAD_FALLBACK_MAX_KM = 300.0
+ESTIMATE_SOURCE = "estimate: outside road coverage, geodesic x 1.3 (assumption)"
+
+
+@dataclass(frozen=True)
+class RoadTrip:
+    """A road trip measured on the road network (or estimated, with the reason in ``sources``).
+
+    ``geometry`` may be given directly or built on demand by ``build_geometry`` (most trips
+    priced for a query never appear in an answer, so their geometry is never built).
+    """
+
+    distance_km: float
+    geometry: LineString | None
+    sources: tuple[str, ...] = ()
+    build_geometry: Callable[[], LineString] | None = None
+
+    def line(self) -> LineString:
+        """The trip's geometry (built now if it was deferred)."""
+        if self.geometry is not None:
+            return self.geometry
+        if self.build_geometry is not None:
+            return self.build_geometry()
+        return LineString()
+
+
+class AccessModel(Protocol):
+    """Road distances for access (origin -> terminals) and egress (terminals -> destination)."""
+
+    def road_trips(
+        self, lon: float, lat: float, targets: Mapping[str, Terminal]
+    ) -> dict[str, RoadTrip]:
+        """Road trips from (lon, lat) to each reachable target terminal."""
+
+    def road_trip(self, a: tuple[float, float], b: tuple[float, float]) -> RoadTrip | None:
+        """A direct road trip from a to b, or None when there is no road connection."""
+
+
+def estimate_trip(a: tuple[float, float], b: tuple[float, float]) -> RoadTrip | None:
+    """A road trip estimated from the geodesic (outside road coverage), or None beyond range."""
+    km = float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0 * OFF_NETWORK_CIRCUITY
+    if km > ROAD_FALLBACK_MAX_KM:
+        return None
+    return RoadTrip(km, LineString([a, b]), (ESTIMATE_SOURCE,))
+
+
+class RoadAccess:
+    """Road trips on the road layer, answered by its contraction hierarchy.
+
+    Parameters
+    ----------
+    road : ModeNetwork
+        The road layer (snapping and path geometry).
+    hierarchy : Hierarchy
+        The customized hierarchy of the same layer.
+    limit_km : float
+        Network distance beyond which a road trip is not offered (the direct road route's
+        search limit, ``access.road_search_limit_km`` in ``parameters.toml``).
+    """
+
+    def __init__(
+        self, road: ModeNetwork, hierarchy: Hierarchy, *, limit_km: float = 3000.0
+    ) -> None:
+        self.road = road
+        self.hierarchy = hierarchy
+        self.limit_km = limit_km
+
+    # ------------------------------------------------------------------ geometry
+    def _builder(
+        self,
+        origin: tuple[float, float],
+        so: Snap,
+        target: tuple[float, float],
+        st: Snap,
+    ) -> Callable[[], LineString]:
+        def build() -> LineString:
+            found = self.hierarchy.path(
+                [(e[0], e[1] * 1000.0) for e in so.ends], [(e[0], e[1] * 1000.0) for e in st.ends]
+            )
+            if found is None:
+                return LineString([origin, target])
+            _, nodes = found
+            i = next(k for k, e in enumerate(so.ends) if e[0] == nodes[0])
+            j = next(k for k, e in enumerate(st.ends) if e[0] == nodes[-1])
+            mid = self.road.geometry_of(nodes)
+            return LineString([origin, *so.ends[i][2], *mid, *reversed(st.ends[j][2]), target])
+
+        return build
+
+    def _same_link(
+        self, origin: tuple[float, float], so: Snap, target: tuple[float, float], st: Snap
+    ) -> tuple[float, LineString]:
+        line: LineString = self.road.edges.geometry.iat[so.row]
+        lo, hi = sorted((so.offset, st.offset))
+        part = list(substring(line, lo, hi).coords) if hi > lo else []
+        if so.offset > st.offset:
+            part.reverse()
+        on_km = GEOD.geometry_length(LineString(part)) / 1000.0 if len(part) > 1 else 0.0
+        return on_km, LineString([origin, *part, target])
+
+    # ------------------------------------------------------------------ trips
+    def road_trips(
+        self, lon: float, lat: float, targets: Mapping[str, Terminal]
+    ) -> dict[str, RoadTrip]:
+        """Road trips from (lon, lat) to every target terminal within ``limit_km``.
+
+        One one-to-many hierarchy query from the two ends of the point's link reaches every
+        target; offsets along the links are rounded to decimetres at both ends, so a trip
+        measured from either end has the same length (the road layer is undirected).
+        """
+        origin = (lon, lat)
+        ids = sorted(targets)
+        pts = [(targets[t].lon, targets[t].lat) for t in ids]
+        out: dict[str, RoadTrip] = {}
+        so = self.road.snap(lon, lat)
+        if so.gap_km > ROAD_SNAP_MAX_KM:
+            for tid, p in zip(ids, pts, strict=True):
+                est = estimate_trip(origin, p)
+                if est is not None:
+                    out[tid] = est
+            return out
+        snaps = [self.road.snap(*p) for p in pts]
+        nodes = sorted({e[0] for st in snaps for e in st.ends})
+        dist_m = self.hierarchy.distances_from([(e[0], e[1] * 1000.0) for e in so.ends], nodes)
+        at = {n: k for k, n in enumerate(nodes)}
+        for tid, p, st in zip(ids, pts, snaps, strict=True):
+            if st.gap_km > ROAD_SNAP_MAX_KM:
+                est = estimate_trip(origin, p)
+                if est is not None:
+                    out[tid] = est
+                continue
+            gap = (so.gap_km + st.gap_km) * OFF_NETWORK_CIRCUITY
+            if so.row == st.row:
+                on_km, geom = self._same_link(origin, so, p, st)
+                out[tid] = RoadTrip(on_km + gap, geom, (OSM_SOURCE,))
+                continue
+            net_m = min(float(dist_m[at[e[0]]]) + round(e[1] * 1e4) / 10.0 for e in st.ends)
+            if not np.isfinite(net_m) or net_m > self.limit_km * 1000.0:
+                est = estimate_trip(origin, p)
+                if est is not None:
+                    out[tid] = est
+                continue
+            out[tid] = RoadTrip(
+                net_m / 1000.0 + gap, None, (OSM_SOURCE,), self._builder(origin, so, p, st)
+            )
+        return out
+
+    def road_trip(self, a: tuple[float, float], b: tuple[float, float]) -> RoadTrip | None:
+        """Direct road trip between two points, or None when not connected within the limit.
+
+        Exactly :meth:`road_trips` from *a* to the single target *b*, so a matrix that measures
+        trips from the destination to many origins gets the same lengths.
+        """
+        so, st = self.road.snap(*a), self.road.snap(*b)
+        # A road trip is never shorter than the geodesic between the attachment points: spare
+        # the query when even that exceeds the limit.
+        geo_km = float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0
+        if geo_km > self.limit_km + so.gap_km + st.gap_km:
+            return None
+        target = Terminal("_b", "", "", b[0], b[1])
+        return self.road_trips(a[0], a[1], {"_b": target}).get("_b")

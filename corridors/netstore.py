@@ -1,0 +1,132 @@
+"""The measured service network, stored with the built layers.
+
+Owns: measuring the service network once at build time (:func:`build_network`, called by
+``shudao data build`` after the layers), writing it (``service_rides.parquet``: one row per ride
+leg with its geometry; ``service_network.json``: the inputs' fingerprint and the measurement
+notes), and reading it back (:func:`load_network`) so that loading the engine re-measures
+nothing. The fingerprint covers everything the measurement depends on (``services.toml``,
+``places.csv`` and the rail and road layers): a stored network whose inputs changed is not used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from corridors.models import Mode, RideLeg, ServiceNetwork, Terminal
+from corridors.network import Infrastructure, build_service_network
+from corridors.services import ServiceRecord
+from gis.crs import WGS84
+from gis.layers import read_layer, write_layer
+
+RIDES_FILE = "service_rides.parquet"
+META_FILE = "service_network.json"
+# Files whose bytes decide the measurement (curated tables in data_dir, layers in build_dir).
+DATA_INPUTS: tuple[str, ...] = ("services.toml", "places.csv")
+LAYER_INPUTS: tuple[str, ...] = (
+    "rail_nodes.parquet",
+    "rail_edges.parquet",
+    "road_nodes.parquet",
+    "road_edges.parquet",
+)
+
+
+def inputs_fingerprint(data_dir: Path, build_dir: Path) -> str:
+    """SHA-256 over the curated tables and layers the measurement depends on."""
+    h = hashlib.sha256()
+    for base, names in ((data_dir, DATA_INPUTS), (build_dir, LAYER_INPUTS)):
+        for name in names:
+            path = base / name
+            h.update(name.encode())
+            h.update(path.read_bytes() if path.exists() else b"<missing>")
+    return h.hexdigest()
+
+
+def save_network(network: ServiceNetwork, build_dir: Path, *, fingerprint: str) -> None:
+    """Write *network*'s ride legs and notes into *build_dir* (deterministic bytes)."""
+    rows = [
+        {
+            "service_id": r.service_id,
+            "index": r.index,
+            "from_id": r.from_id,
+            "to_id": r.to_id,
+            "mode": r.mode.value,
+            "distance_km": r.distance_km,
+            "passages": json.dumps(list(r.passages)),
+            "variant": r.variant,
+            "sources": json.dumps(list(r.sources), ensure_ascii=False),
+            "geometry": r.geometry,
+        }
+        for r in network.rides
+    ]
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
+    write_layer(gdf, build_dir / RIDES_FILE)
+    meta: dict[str, Any] = {
+        "fingerprint": fingerprint,
+        "services": sorted(network.services),
+        "terminals": sorted(network.terminals),
+        "notes": list(network.notes),
+    }
+    (build_dir / META_FILE).write_text(
+        json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8"
+    )
+
+
+def load_network(
+    build_dir: Path,
+    records: Sequence[ServiceRecord],
+    terminals: Mapping[str, Terminal],
+    *,
+    fingerprint: str,
+) -> ServiceNetwork | None:
+    """The stored network, or None when it is missing or was measured from other inputs."""
+    meta_path, rides_path = build_dir / META_FILE, build_dir / RIDES_FILE
+    if not meta_path.exists() or not rides_path.exists():
+        return None
+    meta = json.loads(meta_path.read_text("utf-8"))
+    if meta.get("fingerprint") != fingerprint:
+        return None
+    gdf = read_layer(rides_path)
+    rides = tuple(
+        RideLeg(
+            str(row.service_id),
+            int(row.index),
+            str(row.from_id),
+            str(row.to_id),
+            Mode(row.mode),
+            float(row.distance_km),
+            row.geometry,
+            tuple(json.loads(row.passages)),
+            str(row.variant),
+            tuple(json.loads(row.sources)),
+        )
+        for row in gdf.itertuples(index=False)
+    )
+    services = {rec.service.id: rec.service for rec in records}
+    kept = set(meta["services"])
+    return ServiceNetwork(
+        {t: terminals[t] for t in meta["terminals"]},
+        {sid: s for sid, s in sorted(services.items()) if sid in kept},
+        rides,
+        tuple(meta["notes"]),
+    )
+
+
+def build_network(
+    records: Sequence[ServiceRecord],
+    terminals: Mapping[str, Terminal],
+    *,
+    data_dir: Path,
+    build_dir: Path,
+    progress: Callable[[str], None] | None = None,
+) -> ServiceNetwork:
+    """Measure every service on the built layers of *build_dir* and store the result there."""
+    infra = Infrastructure.load(build_dir)
+    network = build_service_network(records, terminals, infra, progress=progress)
+    save_network(network, build_dir, fingerprint=inputs_fingerprint(data_dir, build_dir))
+    return network

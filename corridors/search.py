@@ -1,0 +1,567 @@
+"""The search core shared by route answers and matrices: search edges, rules, paths, routes.
+
+Owns: :class:`Query` (one route question in routing terms) and :class:`AccessLimits` (road
+drayage limits from ``parameters.toml`` ``[access]``); :class:`SearchEdge`, the typed edge of
+the per-query search graph (terminals and service stops joined by road access, boarding,
+riding, staying on board, alighting, road egress and the direct road route); the rules as
+public functions: :func:`edge_weight` (an edge's weight under an objective), :func:`edge_allowed`
+(which edges a query allows: modes, avoided places, crossings and passages, banned services),
+:func:`same_customs_territory` (a truck crosses no customs border: same country or one customs
+union), :func:`is_short_leg` (a road leg so short that the endpoint is the terminal); building
+the edges (:func:`service_edges`, :func:`road_edges`); forward search (:func:`shortest_path`) for
+routes and the reverse edge list for matrices (:func:`reverse_adjacency`); and
+:func:`path_to_route`, the one function that turns a path into a :class:`corridors.models.Route`.
+
+:class:`corridors.routing.Router` (alternatives, Pareto set, explanations) and
+:mod:`corridors.matrix` (all origins and destinations at once) are built on these, so a matrix
+cell and a route follow the same rules by construction.
+
+The search graph is small (a few hundred nodes), so a binary-heap Dijkstra over adjacency lists
+is used; the large infrastructure graphs are only touched through :mod:`corridors.access`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from shapely.geometry import LineString
+
+from corridors.access import AccessModel, RoadTrip
+from corridors.costing import Charge, CostModel
+from corridors.models import (
+    Cargo,
+    Leg,
+    Mode,
+    Objective,
+    RideLeg,
+    Route,
+    ServiceNetwork,
+    Terminal,
+)
+from corridors.params import Parameters
+
+Node = tuple[str, ...]
+
+# Customs unions whose internal borders a truck crosses without customs formalities (as of
+# 2026-11-27). EU, the 27 member states:
+# https://european-union.europa.eu/principles-countries-history/eu-countries_en
+# EAEU, Armenia, Belarus, Kazakhstan, Kyrgyzstan, Russia: https://eec.eaeunion.org/en/
+EU_MEMBERS = frozenset(
+    {
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+        "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+    }
+)  # fmt: skip
+CUSTOMS_UNIONS: tuple[frozenset[str], ...] = (
+    EU_MEMBERS,
+    frozenset({"AM", "BY", "KZ", "KG", "RU"}),
+)
+ORIGIN: Node = ("origin",)
+DESTINATION: Node = ("destination",)
+# Edge kinds that belong to a service (the rest are road: access, egress, direct).
+SERVICE_KINDS = frozenset({"ride", "board", "stay", "alight"})
+
+# An origin or destination is reduced to what routing needs, exactly a terminal's fields.
+Endpoint = Terminal
+
+
+@dataclass(frozen=True)
+class AccessLimits:
+    """Road drayage limits (km), from ``parameters.toml`` ``[access]``."""
+
+    max_access_km: float
+    max_home_access_km: float
+    max_egress_km: float
+    road_search_limit_km: float
+    short_leg_km: float
+
+    @classmethod
+    def from_parameters(cls, params: Parameters) -> AccessLimits:
+        """The limits in force in *params*."""
+        a = params.access
+        return cls(
+            a.max_access_km.value,
+            a.max_home_access_km.value,
+            a.max_egress_km.value,
+            a.road_search_limit_km.value,
+            a.short_leg_km.value,
+        )
+
+
+@dataclass(frozen=True)
+class Query:
+    """A route question in routing terms (resolved endpoints, enums, place ids)."""
+
+    origin: Endpoint
+    destination: Endpoint
+    cargo: Cargo
+    limits: AccessLimits
+    objective: Objective = Objective.TIME
+    modes: frozenset[Mode] | None = None
+    via: tuple[str, ...] = ()
+    avoid: frozenset[str] = frozenset()
+    alternatives: int = 1
+
+    def relaxed(self, **changes: object) -> Query:
+        """A copy with some fields changed (constraints relaxed, another objective)."""
+        return Query(**{**self.__dict__, **changes})
+
+
+@dataclass(frozen=True)
+class SearchEdge:
+    """One edge of the search graph: its nodes, kind, mode, service, price and what it touches."""
+
+    src: Node
+    dst: Node
+    kind: str  # access | egress | direct | board | ride | alight
+    mode: Mode
+    service: str | None
+    from_id: str
+    to_id: str
+    distance_km: float
+    charge: Charge
+    geometry: LineString | Callable[[], LineString] | None = None
+    places: frozenset[str] = frozenset()
+    borders: tuple[str, ...] = ()
+    gauges: tuple[str, ...] = ()
+    passages: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+def _reversed(build: Callable[[], LineString]) -> Callable[[], LineString]:
+    return lambda: LineString(list(build().coords)[::-1])
+
+
+def _materialise(geometry: LineString | Callable[[], LineString] | None) -> LineString:
+    if geometry is None:
+        return LineString()
+    if isinstance(geometry, LineString):
+        return geometry
+    return geometry()
+
+
+def edge_weight(charge: Charge, objective: Objective, vot: float) -> float:
+    """The weight of a charge under *objective* (``vot``: CNY per hour, generalized cost only)."""
+    if objective is Objective.TIME:
+        return charge.time_h
+    if objective is Objective.COST:
+        return charge.cost_cny
+    if objective is Objective.CO2:
+        return charge.co2_kg
+    return charge.cost_cny + vot * charge.time_h
+
+
+def same_customs_territory(a: str, b: str) -> bool:
+    """True when a truck between countries *a* and *b* (ISO codes) crosses no customs border.
+
+    Countries of one customs union count as one territory (EU; EAEU), so a container landed at
+    Rotterdam may be trucked to Duisburg without a border charge. An unknown country ("")
+    counts as the same territory.
+    """
+    if not a or not b or a == b:
+        return True
+    return any(a in union and b in union for union in CUSTOMS_UNIONS)
+
+
+def is_short_leg(distance_km: float, limits: AccessLimits) -> bool:
+    """True when a road access or egress leg is so short that the endpoint is the terminal."""
+    return distance_km < limits.short_leg_km
+
+
+def edge_allowed(edge: SearchEdge, q: Query, banned: frozenset[str] = frozenset()) -> bool:
+    """Whether query *q* lets a path use *edge* (services in *banned* are excluded too)."""
+    if edge.service is not None and edge.service in banned:
+        return False
+    if edge.kind in SERVICE_KINDS and q.modes is not None and edge.mode not in q.modes:
+        return False
+    if edge.places & q.avoid:
+        return False
+    crossing_places = {p for b in edge.borders for p in b.split("-")}
+    if crossing_places & q.avoid or set(edge.passages) & q.avoid:
+        return False
+    return not any(b in q.avoid for b in edge.borders)
+
+
+def service_edges(
+    network: ServiceNetwork, costs: CostModel, cargo: Cargo, rides: Iterable[RideLeg]
+) -> list[SearchEdge]:
+    """Board, ride, stay and alight edges of every service, priced for *cargo*.
+
+    *rides* are the network's ride legs as the query sees them (sea hops may be re-routed
+    around avoided passages); they do not depend on the origin or destination, so callers may
+    cache the result per (cargo, rides).
+    """
+    edges: list[SearchEdge] = []
+    service_dist: dict[str, float] = {}
+    for ride in network.rides:
+        service_dist[ride.service_id] = service_dist.get(ride.service_id, 0.0) + ride.distance_km
+    for ride in rides:
+        svc = network.services[ride.service_id]
+        a: Node = ("dep", svc.id, str(ride.index))
+        b: Node = ("arr", svc.id, str(ride.index + 1))
+        share = None
+        # A published all-in price is prorated by distance; it applies only to its own unit.
+        if (
+            svc.tariff_cny_per_unit is not None
+            and svc.tariff_unit == cargo.unit.value
+            and service_dist.get(svc.id)
+        ):
+            share = svc.tariff_cny_per_unit * ride.distance_km / service_dist[svc.id]
+        charge = costs.line_haul(svc.mode, ride.distance_km, cargo, tariff_share_cny=share)
+        borders: tuple[str, ...] = ()
+        if (ride.from_id, ride.to_id) in svc.border_crossings:
+            crossing = f"{ride.from_id}-{ride.to_id}"
+            charge = charge + costs.border(ride.from_id, cargo)
+            borders = (crossing,)
+        gauges: tuple[str, ...] = ()
+        for gb in svc.gauge_breaks:
+            if gb.at == ride.to_id and ride.index + 2 <= len(svc.waypoints):
+                charge = charge + costs.gauge_break(gb.kind, cargo)
+                gauges = (f"{gb.at}:{gb.from_mm}->{gb.to_mm}",)
+        edges.append(
+            SearchEdge(
+                a,
+                b,
+                "ride",
+                svc.mode,
+                svc.id,
+                ride.from_id,
+                ride.to_id,
+                ride.distance_km,
+                charge,
+                ride.geometry,
+                frozenset({ride.from_id, ride.to_id}),
+                borders,
+                gauges,
+                ride.passages,
+                tuple(dict.fromkeys((*svc.sources, *ride.sources))),
+            )
+        )
+    for svc in network.services.values():
+        for i, stop in enumerate(svc.waypoints):
+            # Departure and arrival nodes are distinct, so boarding and alighting at the same
+            # stop without riding is impossible; "stay" keeps the cargo on board.
+            node: Node = ("dep", svc.id, str(i))
+            arrival: Node = ("arr", svc.id, str(i))
+            place: Node = ("stop", stop)
+            if 0 < i < len(svc.waypoints) - 1:
+                edges.append(
+                    SearchEdge(
+                        arrival,
+                        node,
+                        "stay",
+                        svc.mode,
+                        svc.id,
+                        stop,
+                        stop,
+                        0.0,
+                        Charge(),
+                        None,
+                        frozenset({stop}),
+                    )
+                )
+            if i < len(svc.waypoints) - 1:
+                board = costs.board(svc.mode, svc.headway_h, cargo)
+                # Board from the stop (after another service) or from the road access
+                # node: access nodes lead only to services, so a road access trip can never
+                # run straight into a road egress trip (that is the direct road route).
+                for src in (place, ("in", stop)):
+                    edges.append(
+                        SearchEdge(
+                            src,
+                            node,
+                            "board",
+                            svc.mode,
+                            svc.id,
+                            stop,
+                            stop,
+                            0.0,
+                            board,
+                            None,
+                            frozenset({stop}),
+                        )
+                    )
+            if i > 0:
+                edges.append(
+                    SearchEdge(
+                        arrival,
+                        place,
+                        "alight",
+                        svc.mode,
+                        svc.id,
+                        stop,
+                        stop,
+                        0.0,
+                        costs.alight(svc.mode, cargo),
+                        None,
+                        frozenset({stop}),
+                    )
+                )
+    return edges
+
+
+def access_terminals(network: ServiceNetwork, endpoint: Endpoint) -> dict[str, Terminal]:
+    """Terminals a truck from (or to) *endpoint* reaches without crossing a customs border.
+
+    A border crossed by truck is a service of its own (``road_international``).
+    """
+    return {
+        k: t
+        for k, t in network.terminals.items()
+        if same_customs_territory(endpoint.country, t.country)
+    }
+
+
+def access_cap_km(origin: Endpoint, terminal: Terminal, limits: AccessLimits) -> float:
+    """Longest road access from *origin* to *terminal* (longer from home to a home terminal)."""
+    home = origin.home and terminal.home
+    return limits.max_home_access_km if home else limits.max_access_km
+
+
+def access_edge(costs: CostModel, q: Query, terminal: Terminal, trip: RoadTrip) -> SearchEdge:
+    """The road access edge from the origin of *q* to *terminal* by *trip*."""
+    return SearchEdge(
+        ORIGIN,
+        ("in", terminal.id),
+        "access",
+        Mode.ROAD,
+        None,
+        q.origin.id,
+        terminal.id,
+        trip.distance_km,
+        costs.line_haul(Mode.ROAD, trip.distance_km, q.cargo),
+        trip.line,
+        frozenset({terminal.id}),
+        sources=trip.sources,
+    )
+
+
+def egress_edge(costs: CostModel, q: Query, terminal: Terminal, trip: RoadTrip) -> SearchEdge:
+    """The road egress edge from *terminal* to the destination of *q*.
+
+    *trip* is measured from the destination to the terminal (the road layer is undirected),
+    so its geometry is reversed.
+    """
+    return SearchEdge(
+        ("stop", terminal.id),
+        DESTINATION,
+        "egress",
+        Mode.ROAD,
+        None,
+        terminal.id,
+        q.destination.id,
+        trip.distance_km,
+        costs.line_haul(Mode.ROAD, trip.distance_km, q.cargo),
+        _reversed(trip.line),
+        frozenset({terminal.id}),
+        sources=trip.sources,
+    )
+
+
+def direct_edge(costs: CostModel, q: Query, trip: RoadTrip | None) -> SearchEdge | None:
+    """The direct all-road route of *q* by *trip*, or None (no trip, or road not allowed).
+
+    It pays the default border charge when origin and destination lie in different countries.
+    """
+    if trip is None or (q.modes is not None and Mode.ROAD not in q.modes):
+        return None
+    o, d = q.origin, q.destination
+    charge = costs.line_haul(Mode.ROAD, trip.distance_km, q.cargo)
+    borders: tuple[str, ...] = ()
+    if o.country and d.country and o.country != d.country:
+        charge = charge + costs.border("default", q.cargo)
+        borders = (f"{o.country}-{d.country}",)
+    return SearchEdge(
+        ORIGIN,
+        DESTINATION,
+        "direct",
+        Mode.ROAD,
+        None,
+        o.id,
+        d.id,
+        trip.distance_km,
+        charge,
+        trip.line,
+        frozenset(),
+        borders,
+        sources=trip.sources,
+    )
+
+
+def road_edges(
+    network: ServiceNetwork, costs: CostModel, access: AccessModel, q: Query
+) -> list[SearchEdge]:
+    """Road access, egress and the direct road route of *q*.
+
+    Access and egress stay within the endpoint's customs territory (:func:`access_terminals`)
+    and within the limits of ``q.limits``; the direct road route is :func:`direct_edge`.
+    """
+    o, d = q.origin, q.destination
+    edges: list[SearchEdge] = []
+    terms = access_terminals(network, o)
+    for tid, trip in access.road_trips(o.lon, o.lat, terms).items():
+        if trip.distance_km <= access_cap_km(o, terms[tid], q.limits):
+            edges.append(access_edge(costs, q, terms[tid], trip))
+    terms = access_terminals(network, d)
+    for tid, trip in access.road_trips(d.lon, d.lat, terms).items():
+        if trip.distance_km <= q.limits.max_egress_km:
+            edges.append(egress_edge(costs, q, terms[tid], trip))
+    direct = None
+    if q.modes is None or Mode.ROAD in q.modes:
+        direct = direct_edge(costs, q, access.road_trip((o.lon, o.lat), (d.lon, d.lat)))
+    if direct is not None:
+        edges.append(direct)
+    return edges
+
+
+def shortest_path(
+    edges: Sequence[SearchEdge], q: Query, banned: frozenset[str], *, vot: float
+) -> list[SearchEdge] | None:
+    """Least-weight path from :data:`ORIGIN` to :data:`DESTINATION` through ``q.via`` in order.
+
+    A layered Dijkstra: state (node, k) where the first k vias have been visited. Returns the
+    edges of the path, or None when the destination cannot be reached.
+    """
+    adj: dict[Node, list[SearchEdge]] = {}
+    for e in edges:
+        if edge_allowed(e, q, banned):
+            adj.setdefault(e.src, []).append(e)
+    via = q.via
+    # Layered search: state (node, k) where k vias have been visited in order.
+    start = (ORIGIN, 0)
+    goal = (DESTINATION, len(via))
+    dist: dict[tuple[Node, int], float] = {start: 0.0}
+    prev: dict[tuple[Node, int], tuple[tuple[Node, int], SearchEdge]] = {}
+    counter = itertools.count()
+    heap: list[tuple[float, int, tuple[Node, int]]] = [(0.0, next(counter), start)]
+    while heap:
+        du, _, state = heapq.heappop(heap)
+        if state == goal:
+            break
+        if du > dist.get(state, float("inf")):
+            continue
+        node, k = state
+        for e in adj.get(node, ()):
+            nk = k
+            while nk < len(via) and via[nk] in e.places:
+                nk += 1
+            nstate = (e.dst, nk)
+            if e.dst == DESTINATION and nk < len(via):
+                continue
+            w = max(edge_weight(e.charge, q.objective, vot), 0.0)
+            nd = du + w
+            if nd < dist.get(nstate, float("inf")) - 1e-12:
+                dist[nstate] = nd
+                prev[nstate] = (state, e)
+                heapq.heappush(heap, (nd, next(counter), nstate))
+    if goal not in dist:
+        return None
+    path: list[SearchEdge] = []
+    s = goal
+    while s != start:
+        s, e = prev[s]
+        path.append(e)
+    return path[::-1]
+
+
+def reverse_adjacency(edges: Iterable[SearchEdge]) -> dict[Node, list[SearchEdge]]:
+    """Edges grouped by their head node: the graph a search towards the destination walks."""
+    radj: dict[Node, list[SearchEdge]] = {}
+    for e in edges:
+        radj.setdefault(e.dst, []).append(e)
+    return radj
+
+
+def path_to_route(
+    path: Sequence[SearchEdge], network: ServiceNetwork, limits: AccessLimits
+) -> Route:
+    """The :class:`Route` of a path: one leg per road trip and per service ridden.
+
+    Road access and egress legs shorter than ``limits.short_leg_km`` are left out (the endpoint
+    is the terminal). The corridor is that of the longest international service leg (one that
+    crosses a border), else of the longest service leg; a route with no service is ``road``.
+    """
+    legs: list[Leg] = []
+    i = 0
+    while i < len(path):
+        e = path[i]
+        if e.kind in {"access", "egress", "direct"}:
+            if e.kind != "direct" and is_short_leg(e.distance_km, limits):
+                i += 1  # the endpoint is the terminal itself: no road leg to report
+                continue
+            legs.append(
+                Leg(
+                    e.from_id,
+                    e.to_id,
+                    Mode.ROAD,
+                    None,
+                    e.distance_km,
+                    e.charge.time_h,
+                    e.charge.cost_cny,
+                    e.charge.co2_kg,
+                    _materialise(e.geometry),
+                    dict(e.charge.breakdown),
+                    e.borders,
+                    (),
+                    (),
+                    tuple(dict.fromkeys((*e.charge.sources, *e.sources))),
+                )
+            )
+            i += 1
+            continue
+        # board, ride..., alight on one service -> one leg
+        j = i
+        charge = Charge()
+        coords: list[tuple[float, float]] = []
+        dist_km = 0.0
+        borders: list[str] = []
+        gauges: list[str] = []
+        passages: list[str] = []
+        sources: list[str] = []
+        while j < len(path) and path[j].service == e.service and path[j].kind in SERVICE_KINDS:
+            pj = path[j]
+            charge = charge + pj.charge
+            dist_km += pj.distance_km
+            geom = _materialise(pj.geometry)
+            if not geom.is_empty:
+                pts = list(geom.coords)
+                coords.extend(pts if not coords else pts[1:])
+            borders += pj.borders
+            gauges += pj.gauges
+            passages += pj.passages
+            sources += pj.sources
+            j += 1
+            if pj.kind == "alight":
+                break
+        rides = [p for p in path[i:j] if p.kind == "ride"]
+        legs.append(
+            Leg(
+                rides[0].from_id,
+                rides[-1].to_id,
+                e.mode,
+                e.service,
+                dist_km,
+                charge.time_h,
+                charge.cost_cny,
+                charge.co2_kg,
+                LineString(coords) if len(coords) > 1 else LineString(),
+                dict(charge.breakdown),
+                tuple(borders),
+                tuple(gauges),
+                tuple(passages),
+                tuple(dict.fromkeys((*sources, *charge.sources))),
+            )
+        )
+        i = j
+    # The corridor is that of the longest international service leg (one that crosses a
+    # border), else of the longest service leg; a route with no service is "road".
+    service_legs = [leg for leg in legs if leg.service is not None]
+    if service_legs:
+        main = max(service_legs, key=lambda leg: (bool(leg.border_crossings), leg.distance_km))
+        corridor = network.services[str(main.service)].corridor
+    else:
+        corridor = "road"
+    return Route(tuple(legs), corridor)
