@@ -114,10 +114,11 @@ class RoadAccess:
             )
             if found is None:
                 return LineString([origin, target])
-            _, nodes = found
+            nodes = found.nodes
             i = next(k for k, e in enumerate(so.ends) if e[0] == nodes[0])
             j = next(k for k, e in enumerate(st.ends) if e[0] == nodes[-1])
-            mid = self.road.geometry_of(nodes)
+            node_ids = self.road.router.node_ids[np.asarray(nodes, dtype=np.int64)].tolist()
+            mid = self.road.path_geometry(node_ids, found.rows)
             return LineString([origin, *so.ends[i][2], *mid, *reversed(st.ends[j][2]), target])
 
         return build

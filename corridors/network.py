@@ -78,6 +78,7 @@ class ModeNetwork:
     _last_search: (
         tuple[tuple[tuple[int, ...], float], NDArray[np.float64], NDArray[np.int32]] | None
     ) = None
+    _flat_cache: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]] | None = None
 
     @classmethod
     def from_layers(
@@ -124,15 +125,28 @@ class ModeNetwork:
         self, node_ids: Sequence[int], edge_rows: Sequence[int]
     ) -> list[tuple[float, float]]:
         """Coordinates along a path given by its nodes and the edge rows used."""
-        coords: list[tuple[float, float]] = []
-        geoms = self.edges.geometry.to_numpy()
-        us = self.edges["u"].to_numpy()
+        flat, start, us = self._flat()
+        parts: list[NDArray[np.float64]] = []
         for k, row in enumerate(edge_rows):
-            pts = list(geoms[row].coords)
+            pts = flat[start[row] : start[row + 1]]
             if int(us[row]) != int(node_ids[k]):
-                pts.reverse()
-            coords.extend(pts if not coords else pts[1:])
-        return coords
+                pts = pts[::-1]
+            parts.append(pts if not parts else pts[1:])
+        if not parts:
+            return []
+        return [(float(x), float(y)) for x, y in np.concatenate(parts)]
+
+    def _flat(self) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+        """Every link's vertices in one array, with each link's first index and ``u`` node."""
+        cached = self._flat_cache
+        if cached is None:
+            coords, owner = shapely.get_coordinates(
+                self.edges.geometry.to_numpy(), return_index=True
+            )
+            start = np.searchsorted(owner, np.arange(len(self.edges) + 1)).astype(np.int64)
+            cached = (coords, start, self.edges["u"].to_numpy(dtype=np.int64))
+            object.__setattr__(self, "_flat_cache", cached)
+        return cached
 
     def _node_path(self, pred: NDArray[np.int32], s: int, t: int) -> list[tuple[float, float]]:
         path = [t]

@@ -20,6 +20,7 @@ from corridors.models import Cargo, Mode, Objective, RideLeg, Route, ServiceNetw
 from corridors.search import (
     Query,
     SearchEdge,
+    edge_allowed,
     path_to_route,
     road_edges,
     service_edges,
@@ -94,11 +95,16 @@ class Router:
         return [*self.service_edges(q), *road_edges(self.network, self.costs, self.access, q)]
 
     def shortest(
-        self, edges: list[SearchEdge], q: Query, banned: frozenset[str] = frozenset()
+        self,
+        edges: list[SearchEdge],
+        q: Query,
+        banned: frozenset[str] = frozenset(),
+        *,
+        prefiltered: bool = False,
     ) -> list[SearchEdge] | None:
         """The best path of *q* over *edges*, services in *banned* excluded."""
         vot = self.costs.value_of_time_cny_per_h(q.cargo)
-        return shortest_path(edges, q, banned, vot=vot)
+        return shortest_path(edges, q, banned, vot=vot, prefiltered=prefiltered)
 
     def to_route(self, path: list[SearchEdge], q: Query) -> Route:
         """The route of a path found for *q*."""
@@ -130,6 +136,7 @@ class Router:
         """
         self._check_constraints(q)
         edges = self.edges(q)
+        allowed = [e for e in edges if edge_allowed(e, q)]
         corridor_of = {sid: svc.corridor for sid, svc in self.network.services.items()}
         routes: list[Route] = []
         seen: set[tuple[str, ...]] = set()
@@ -137,7 +144,7 @@ class Router:
         # asked for than corridors exist, bans single services (another gateway or line).
         for by_corridor in (True, False):
             banned: set[str] = set()
-            pass_edges = list(edges)
+            pass_edges = list(allowed)
             for route in routes:
                 self._ban(route, banned, corridor_of, by_corridor=by_corridor)
                 if route.corridor == "road":
@@ -145,7 +152,7 @@ class Router:
             for _ in range(max(1, q.alternatives) * 4):
                 if len(routes) >= q.alternatives:
                     break
-                path = self.shortest(pass_edges, q, frozenset(banned))
+                path = self.shortest(pass_edges, q, frozenset(banned), prefiltered=True)
                 if path is None:
                     break
                 route = self.to_route(path, q)

@@ -27,6 +27,9 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import shapely
+from numpy.typing import NDArray
 from shapely.geometry import LineString
 
 from corridors.access import AccessModel, RoadTrip
@@ -132,7 +135,7 @@ class SearchEdge:
 
 
 def _reversed(build: Callable[[], LineString]) -> Callable[[], LineString]:
-    return lambda: LineString(list(build().coords)[::-1])
+    return lambda: shapely.linestrings(shapely.get_coordinates(build())[::-1])
 
 
 def _materialise(geometry: LineString | Callable[[], LineString] | None) -> LineString:
@@ -141,6 +144,12 @@ def _materialise(geometry: LineString | Callable[[], LineString] | None) -> Line
     if isinstance(geometry, LineString):
         return geometry
     return geometry()
+
+
+def _joined(parts: list[NDArray[np.float64]]) -> LineString:
+    pts = np.concatenate(parts) if parts else np.empty((0, 2))
+    line: LineString = shapely.linestrings(pts) if len(pts) > 1 else LineString()
+    return line
 
 
 def edge_weight(charge: Charge, objective: Objective, vot: float) -> float:
@@ -418,21 +427,36 @@ def road_edges(
 
 
 def shortest_path(
-    edges: Sequence[SearchEdge], q: Query, banned: frozenset[str], *, vot: float
+    edges: Sequence[SearchEdge],
+    q: Query,
+    banned: frozenset[str],
+    *,
+    vot: float,
+    prefiltered: bool = False,
 ) -> list[SearchEdge] | None:
     """Least-weight path from :data:`ORIGIN` to :data:`DESTINATION` through ``q.via`` in order.
 
     A layered Dijkstra: state (node, k) where the first k vias have been visited. Returns the
-    edges of the path, or None when the destination cannot be reached.
+    edges of the path, or None when the destination cannot be reached. With ``prefiltered``
+    the caller has already applied :func:`edge_allowed` for *q* (without bans) to *edges*, and
+    only the services in *banned* are excluded here.
     """
-    adj: dict[Node, list[SearchEdge]] = {}
+    adj: dict[Node, list[tuple[float, SearchEdge]]] = {}
+    objective = q.objective
     for e in edges:
-        if edge_allowed(e, q, banned):
-            adj.setdefault(e.src, []).append(e)
+        if prefiltered:
+            if e.service is not None and e.service in banned:
+                continue
+        elif not edge_allowed(e, q, banned):
+            continue
+        w = max(edge_weight(e.charge, objective, vot), 0.0)
+        adj.setdefault(e.src, []).append((w, e))
     via = q.via
+    n_via = len(via)
     # Layered search: state (node, k) where k vias have been visited in order.
     start = (ORIGIN, 0)
-    goal = (DESTINATION, len(via))
+    goal = (DESTINATION, n_via)
+    inf = float("inf")
     dist: dict[tuple[Node, int], float] = {start: 0.0}
     prev: dict[tuple[Node, int], tuple[tuple[Node, int], SearchEdge]] = {}
     counter = itertools.count()
@@ -441,28 +465,27 @@ def shortest_path(
         du, _, state = heapq.heappop(heap)
         if state == goal:
             break
-        if du > dist.get(state, float("inf")):
+        if du > dist.get(state, inf):
             continue
         node, k = state
-        for e in adj.get(node, ()):
+        for w, e in adj.get(node, ()):
             nk = k
-            while nk < len(via) and via[nk] in e.places:
+            while nk < n_via and via[nk] in e.places:
                 nk += 1
-            nstate = (e.dst, nk)
-            if e.dst == DESTINATION and nk < len(via):
+            if nk < n_via and e.dst == DESTINATION:
                 continue
-            w = max(edge_weight(e.charge, q.objective, vot), 0.0)
+            nstate = (e.dst, nk)
             nd = du + w
-            if nd < dist.get(nstate, float("inf")) - 1e-12:
+            if nd < dist.get(nstate, inf) - 1e-12:
                 dist[nstate] = nd
                 prev[nstate] = (state, e)
                 heapq.heappush(heap, (nd, next(counter), nstate))
     if goal not in dist:
         return None
     path: list[SearchEdge] = []
-    s = goal
-    while s != start:
-        s, e = prev[s]
+    st = goal
+    while st != start:
+        st, e = prev[st]
         path.append(e)
     return path[::-1]
 
@@ -515,7 +538,7 @@ def path_to_route(
         # board, ride..., alight on one service -> one leg
         j = i
         charge = Charge()
-        coords: list[tuple[float, float]] = []
+        coords: list[NDArray[np.float64]] = []
         dist_km = 0.0
         borders: list[str] = []
         gauges: list[str] = []
@@ -527,8 +550,8 @@ def path_to_route(
             dist_km += pj.distance_km
             geom = _materialise(pj.geometry)
             if not geom.is_empty:
-                pts = list(geom.coords)
-                coords.extend(pts if not coords else pts[1:])
+                pts = shapely.get_coordinates(geom)
+                coords.append(pts if not coords else pts[1:])
             borders += pj.borders
             gauges += pj.gauges
             passages += pj.passages
@@ -547,7 +570,7 @@ def path_to_route(
                 charge.time_h,
                 charge.cost_cny,
                 charge.co2_kg,
-                LineString(coords) if len(coords) > 1 else LineString(),
+                _joined(coords),
                 dict(charge.breakdown),
                 tuple(borders),
                 tuple(gauges),

@@ -19,6 +19,7 @@ while the hierarchy and its metric are shared read-only.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,8 @@ from gis.layers import read_layer
 
 # RoutingKit weights are unsigned 32-bit; decimetres keep a 20,000 km path far below 2**31.
 UNITS_PER_M = 10.0
+# One-to-many queries kept per thread, each pinned to one target set.
+PINNED_TARGET_SETS = 16
 
 
 class HierarchyError(GisError, ValueError):
@@ -108,6 +111,25 @@ def read_order(build_dir: Path, name: str) -> NDArray[np.int64]:
         raise HierarchyError(msg) from exc
 
 
+@dataclass(frozen=True)
+class HierarchyPath:
+    """A shortest path found by :meth:`Hierarchy.path`.
+
+    Attributes
+    ----------
+    length_m : float
+        Network length in float metres (offsets excluded), re-summed along the arcs.
+    nodes : tuple of int
+        Matrix indices of the path's nodes.
+    rows : tuple of int
+        Row of the edge layer behind each arc of the path.
+    """
+
+    length_m: float
+    nodes: tuple[int, ...]
+    rows: tuple[int, ...]
+
+
 @dataclass(eq=False)
 class Hierarchy:
     """A customized CCH of one network: shortest distances and paths between matrix indices.
@@ -120,6 +142,7 @@ class Hierarchy:
     tail: NDArray[np.int64]
     head: NDArray[np.int64]
     length_m: NDArray[np.float64]
+    arc_row: NDArray[np.int64]
     cch: rk.CCH
     metric: rk.CCHMetric
     _local: threading.local = field(default_factory=threading.local)
@@ -141,10 +164,13 @@ class Hierarchy:
             )
             raise HierarchyError(msg)
         tail, head, length = _arcs(router)
+        # best_row has the sparsity structure of the length matrix, so its COO data line up
+        # with the arcs: the edge-layer row of each arc.
+        arc_row = router.best_row.tocoo().data.astype(np.int64) - 1
         cch = rk.CCH(order.tolist(), tail.tolist(), head.tolist(), False)
         weights = np.maximum(np.rint(length * UNITS_PER_M), 1).astype(np.int64)
         metric = rk.CCHMetric(cch, weights.tolist())
-        return cls(router, tail, head, length, cch, metric)
+        return cls(router, tail, head, length, arc_row, cch, metric)
 
     def _query(self) -> rk.CCHQuery:
         q = getattr(self._local, "query", None)
@@ -155,15 +181,8 @@ class Hierarchy:
 
     def path(
         self, sources: Sequence[tuple[int, float]], targets: Sequence[tuple[int, float]]
-    ) -> tuple[float, list[int]] | None:
-        """Shortest path from any source to any target, offsets included.
-
-        Returns
-        -------
-        (length_m, nodes) or None
-            The network length in float metres (offsets excluded, re-summed along the arcs)
-            and the matrix indices of the path's nodes; None when no target is reachable.
-        """
+    ) -> HierarchyPath | None:
+        """Shortest path from any source to any target, offsets included (None: unreachable)."""
         q = self._query()
         res = q.run_multi(
             [(int(i), round(off * UNITS_PER_M)) for i, off in sources],
@@ -175,8 +194,9 @@ class Hierarchy:
         del res  # RoutingKit requires the result dropped before the next query
         if dist is None:
             return None
-        length = float(self.length_m[np.asarray(arcs, dtype=np.int64)].sum()) if arcs else 0.0
-        return length, nodes
+        idx = np.asarray(arcs, dtype=np.int64)
+        length = float(self.length_m[idx].sum()) if arcs else 0.0
+        return HierarchyPath(length, tuple(nodes), tuple(self.arc_row[idx].tolist()))
 
     def distances_from(
         self, sources: Sequence[tuple[int, float]], targets: Sequence[int]
@@ -187,11 +207,22 @@ class Hierarchy:
         :meth:`path` for the exact float length of one chosen pair.
         """
         key = tuple(int(t) for t in targets)
-        cache = getattr(self._local, "one_to_many", None)
-        if cache is None or cache[0] != key:
-            cache = (key, rk.CCHOneToMany(self.metric, list(key)))
-            self._local.one_to_many = cache
-        raw = cache[1].distances_from_multi(
+        pinned: OrderedDict[tuple[int, ...], rk.CCHOneToMany] | None = getattr(
+            self._local, "one_to_many", None
+        )
+        if pinned is None:
+            pinned = OrderedDict()
+            self._local.one_to_many = pinned
+        query = pinned.get(key)
+        if query is None:
+            # A few target sets recur (the terminals of each customs territory): keep them.
+            query = rk.CCHOneToMany(self.metric, list(key))
+            pinned[key] = query
+            while len(pinned) > PINNED_TARGET_SETS:
+                pinned.popitem(last=False)
+        else:
+            pinned.move_to_end(key)
+        raw = query.distances_from_multi(
             [(int(i), round(off * UNITS_PER_M)) for i, off in sources]
         )
         out = np.full(len(key), np.inf)
