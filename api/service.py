@@ -1,13 +1,12 @@
 """The loaded service: engine, GeoJSON views and the estimate cache, shared by CLI and HTTP.
 
 Owns: loading everything once (:meth:`Service.load`), the GeoJSON views served by the API
-(places, regions, corridors), the normalisation of route requests and the LRU cache of route
+(places, regions, corridors), and the LRU cache of route
 estimates keyed by the normalised request plus the parameter fingerprint.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import OrderedDict
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from corridors.engine import Engine, RouteResult
+from corridors.request import RouteRequest
 from gis.layers import read_layer
 from hubs.models import Place
 from hubs.regions import regions_feature_collection
@@ -28,59 +28,6 @@ HUB_KINDS = frozenset(
         "seaport", "border_crossing", "overseas_warehouse", "growth_pole",
     }
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class RouteRequest:
-    """A normalised route request (the cache key and the engine's arguments)."""
-
-    origin: str
-    destination: str
-    unit: str = "FEU"
-    quantity: float = 1.0
-    modes: tuple[str, ...] | None = None
-    via: tuple[str, ...] = ()
-    avoid: tuple[str, ...] = ()
-    objective: str = "time"
-    alternatives: int = 3
-    pareto: bool = False
-
-    @classmethod
-    def build(
-        cls,
-        *,
-        origin: str,
-        destination: str,
-        unit: str = "FEU",
-        quantity: float = 1.0,
-        modes: Iterable[str] | None = None,
-        via: Iterable[str] = (),
-        avoid: Iterable[str] = (),
-        objective: str = "time",
-        alternatives: int = 3,
-        pareto: bool = False,
-    ) -> RouteRequest:
-        """Normalise: trim text, split comma lists, sort modes and avoid (order-free)."""
-
-        def split(items: Iterable[str]) -> list[str]:
-            return [x.strip() for item in items for x in item.split(",") if x.strip()]
-
-        return cls(
-            origin=origin.strip(),
-            destination=destination.strip(),
-            unit=unit,
-            quantity=float(quantity),
-            modes=tuple(sorted(set(split(modes)))) if modes is not None else None,
-            via=tuple(split(via)),
-            avoid=tuple(sorted(set(split(avoid)))),
-            objective=objective,
-            alternatives=int(alternatives),
-            pareto=bool(pareto),
-        )
-
-    def key(self, fingerprint: str) -> str:
-        """Cache key: the request and the parameter fingerprint."""
-        return json.dumps([self.__dict__, fingerprint], sort_keys=True, default=list)
 
 
 @dataclass
@@ -213,18 +160,7 @@ class Service:
 
     def route_result(self, req: RouteRequest) -> RouteResult:
         """The engine's typed answer to *req* (uncached; maps draw from it)."""
-        return self.engine.route(
-            req.origin,
-            req.destination,
-            unit=req.unit,
-            quantity=req.quantity,
-            modes=req.modes,
-            via=req.via,
-            avoid=req.avoid,
-            objective=req.objective,
-            alternatives=req.alternatives,
-            pareto=req.pareto,
-        )
+        return self.engine.answer(req)
 
 
 def bbox_filter(

@@ -6,11 +6,9 @@ Run after ``shudao data build``::
 
 Prints, in one run on the same graphs:
 
-1. engine load (tables, layers, service-network measurement) and ``Engine.route`` latency over
-   50 origin-destination pairs (median, p95);
-2. the search itself on each query's search graph: the project's heap Dijkstra against
-   ``networkx.dijkstra_path`` on a MultiDiGraph of the same edges and weights;
-3. rail shortest paths on the 65,000-node rail layer: scipy.sparse.csgraph (``CsrRouter``)
+1. engine load and ``Engine.route`` latency over 50 origin-destination pairs (median, p95;
+   the search core's goals are in ``bench/core_bench.py``);
+2. rail shortest paths on the 65,000-node rail layer: scipy.sparse.csgraph (``CsrRouter``)
    against ``networkx.shortest_path`` on the osmnx-compatible MultiDiGraph of the same layer,
    and the time to build each graph.
 """
@@ -27,8 +25,6 @@ from pathlib import Path
 import networkx as nx
 
 from corridors.engine import Engine
-from corridors.models import Objective
-from corridors.routing import DESTINATION, ORIGIN, Query, _weight
 from gis.graph import CsrRouter, graph_from_layers
 from gis.layers import read_layer
 
@@ -81,49 +77,12 @@ def main() -> None:
     )
 
     lat: list[float] = []
-    ours: list[float] = []
-    theirs: list[float] = []
-    theirs_search: list[float] = []
     for o, d in pairs:
         t = time.perf_counter()
         engine.route(o, d, alternatives=1)
         lat.append(time.perf_counter() - t)
-        # the search alone, on the same search graph, ours vs networkx
-        _, oe = engine.endpoint(o)
-        _, de = engine.endpoint(d)
-        q = Query(origin=oe, destination=de, cargo=engine.cargo("FEU", 1.0))
-        router = engine.router
-        edges = [*router._service_edges(q), *router._road_edges(q)]
-        t = time.perf_counter()
-        path = router._shortest(edges, q, frozenset())
-        ours.append(time.perf_counter() - t)
-        vot = router.costs.value_of_time_cny_per_h(q.cargo)
-        t = time.perf_counter()
-        g = nx.MultiDiGraph()
-        for e in edges:
-            g.add_edge(e.src, e.dst, weight=max(_weight(e.charge, Objective.TIME, vot), 0.0))
-        t_build = time.perf_counter()
-        nx_len = nx.dijkstra_path_length(g, ORIGIN, DESTINATION, weight="weight")
-        theirs.append(time.perf_counter() - t)
-        theirs_search.append(time.perf_counter() - t_build)
-        our_len = sum(max(_weight(e.charge, Objective.TIME, vot), 0.0) for e in path or [])
-        if path is None or abs(our_len - nx_len) > 1e-6:
-            msg = f"mismatch for {o}->{d}: ours {our_len} networkx {nx_len}"
-            raise SystemExit(msg)
-
     print(f"\n{len(pairs)} route queries (Engine.route, alternatives=1):")
     print(f"  median {statistics.median(lat) * 1000:.0f} ms, p95 {pct(lat, 95) * 1000:.0f} ms")
-    print("search on the per-query search graph (same edges, same weights, same answer):")
-    print(
-        f"  project (filter + adjacency + Dijkstra): "
-        f"median {statistics.median(ours) * 1000:.2f} ms, "
-        f"p95 {pct(ours, 95) * 1000:.2f} ms"
-    )
-    print(
-        f"  networkx (build graph + dijkstra): median {statistics.median(theirs) * 1000:.2f} ms, "
-        f"p95 {pct(theirs, 95) * 1000:.2f} ms; dijkstra alone median "
-        f"{statistics.median(theirs_search) * 1000:.2f} ms"
-    )
 
     nodes = read_layer(args.build_dir / "rail_nodes.parquet")
     rail_edges = read_layer(args.build_dir / "rail_edges.parquet")

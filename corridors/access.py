@@ -148,6 +148,8 @@ class RoadAccess:
         ids = sorted(targets)
         pts = [(targets[t].lon, targets[t].lat) for t in ids]
         out: dict[str, RoadTrip] = {}
+        if not ids:
+            return out
         so = self.road.snap(lon, lat)
         if so.gap_km > ROAD_SNAP_MAX_KM:
             for tid, p in zip(ids, pts, strict=True):
@@ -170,7 +172,13 @@ class RoadAccess:
                 on_km, geom = self._same_link(origin, so, p, st)
                 out[tid] = RoadTrip(on_km + gap, geom, (OSM_SOURCE,))
                 continue
-            net_m = min(float(dist_m[at[e[0]]]) + round(e[1] * 1e4) / 10.0 for e in st.ends)
+            # whole decimetres, summed as integers: the same length from either end
+            ends_dm = [
+                round(float(dist_m[at[e[0]]]) * 10.0) + round(e[1] * 1e4)
+                for e in st.ends
+                if np.isfinite(dist_m[at[e[0]]])
+            ]
+            net_m = min(ends_dm) / 10.0 if ends_dm else np.inf
             if not np.isfinite(net_m) or net_m > self.limit_km * 1000.0:
                 est = estimate_trip(origin, p)
                 if est is not None:

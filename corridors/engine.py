@@ -9,7 +9,7 @@ and the HTTP API.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,6 @@ from corridors.errors import InfeasibleConstraintError
 from corridors.models import (
     Cargo,
     CargoUnit,
-    Mode,
     Objective,
     RideLeg,
     Route,
@@ -29,6 +28,7 @@ from corridors.models import (
 from corridors.netstore import build_network, inputs_fingerprint, load_network
 from corridors.network import Infrastructure, ModeNetwork, sea_trip
 from corridors.params import Parameters, apply_overrides, load_parameters
+from corridors.request import RouteRequest, parse_request
 from corridors.routing import Router
 from corridors.search import AccessLimits, Endpoint, Query
 from corridors.services import ServiceRecord, load_services
@@ -255,30 +255,35 @@ class Engine:
         cu = CargoUnit(unit)
         return Cargo(cu, quantity, self.params.tonnes(cu.value, quantity))
 
-    def route(
-        self,
-        origin: str,
-        destination: str,
-        *,
-        unit: str = "FEU",
-        quantity: float = 1.0,
-        modes: Iterable[str] | None = None,
-        via: Iterable[str] = (),
-        avoid: Iterable[str] = (),
-        objective: str = "time",
-        alternatives: int = 3,
-        pareto: bool = False,
-    ) -> RouteResult:
+    def route(self, origin: str, destination: str, **options: Any) -> RouteResult:
         """Routes between two places (names, codes or ``lon,lat``) for a cargo.
+
+        *options* are the fields of :class:`corridors.request.RouteOptions` (``unit``,
+        ``quantity``, ``modes``, ``via``, ``avoid``, ``objective``, ``alternatives``,
+        ``pareto``), validated by :func:`corridors.request.parse_request`; see :meth:`answer`.
+        """
+        return self.answer(parse_request({"origin": origin, "destination": destination, **options}))
+
+    def answer(self, req: RouteRequest) -> RouteResult:
+        """The routes of a validated request.
 
         ``avoid`` takes places (resolved like origin and destination: cities, border crossings,
         ports) and sea passages (``suez``, ``babalmandab``, ``malacca``, ``panama``, ...).
+
+        Raises
+        ------
+        UnknownPlaceError
+            For a place that is not known (with suggestions).
+        InfeasibleConstraintError, NoRouteError
+            See :meth:`corridors.routing.Router.route`.
         """
+        origin, destination = req.origin, req.destination
+        modes, via, avoid = req.modes, req.via, req.avoid
+        objective, alternatives, pareto = req.objective, req.alternatives, req.pareto
+        unit, quantity = req.unit.value, req.quantity
         o_place, o = self.endpoint(origin)
         d_place, d = self.endpoint(destination)
-        mode_set = None
-        if modes is not None:
-            mode_set = frozenset(Mode(m) for m in modes)
+        mode_set = frozenset(modes) if modes is not None else None
         avoid_ids: set[str] = set()
         for item in avoid:
             key = item.strip().lower()

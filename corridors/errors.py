@@ -75,6 +75,29 @@ class QuantityError(CorridorError, ValueError):
     exit_code = 2
 
 
+class RequestError(CorridorError, ValueError):
+    """Route options that are not valid (unknown enum, non-finite quantity, too many items).
+
+    Attributes
+    ----------
+    problems : tuple[str, ...]
+        One message per bad option, naming the parameter (``quantity``, ``modes``, ...).
+    errors : list of dict
+        The same, structured (``loc``, ``msg``, ``type``) as in HTTP validation problems.
+    """
+
+    status = 422
+    type_slug = "bad-request"
+    exit_code = 64
+
+    def __init__(
+        self, problems: Sequence[str], errors: Sequence[Mapping[str, object]] = ()
+    ) -> None:
+        self.problems = tuple(problems)
+        self.errors = [dict(e) for e in errors]
+        super().__init__("invalid route options: " + "; ".join(self.problems))
+
+
 class NoRouteError(CorridorError, LookupError):
     """No route connects the origin to the destination with the allowed modes."""
 

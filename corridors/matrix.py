@@ -53,6 +53,7 @@ from corridors.access import RoadTrip
 from corridors.engine import SEA_PASSAGES, Engine, endpoint_of
 from corridors.errors import CorridorError
 from corridors.models import Cargo, Mode, Objective, Terminal
+from corridors.request import RouteOptions, parse_options
 from corridors.search import (
     Query,
     access_cap_km,
@@ -319,16 +320,12 @@ def prepare_matrix(
     engine: Engine,
     origins: Sequence[Place],
     destinations: Sequence[Place],
-    *,
-    unit: str = "FEU",
-    quantity: float = 1.0,
-    modes: Iterable[str] | None = None,
-    avoid: Iterable[str] = (),
-    objective: str = "time",
+    options: RouteOptions,
 ) -> MatrixProblem:
     """Reduce a matrix request to a :class:`MatrixProblem` (all road trips measured here).
 
-    Parameters are those of :meth:`corridors.engine.Engine.route` (no ``via``). Road trips come
+    *options* are the route options (no ``via``; ``alternatives`` and ``pareto`` do not apply:
+    a cell is the best route). Road trips come
     from the engine's own :class:`corridors.access.RoadAccess` with the rules of
     :mod:`corridors.search` (customs territory, access caps, the direct road route), so a cell
     prices the same road trips as the route: access trips from each origin, egress trips from
@@ -338,10 +335,10 @@ def prepare_matrix(
     """
     router = engine.router
     access = engine.access
-    cargo = engine.cargo(unit, quantity)
-    obj = Objective(objective)
-    mode_set = frozenset(Mode(m) for m in modes) if modes is not None else None
-    avoid_ids = _avoid_ids(engine, avoid)
+    cargo = engine.cargo(options.unit.value, options.quantity)
+    obj = options.objective
+    mode_set = frozenset(options.modes) if options.modes is not None else None
+    avoid_ids = _avoid_ids(engine, options.avoid)
     if not origins or not destinations:
         msg = "a matrix needs at least one origin and one destination"
         raise MatrixError(msg)
@@ -739,11 +736,7 @@ def travel_matrix(
     origins: Sequence[Place],
     destinations: Sequence[Place],
     *,
-    unit: str = "FEU",
-    quantity: float = 1.0,
-    modes: Iterable[str] | None = None,
-    avoid: Iterable[str] = (),
-    objective: str = "time",
+    options: RouteOptions | None = None,
     block_size: int = 16,
     run_blocks: Callable[
         [Callable[[MatrixProblem, Sequence[int]], MatrixBlock], MatrixProblem, list[Any]],
@@ -751,6 +744,7 @@ def travel_matrix(
     ]
     | None = None,
     progress: Callable[[int, int], None] | None = None,
+    **option_values: Any,
 ) -> TravelMatrix:
     """Time, cost, CO2 and best corridor for every (origin, destination) pair.
 
@@ -760,8 +754,10 @@ def travel_matrix(
         The loaded corridor engine.
     origins, destinations : sequence of Place
         See :func:`origin_set` and :func:`destination_set`.
-    unit, quantity, modes, avoid, objective
-        As for :meth:`corridors.engine.Engine.route`.
+    options : RouteOptions, optional
+        The route options (``via`` is refused); or give them as keywords (``unit``,
+        ``quantity``, ``modes``, ``avoid``, ``objective``), validated by
+        :func:`corridors.request.parse_options`.
     block_size : int
         Destination columns per partition.
     run_blocks : callable, optional
@@ -775,16 +771,11 @@ def travel_matrix(
     -------
     TravelMatrix
     """
-    problem = prepare_matrix(
-        engine,
-        origins,
-        destinations,
-        unit=unit,
-        quantity=quantity,
-        modes=modes,
-        avoid=avoid,
-        objective=objective,
-    )
+    opts = options if options is not None else parse_options(option_values)
+    if opts.via:
+        msg = "via is not supported by matrices (a cell is the best route between its ends)"
+        raise MatrixError(msg)
+    problem = prepare_matrix(engine, origins, destinations, options=opts)
     blocks = column_blocks(len(destinations), block_size=block_size)
     total = len(destinations)
     if run_blocks is None:
@@ -798,5 +789,8 @@ def travel_matrix(
         if progress is not None:
             progress(total, total)
     return assemble(
-        problem, solved, cargo=engine.cargo(unit, quantity), version=engine.params.version
+        problem,
+        solved,
+        cargo=engine.cargo(opts.unit.value, opts.quantity),
+        version=engine.params.version,
     )

@@ -62,6 +62,15 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _rows(path: Path) -> int:
+    if path.suffix == ".npy":
+        return len(np.load(path, allow_pickle=False))
+    if path.suffix == ".npz":
+        with np.load(path, allow_pickle=False) as z:
+            return int(z["node_ids"].size)
+    return len(read_layer(path))
+
+
 def _write_json(path: Path, payload: Any) -> None:
     path.write_text(
         json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8"
@@ -145,8 +154,8 @@ def write_manifest(out_dir: Path) -> BuildSummary:
     measured service network), so the manifest always lists every file with its hash.
     """
     layers = []
-    for path in sorted([*out_dir.glob("*.parquet"), *out_dir.glob("*.npy")]):
-        rows = len(np.load(path)) if path.suffix == ".npy" else len(read_layer(path))
+    for path in sorted([*out_dir.glob("*.parquet"), *out_dir.glob("*.np[yz]")]):
+        rows = _rows(path)
         layers.append(LayerInfo(path.stem, path, rows, path.stat().st_size, _sha256(path)))
     manifest = {
         "packages": {dist: package_version(dist) for dist in SOURCE_PACKAGES},

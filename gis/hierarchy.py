@@ -51,6 +51,11 @@ def order_path(build_dir: Path, name: str) -> Path:
     return build_dir / f"{name}_cch_order.npy"
 
 
+def graph_path(build_dir: Path, name: str) -> Path:
+    """Where the CSR graph of network *name* is stored in a build (:meth:`CsrRouter.save`)."""
+    return build_dir / f"{name}_graph.npz"
+
+
 def _arcs(router: CsrRouter) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
     coo = router.matrix.tocoo()
     return coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(np.float64)
@@ -76,7 +81,7 @@ def compute_order(
 
 
 def write_order(build_dir: Path, name: str) -> Path:
-    """Compute and store the node order of the built network *name* (``road``, ``rail``).
+    """Store the CSR graph and the hierarchy node order of the built network *name*.
 
     Reads ``<name>_nodes.parquet`` and ``<name>_edges.parquet`` from *build_dir*; about 8 s for
     the road layer on one core.
@@ -90,6 +95,7 @@ def write_order(build_dir: Path, name: str) -> Path:
     lat = np.zeros(router.node_ids.size)
     lon[pos] = nodes.geometry.x.to_numpy()
     lat[pos] = nodes.geometry.y.to_numpy()
+    router.save(graph_path(build_dir, name))
     path = order_path(build_dir, name)
     np.save(path, compute_order(router, lon, lat), allow_pickle=False)
     return path
@@ -183,6 +189,8 @@ class Hierarchy:
         self, sources: Sequence[tuple[int, float]], targets: Sequence[tuple[int, float]]
     ) -> HierarchyPath | None:
         """Shortest path from any source to any target, offsets included (None: unreachable)."""
+        if not sources or not targets:  # RoutingKit aborts the process on an empty set
+            return None
         q = self._query()
         res = q.run_multi(
             [(int(i), round(off * UNITS_PER_M)) for i, off in sources],
@@ -207,6 +215,8 @@ class Hierarchy:
         :meth:`path` for the exact float length of one chosen pair.
         """
         key = tuple(int(t) for t in targets)
+        if not key or not sources:  # RoutingKit aborts the process on an empty set
+            return np.full(len(key), np.inf)
         pinned: OrderedDict[tuple[int, ...], rk.CCHOneToMany] | None = getattr(
             self._local, "one_to_many", None
         )
@@ -222,9 +232,7 @@ class Hierarchy:
                 pinned.popitem(last=False)
         else:
             pinned.move_to_end(key)
-        raw = query.distances_from_multi(
-            [(int(i), round(off * UNITS_PER_M)) for i, off in sources]
-        )
+        raw = query.distances_from_multi([(int(i), round(off * UNITS_PER_M)) for i, off in sources])
         out = np.full(len(key), np.inf)
         for k, d in enumerate(raw):
             if d is not None:

@@ -22,21 +22,22 @@ from rich.table import Table
 from api.cli.access import register as register_access
 from api.cli.common import (
     EXIT_BAD_OPTION,
+    AlternativesOpt,
     AvoidOpt,
     ModesOpt,
     ObjectiveOpt,
     ParamOpt,
     ParamsOpt,
+    ParetoOpt,
     QuantityOpt,
     UnitOpt,
     ViaOpt,
-    _emit_json,
-    _settings,
-    _split,
-    check_route_options,
+    cli_settings,
+    emit_json,
     err,
     handle_errors,
     load_engine,
+    route_request,
 )
 from api.cli.maps import map_app
 from api.settings import Settings
@@ -66,7 +67,7 @@ def data_build(
     """Build every layer from the pinned data packages and print a summary."""
     from gis.build import LAYER_GROUPS, build_all  # noqa: PLC0415 (keep `--help` fast)
 
-    settings = _settings()
+    settings = cli_settings()
     out_dir = out or settings.build_dir
     groups = tuple(g.strip() for g in only.split(",")) if only else LAYER_GROUPS
     bad = [g for g in groups if g not in LAYER_GROUPS]
@@ -90,7 +91,7 @@ def _measure_services(out_dir: Path) -> None:
     from gis.build import write_manifest  # noqa: PLC0415
     from hubs.tables import load_catalog  # noqa: PLC0415
 
-    settings = _settings()
+    settings = cli_settings()
     t0 = time.perf_counter()
     err.print("measuring the service network on the built layers ...")
     catalog = load_catalog(settings.data_dir)
@@ -117,7 +118,7 @@ def data_summary(
     ] = None,
 ) -> None:
     """Print a summary of the built layers and the curated tables."""
-    settings = _settings()
+    settings = cli_settings()
     _print_summary(out or settings.build_dir, seconds={}, notes=())
 
 
@@ -125,7 +126,7 @@ def _print_summary(build_dir: Path, *, seconds: dict[str, float], notes: tuple[s
     from gis.errors import LayerMissingError  # noqa: PLC0415
     from hubs.tables import load_catalog  # noqa: PLC0415
 
-    settings = _settings()
+    settings = cli_settings()
     manifest_path = build_dir / "manifest.json"
     if not manifest_path.exists():
         msg = f"no built layers in {build_dir}: run `shudao data build` first"
@@ -209,10 +210,10 @@ def places_cmd(
     if region is not None and region not in regions:
         err.print(f"error: unknown region {region!r}; choose from {sorted(regions)}")
         raise typer.Exit(EXIT_BAD_OPTION)
-    _, _, places = _catalog_and_resolver(_settings(), with_counties=counties)
+    _, _, places = _catalog_and_resolver(cli_settings(), with_counties=counties)
     fc = places_feature_collection(places, kind=kind, region=region, q=q)
     if as_json:
-        _emit_json(fc)
+        emit_json(fc)
         return
     table = Table(title=f"{len(fc['features'])} place(s)")
     for col in ("id", "name_zh", "name_en", "kind", "region", "lon", "lat", "codes"):
@@ -246,12 +247,12 @@ def regions_cmd(
     from hubs.regions import regions_feature_collection  # noqa: PLC0415
     from hubs.tables import load_catalog  # noqa: PLC0415
 
-    settings = _settings()
+    settings = cli_settings()
     catalog = load_catalog(settings.data_dir)
     gdf = read_layer(settings.build_dir / "prefectures.parquet")
     fc = regions_feature_collection(gdf, catalog.prefectures)
     if as_json:
-        _emit_json(fc)
+        emit_json(fc)
         return
     table = Table(title="Sichuan prefectures by economic region")
     for col in ("adcode", "name_zh", "name_en", "region", "region_zh"):
@@ -271,10 +272,10 @@ def resolve_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print a GeoJSON Feature.")] = False,
 ) -> None:
     """Resolve a place name or code to one place (exit code 2 with suggestions when unknown)."""
-    _, resolver, _ = _catalog_and_resolver(_settings(), with_counties=True)
+    _, resolver, _ = _catalog_and_resolver(cli_settings(), with_counties=True)
     place = resolver.resolve(query)
     if as_json:
-        _emit_json(place.to_feature())
+        emit_json(place.to_feature())
         return
     Console(highlight=False).print(
         f"{place.id}: {place.name_zh} / {place.name_en} ({place.kind.value}) "
@@ -293,8 +294,8 @@ def route_cmd(
     via: ViaOpt = None,
     avoid: AvoidOpt = None,
     objective: ObjectiveOpt = "time",
-    alternatives: Annotated[int, typer.Option(help="How many routes.", min=1, max=10)] = 3,
-    pareto: Annotated[bool, typer.Option(help="Return the Pareto set (time, cost, CO2).")] = False,
+    alternatives: AlternativesOpt = 3,
+    pareto: ParetoOpt = False,
     param: ParamOpt = None,
     params: ParamsOpt = None,
     as_json: Annotated[
@@ -302,22 +303,22 @@ def route_cmd(
     ] = False,
 ) -> None:
     """Compare routes from ORIGIN to DESTINATION: time, cost and CO2, leg by leg."""
-    mode_list = check_route_options(unit=unit, objective=objective, modes=modes)
-    engine = load_engine(param, params)
-    result = engine.route(
+    req = route_request(
         origin,
         destination,
         unit=unit,
         quantity=quantity,
-        modes=mode_list,
-        via=_split(via),
-        avoid=_split(avoid),
+        modes=modes,
+        via=via,
+        avoid=avoid,
         objective=objective,
         alternatives=alternatives,
         pareto=pareto,
     )
+    engine = load_engine(param, params)
+    result = engine.answer(req)
     if as_json:
-        _emit_json(result.to_dict())
+        emit_json(result.to_dict())
         return
     _print_routes(result.to_dict())
 
@@ -372,7 +373,7 @@ def serve_cmd(
 
     from api.http.app import create_app  # noqa: PLC0415
 
-    settings = _settings()
+    settings = cli_settings()
     if not (settings.build_dir / "manifest.json").exists():
         from gis.errors import LayerMissingError  # noqa: PLC0415
 

@@ -27,13 +27,12 @@ from api.cli.common import (
     ParamsOpt,
     QuantityOpt,
     UnitOpt,
-    _emit_json,
-    _settings,
-    _split,
-    check_route_options,
+    cli_settings,
+    emit_json,
     err,
     handle_errors,
     load_engine,
+    route_options,
 )
 
 
@@ -84,7 +83,9 @@ def matrix_cmd(
 
     from corridors.matrix import destination_set, origin_set, travel_matrix  # noqa: PLC0415
 
-    mode_list = check_route_options(unit=unit, objective=objective, modes=modes)
+    options = route_options(
+        unit=unit, quantity=quantity, modes=modes, avoid=avoid, objective=objective
+    )
     if out.suffix.lower() not in {".csv", ".parquet", ".json"}:
         err.print(f"error: --out {out}: the file must end in .csv, .parquet or .json")
         raise typer.Exit(EXIT_BAD_OPTION)
@@ -98,18 +99,14 @@ def matrix_cmd(
             engine,
             origins,
             destinations,
-            unit=unit,
-            quantity=quantity,
-            modes=mode_list,
-            avoid=_split(avoid),
-            objective=objective,
+            options=options,
             block_size=block_size,
             run_blocks=run,
         )
     seconds = time.perf_counter() - t0
     result.write(out)
     missing = int(np.isnan(result.time_h).sum())
-    _emit_json(
+    emit_json(
         {
             "out": str(out),
             "origins": len(origins),
@@ -159,7 +156,7 @@ def access_cmd(
     if summary is not None and summary.suffix.lower() not in {".csv", ".parquet"}:
         err.print(f"error: --summary {summary}: use .csv or .parquet")
         raise typer.Exit(EXIT_BAD_OPTION)
-    settings = _settings()
+    settings = cli_settings()
     engine = load_engine()
     t0 = time.perf_counter()
     with _runner(scheduler) as run:
@@ -192,7 +189,7 @@ def access_cmd(
             table.to_parquet(summary, index=False)
         payload["summary"] = str(summary)
         payload["counties"] = len(table)
-    _emit_json(payload)
+    emit_json(payload)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,6 +22,7 @@ from api.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from corridors.engine import Engine
+    from corridors.request import RouteOptions, RouteRequest
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -30,11 +31,13 @@ err = Console(stderr=True, highlight=False)
 EXIT_BAD_OPTION = 64  # EX_USAGE
 
 
-def _settings() -> Settings:
+def cli_settings() -> Settings:
+    """The settings of this command (read from the environment)."""
     return get_settings()
 
 
-def _emit_json(payload: Any) -> None:
+def emit_json(payload: Any) -> None:
+    """Print *payload* as one line of JSON on stdout."""
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, sort_keys=False) + "\n")
 
 
@@ -58,13 +61,6 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _split(values: list[str] | None) -> list[str]:
-    out: list[str] = []
-    for v in values or []:
-        out.extend(x.strip() for x in v.split(",") if x.strip())
-    return out
-
-
 def _overrides(param: list[str] | None, params_file: Path | None) -> dict[str, float]:
     from corridors.params import load_overrides  # noqa: PLC0415
 
@@ -83,7 +79,9 @@ def _overrides(param: list[str] | None, params_file: Path | None) -> dict[str, f
 
 # Options shared by every command that prices routes (route, map route, matrix).
 UnitOpt = Annotated[str, typer.Option(help="Cargo unit: FEU, TEU, tonne or kg.")]
-QuantityOpt = Annotated[float, typer.Option(help="Number of units.", min=0.0)]
+QuantityOpt = Annotated[float, typer.Option(help="Number of units (finite, > 0).")]
+AlternativesOpt = Annotated[int, typer.Option(help="How many routes (1-10).")]
+ParetoOpt = Annotated[bool, typer.Option(help="Return the Pareto set (time, cost, CO2).")]
 ModesOpt = Annotated[
     str | None, typer.Option(help="Main modes allowed, e.g. rail,sea (road access always).")
 ]
@@ -100,31 +98,28 @@ ParamOpt = Annotated[
 ParamsOpt = Annotated[Path | None, typer.Option(help="TOML file of parameter overrides.")]
 
 
-def check_route_options(*, unit: str, objective: str, modes: str | None) -> list[str] | None:
-    """Validate unit, objective and modes (exit 64 naming the allowed values); return modes."""
-    from corridors.models import CargoUnit, Mode, Objective  # noqa: PLC0415
+def route_request(origin: str, destination: str, **options: Any) -> RouteRequest:
+    """Validate a route's CLI arguments with the one set of rules (:mod:`corridors.request`).
 
-    checks = (
-        ("unit", unit, {u.value for u in CargoUnit}),
-        ("objective", objective, {o.value for o in Objective}),
-    )
-    for name, value, allowed in checks:
-        if value not in allowed:
-            err.print(f"error: unknown {name} {value!r}; choose from {sorted(allowed)}")
-            raise typer.Exit(EXIT_BAD_OPTION)
-    mode_list = _split([modes]) if modes else None
-    bad = [m for m in mode_list or [] if m not in {x.value for x in Mode}]
-    if bad:
-        err.print(f"error: unknown mode(s) {bad}; choose from {[m.value for m in Mode]}")
-        raise typer.Exit(EXIT_BAD_OPTION)
-    return mode_list
+    Comma lists are split and every bad option is named at once (exit 64).
+    """
+    from corridors.request import parse_request  # noqa: PLC0415
+
+    return parse_request({"origin": origin, "destination": destination, **options})
+
+
+def route_options(**options: Any) -> RouteOptions:
+    """Validate route options without ends (``shudao matrix``); see :func:`route_request`."""
+    from corridors.request import parse_options  # noqa: PLC0415
+
+    return parse_options(options)
 
 
 def load_engine(param: list[str] | None = None, params: Path | None = None) -> Engine:
     """Load the corridor engine from the settings, with ``--param``/``--params`` overrides."""
     from corridors.engine import Engine  # noqa: PLC0415 (keep `--help` fast)
 
-    settings = _settings()
+    settings = cli_settings()
     err.print("loading the engine ...")
     return Engine.load(
         data_dir=settings.data_dir,

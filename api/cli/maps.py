@@ -14,19 +14,20 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.common import (
+    AlternativesOpt,
     AvoidOpt,
     ModesOpt,
     ObjectiveOpt,
     ParamOpt,
     ParamsOpt,
+    ParetoOpt,
     QuantityOpt,
     UnitOpt,
     ViaOpt,
-    _settings,
-    _split,
-    check_route_options,
+    cli_settings,
     err,
     handle_errors,
+    route_request,
 )
 from api.cli.common import (
     load_engine as _engine,
@@ -57,7 +58,7 @@ StaticOpt = Annotated[
 
 
 def _tianditu_key() -> str | None:
-    key = getattr(_settings(), "tianditu_key", None)
+    key = getattr(cli_settings(), "tianditu_key", None)
     return str(key) if key else None
 
 
@@ -84,7 +85,7 @@ def _write(scene: Any, *, out: Path, png: Path | None, width: int, height: int, 
 def _map_data() -> Any:
     from maps.briefings import MapData  # noqa: PLC0415
 
-    return MapData.load(_settings().build_dir)
+    return MapData.load(cli_settings().build_dir)
 
 
 @map_app.command("regions")
@@ -140,28 +141,28 @@ def route_cmd(
     via: ViaOpt = None,
     avoid: AvoidOpt = None,
     objective: ObjectiveOpt = "time",
-    alternatives: Annotated[int, typer.Option(help="How many routes.", min=1, max=10)] = 3,
-    pareto: Annotated[bool, typer.Option(help="Return the Pareto set (time, cost, CO2).")] = False,
+    alternatives: AlternativesOpt = 3,
+    pareto: ParetoOpt = False,
     param: ParamOpt = None,
     params: ParamsOpt = None,
 ) -> None:
     """Map the routes from ORIGIN to DESTINATION: alternatives, comparison, legs, borders."""
     from maps.briefings import route_scene  # noqa: PLC0415
 
-    mode_list = check_route_options(unit=unit, objective=objective, modes=modes)
-    engine = _engine(param, params)
-    result = engine.route(
+    req = route_request(
         origin,
         destination,
         unit=unit,
         quantity=quantity,
-        modes=mode_list,
-        via=_split(via),
-        avoid=_split(avoid),
+        modes=modes,
+        via=via,
+        avoid=avoid,
         objective=objective,
         alternatives=alternatives,
         pareto=pareto,
     )
+    engine = _engine(param, params)
+    result = engine.answer(req)
     scene = route_scene(data=_map_data(), result=result, network=engine.network)
     _write(scene, out=out, png=png, width=width, height=height, tiles=tiles, static=static_png)
 
@@ -196,7 +197,7 @@ def access_cmd(
     from maps.access_map import access_scene  # noqa: PLC0415
 
     engine = _engine()
-    build_dir = _settings().build_dir
+    build_dir = cli_settings().build_dir
     t0 = time.perf_counter()
     raster = access_raster(engine, to, build_dir=build_dir, res_deg=res_arcsec / 3600.0)
     county_layer = read_layer(build_dir / "counties.parquet")

@@ -19,8 +19,9 @@ from fastapi.responses import HTMLResponse, Response
 from api.http.deps import get_service, run_limited
 from api.http.problems import problem, problem_responses
 from api.http.routes import RouteReq
-from api.service import RouteRequest, Service
+from api.service import Service
 from api.settings import Settings
+from corridors.request import RouteRequest
 from maps.access_map import access_scene
 from maps.briefings import corridors_scene, regions_scene, route_scene
 from maps.export import scene_html, scene_png

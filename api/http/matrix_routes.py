@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.deps import get_service, run_limited
 from api.http.problems import problem, problem_from_exception, problem_responses
-from api.http.routes import ModeName, ObjectiveName, Unit
 from api.service import Service
 from corridors.matrix import destination_set, origin_set, travel_matrix
+from corridors.models import CargoUnit, Mode, Objective
 from gis.errors import GisError
 
 router = APIRouter(
@@ -50,11 +50,11 @@ class MatrixQuery(BaseModel):
         description="hubs, gateways, or a comma-separated list of places",
         examples=["Lodz,Singapore,Hanoi"],
     )
-    unit: Unit = Unit.FEU
+    unit: CargoUnit = CargoUnit.FEU
     quantity: float = Field(default=1.0, gt=0, le=100_000)
-    modes: list[ModeName] | None = Field(default=None, max_length=5)
+    modes: list[Mode] | None = Field(default=None, max_length=5)
     avoid: list[str] = Field(default_factory=list, max_length=10)
-    objective: ObjectiveName = ObjectiveName.time
+    objective: Objective = Objective.TIME
 
 
 def _compute(
@@ -101,11 +101,11 @@ async def get_matrix(
     service: ServiceDep,
     origins: Annotated[str, Query(pattern=SET_TEXT, examples=["prefectures"])],
     destinations: Annotated[str, Query(pattern=SET_TEXT, examples=["Lodz,Singapore,Hanoi"])],
-    unit: Unit = Unit.FEU,
+    unit: CargoUnit = CargoUnit.FEU,
     quantity: Annotated[float, Query(gt=0, le=100_000)] = 1.0,
-    modes: Annotated[list[ModeName] | None, Query(max_length=5)] = None,
+    modes: Annotated[list[Mode] | None, Query(max_length=5)] = None,
     avoid: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
-    objective: ObjectiveName = ObjectiveName.time,
+    objective: Objective = Objective.TIME,
 ) -> Any:
     """Time, cost, CO2 and best corridor for every pair (at most 2,500 cells)."""
     q = MatrixQuery(

@@ -95,6 +95,7 @@ def problem_from_exception(exc: Exception, *, instance: str | None = None) -> Pr
         instance=instance,
         suggestions=list(suggestions) if suggestions else None,
         constraint=getattr(exc, "constraint", None),
+        errors=getattr(exc, "errors", None) or None,
     )
 
 

@@ -8,7 +8,6 @@ Owns: query and body validation (bounded sizes, enumerations), the mapping of ea
 from __future__ import annotations
 
 import time
-from enum import StrEnum
 from typing import Annotated, Any
 
 import anyio
@@ -17,43 +16,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.deps import GeoJSONResponse, get_service, run_limited
 from api.http.problems import problem, problem_from_exception, problem_responses
-from api.service import RouteRequest, Service, bbox_filter
+from api.service import Service, bbox_filter
 from api.settings import Settings
+from corridors.models import CargoUnit, Mode, Objective
+from corridors.request import (
+    MAX_ALTERNATIVES,
+    MAX_AVOID,
+    MAX_QUANTITY,
+    MAX_VIA,
+    PLACE_TEXT,
+    RouteRequest,
+    parse_request,
+)
 from hubs.models import PlaceKind, Region
 from hubs.regions import places_feature_collection
 
 router = APIRouter(prefix="/v1", responses=problem_responses(401, 422, 500, 503))
 ServiceDep = Annotated[Service, Depends(get_service)]
-
-PLACE_TEXT = r"^[^\x00-\x1f]{1,200}$"
-
-
-class Unit(StrEnum):
-    """Cargo units."""
-
-    FEU = "FEU"
-    TEU = "TEU"
-    tonne = "tonne"
-    kg = "kg"
-
-
-class ObjectiveName(StrEnum):
-    """Route objectives."""
-
-    time = "time"
-    cost = "cost"
-    co2 = "co2"
-    generalized = "generalized"
-
-
-class ModeName(StrEnum):
-    """Main transport modes."""
-
-    road = "road"
-    rail = "rail"
-    sea = "sea"
-    inland_waterway = "inland_waterway"
-    air = "air"
 
 
 def _settings(request: Request) -> Settings:
@@ -81,6 +60,13 @@ BBOX = Annotated[
 ]
 
 
+MODES_DOC = (
+    "Main modes allowed: " + ", ".join(m.value for m in Mode) + "; repeat the parameter or "
+    "separate with commas (modes=rail,sea). Road access and egress are always allowed."
+)
+LIST_DOC = "Repeat the parameter or separate with commas; at most {n} after splitting."
+
+
 def route_request(
     origin: Annotated[
         str,
@@ -93,27 +79,41 @@ def route_request(
     destination: Annotated[
         str, Query(pattern=PLACE_TEXT, description="As origin.", examples=["Duisburg"])
     ],
-    unit: Unit = Unit.FEU,
-    quantity: Annotated[float, Query(gt=0, le=100_000)] = 1.0,
-    modes: Annotated[list[ModeName] | None, Query(max_length=5)] = None,
-    via: Annotated[list[Annotated[str, Query(pattern=PLACE_TEXT)]], Query(max_length=5)] = [],  # noqa: B006
-    avoid: Annotated[list[Annotated[str, Query(pattern=PLACE_TEXT)]], Query(max_length=10)] = [],  # noqa: B006
-    objective: ObjectiveName = ObjectiveName.time,
-    alternatives: Annotated[int, Query(ge=1, le=10)] = 3,
+    unit: CargoUnit = CargoUnit.FEU,
+    quantity: Annotated[float, Query(gt=0, le=MAX_QUANTITY)] = 1.0,
+    modes: Annotated[list[str] | None, Query(max_length=20, description=MODES_DOC)] = None,
+    via: Annotated[
+        list[Annotated[str, Query(pattern=PLACE_TEXT)]],
+        Query(max_length=20, description="Places to pass, in order. " + LIST_DOC.format(n=MAX_VIA)),
+    ] = [],  # noqa: B006
+    avoid: Annotated[
+        list[Annotated[str, Query(pattern=PLACE_TEXT)]],
+        Query(
+            max_length=20,
+            description="Places, border crossings or sea passages. " + LIST_DOC.format(n=MAX_AVOID),
+        ),
+    ] = [],  # noqa: B006
+    objective: Objective = Objective.TIME,
+    alternatives: Annotated[int, Query(ge=1, le=MAX_ALTERNATIVES)] = 3,
     pareto: bool = False,
 ) -> RouteRequest:
-    """The route query parameters (shared by ``/v1/route`` and ``/maps/route.*``), normalised."""
-    return RouteRequest.build(
-        origin=origin,
-        destination=destination,
-        unit=unit.value,
-        quantity=quantity,
-        modes=[m.value for m in modes] if modes else None,
-        via=via,
-        avoid=avoid,
-        objective=objective.value,
-        alternatives=alternatives,
-        pareto=pareto,
+    """The route query parameters (shared by ``/v1/route`` and ``/maps/route.*``).
+
+    Validated and normalised by :func:`corridors.request.parse_request`, the CLI's rules.
+    """
+    return parse_request(
+        {
+            "origin": origin,
+            "destination": destination,
+            "unit": unit,
+            "quantity": quantity,
+            "modes": modes,
+            "via": via,
+            "avoid": avoid,
+            "objective": objective,
+            "alternatives": alternatives,
+            "pareto": pareto,
+        }
     )
 
 
@@ -142,12 +142,12 @@ class EstimateRow(BaseModel):
 
     origin: str = Field(pattern=PLACE_TEXT, examples=["Chengdu"])
     destination: str = Field(pattern=PLACE_TEXT, examples=["Lodz"])
-    unit: Unit = Unit.FEU
-    quantity: float = Field(default=1.0, gt=0, le=100_000)
-    modes: list[ModeName] | None = Field(default=None, max_length=5)
-    via: list[str] = Field(default_factory=list, max_length=5)
-    avoid: list[str] = Field(default_factory=list, max_length=10)
-    objective: ObjectiveName = ObjectiveName.time
+    unit: CargoUnit = CargoUnit.FEU
+    quantity: float = Field(default=1.0, gt=0, le=MAX_QUANTITY, allow_inf_nan=False)
+    modes: list[Mode] | None = Field(default=None, max_length=len(Mode))
+    via: list[str] = Field(default_factory=list, max_length=MAX_VIA)
+    avoid: list[str] = Field(default_factory=list, max_length=MAX_AVOID)
+    objective: Objective = Objective.TIME
 
 
 class EstimateBatch(BaseModel):
@@ -210,18 +210,8 @@ async def post_estimates(
                     )
                 )
                 continue
-            req = RouteRequest.build(
-                origin=row.origin,
-                destination=row.destination,
-                unit=row.unit.value,
-                quantity=row.quantity,
-                modes=[m.value for m in row.modes] if row.modes else None,
-                via=row.via,
-                avoid=row.avoid,
-                objective=row.objective.value,
-                alternatives=1,
-            )
             try:
+                req = parse_request({**row.model_dump(), "alternatives": 1})
                 result, hit = service.route(req)
             except Exception as exc:
                 body = problem_from_exception(exc).body
@@ -314,7 +304,7 @@ def get_regions(
 def get_corridors(
     service: ServiceDep,
     corridor: Annotated[str | None, Query(max_length=50, examples=["ilstc"])] = None,
-    mode: ModeName | None = None,
+    mode: Mode | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     bbox: BBOX = None,
 ) -> dict[str, Any]:
