@@ -407,28 +407,39 @@ def prepare_matrix(
     road_allowed = mode_set is None or Mode.ROAD in mode_set
     direct = np.full((len(origins), len(destinations)), np.inf)
     cell_ok = np.ones((len(origins), len(destinations)), dtype=bool)
-    for j, dp in enumerate(d_ends):
-        allowed: dict[str, Terminal] = {}
-        for i, op in enumerate(o_ends):
-            if op.id in avoid_ids or dp.id in avoid_ids:
-                cell_ok[i, j] = False
-                continue
-            if not road_allowed:
-                continue
+    o_avoid = np.asarray([op.id in avoid_ids for op in o_ends])
+    o_lon = np.asarray([op.lon for op in o_ends])
+    o_lat = np.asarray([op.lat for op in o_ends])
+    o_gap = np.asarray([access.road.snap(op.lon, op.lat).gap_km for op in o_ends])
+    # The direct edge's rule depends only on the two countries (its border charge and whether
+    # that crossing is avoided): ask the core once per country pair.
+    direct_ok: dict[tuple[str, str], bool] = {}
+
+    def direct_allowed(op: Terminal, dp: Terminal) -> bool:
+        key = (op.country, dp.country)
+        if key not in direct_ok:
             probe = direct_edge(
-                router.costs,
-                q.relaxed(origin=op, destination=dp),
-                RoadTrip(0.0, LineString()),
+                router.costs, q.relaxed(origin=op, destination=dp), RoadTrip(0.0, LineString())
             )
-            if probe is None or not edge_allowed(probe, q):
-                continue
-            # the same prune as RoadAccess.road_trip: a road trip is never shorter than the
-            # geodesic between the attachment points
-            geo_km = float(geodesic_distance_m(op.lon, op.lat, dp.lon, dp.lat)) / 1000.0
-            gaps = access.road.snap(op.lon, op.lat).gap_km
-            gaps += access.road.snap(dp.lon, dp.lat).gap_km
-            if geo_km <= access.limit_km + gaps:
-                allowed[str(i)] = Terminal(str(i), "", "", op.lon, op.lat)
+            direct_ok[key] = probe is not None and edge_allowed(probe, q)
+        return direct_ok[key]
+
+    for j, dp in enumerate(d_ends):
+        if dp.id in avoid_ids:
+            cell_ok[:, j] = False
+            continue
+        cell_ok[o_avoid, j] = False
+        if not road_allowed:
+            continue
+        # the same prune as RoadAccess.road_trip: a road trip is never shorter than the
+        # geodesic between the attachment points
+        geo_km = np.asarray(geodesic_distance_m(dp.lon, dp.lat, o_lon, o_lat)) / 1000.0
+        near = geo_km <= access.limit_km + o_gap + access.road.snap(dp.lon, dp.lat).gap_km
+        allowed = {
+            str(i): Terminal(str(i), "", "", o_ends[i].lon, o_ends[i].lat)
+            for i in np.flatnonzero(near & ~o_avoid).tolist()
+            if direct_allowed(o_ends[i], dp)
+        }
         if allowed:
             for key, trip in access.road_trips(dp.lon, dp.lat, allowed).items():
                 direct[int(key), j] = trip.distance_km

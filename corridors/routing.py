@@ -106,9 +106,9 @@ class Router:
         vot = self.costs.value_of_time_cny_per_h(q.cargo)
         return shortest_path(edges, q, banned, vot=vot, prefiltered=prefiltered)
 
-    def to_route(self, path: list[SearchEdge], q: Query) -> Route:
-        """The route of a path found for *q*."""
-        return path_to_route(path, self.network, q.limits)
+    def to_route(self, path: list[SearchEdge], q: Query, *, geometry: bool = True) -> Route:
+        """The route of a path found for *q* (legs without lines unless ``geometry``)."""
+        return path_to_route(path, self.network, q.limits, geometry=geometry)
 
     @staticmethod
     def _signature(route: Route) -> tuple[str, ...]:
@@ -136,9 +136,19 @@ class Router:
         """
         self._check_constraints(q)
         edges = self.edges(q)
+        found = self._routes(q, edges, geometry=True)
+        if not found:
+            self._explain_failure(q, edges)
+        return [Route(r.legs, r.corridor, rank=i + 1) for i, (r, _) in enumerate(found)]
+
+    def _routes(
+        self, q: Query, edges: list[SearchEdge], *, geometry: bool
+    ) -> list[tuple[Route, list[SearchEdge]]]:
+        """The routes of :meth:`route` with the path behind each, over prepared *edges*."""
         allowed = [e for e in edges if edge_allowed(e, q)]
         corridor_of = {sid: svc.corridor for sid, svc in self.network.services.items()}
         routes: list[Route] = []
+        paths: list[list[SearchEdge]] = []
         seen: set[tuple[str, ...]] = set()
         # Pass 1 bans whole corridors (another corridor or main mode); pass 2, if more routes are
         # asked for than corridors exist, bans single services (another gateway or line).
@@ -155,7 +165,7 @@ class Router:
                 path = self.shortest(pass_edges, q, frozenset(banned), prefiltered=True)
                 if path is None:
                     break
-                route = self.to_route(path, q)
+                route = self.to_route(path, q, geometry=geometry)
                 if route.corridor == "road":
                     pass_edges = [e for e in pass_edges if e.kind != "direct"]
                 self._ban(route, banned, corridor_of, by_corridor=by_corridor)
@@ -164,11 +174,10 @@ class Router:
                     continue
                 seen.add(sig)
                 routes.append(route)
+                paths.append(path)
             if len(routes) >= q.alternatives:
                 break
-        if not routes:
-            self._explain_failure(q, edges)
-        return [Route(r.legs, r.corridor, rank=i + 1) for i, r in enumerate(routes)]
+        return list(zip(routes, paths, strict=True))
 
     @staticmethod
     def _ban(
@@ -184,26 +193,38 @@ class Router:
             banned.add(str(main.service))
 
     def pareto(self, q: Query, *, per_objective: int = 6) -> list[Route]:
-        """Routes not dominated in (time, cost, CO2), from alternatives under every objective."""
-        pool: list[Route] = []
+        """Routes not dominated in (time, cost, CO2), from alternatives under every objective.
+
+        The search graph is built once and shared by the objectives; candidates are compared
+        without their lines, which are drawn for the routes of the front only.
+        """
+        self._check_constraints(q)
+        edges = self.edges(q)
+        pool: list[tuple[Route, list[SearchEdge]]] = []
         for objective in Objective:
             qq = q.relaxed(objective=objective, alternatives=per_objective)
-            pool.extend(self.route(qq))
-        unique: dict[tuple[str, ...], Route] = {}
-        for r in pool:
-            unique.setdefault((*r.services, r.corridor, str(round(r.distance_km, 3))), r)
+            pool.extend(self._routes(qq, edges, geometry=False))
+        if not pool:
+            self._explain_failure(q, edges)
+        unique: dict[tuple[str, ...], tuple[Route, list[SearchEdge]]] = {}
+        for r, path in pool:
+            unique.setdefault((*r.services, r.corridor, str(round(r.distance_km, 3))), (r, path))
         cands = list(unique.values())
 
         def dominated(a: Route) -> bool:
             av = (a.time_h, a.cost_cny, a.co2_kg)
-            for b in cands:
+            for b, _ in cands:
                 bv = (b.time_h, b.cost_cny, b.co2_kg)
                 if b is not a and all(x <= y for x, y in zip(bv, av, strict=True)) and bv != av:
                     return True
             return False
 
-        front = sorted((r for r in cands if not dominated(r)), key=lambda r: (r.time_h, r.cost_cny))
-        return [Route(r.legs, r.corridor, rank=i + 1) for i, r in enumerate(front)]
+        front = sorted(
+            ((r, p) for r, p in cands if not dominated(r)),
+            key=lambda rp: (rp[0].time_h, rp[0].cost_cny),
+        )
+        drawn = [self.to_route(p, q) for _, p in front]
+        return [Route(r.legs, r.corridor, rank=i + 1) for i, r in enumerate(drawn)]
 
     # ---------------------------------------------------------------- errors
     def _check_constraints(self, q: Query) -> None:

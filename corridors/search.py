@@ -499,13 +499,18 @@ def reverse_adjacency(edges: Iterable[SearchEdge]) -> dict[Node, list[SearchEdge
 
 
 def path_to_route(
-    path: Sequence[SearchEdge], network: ServiceNetwork, limits: AccessLimits
+    path: Sequence[SearchEdge],
+    network: ServiceNetwork,
+    limits: AccessLimits,
+    *,
+    geometry: bool = True,
 ) -> Route:
     """The :class:`Route` of a path: one leg per road trip and per service ridden.
 
     Road access and egress legs shorter than ``limits.short_leg_km`` are left out (the endpoint
     is the terminal). The corridor is that of the longest international service leg (one that
     crosses a border), else of the longest service leg; a route with no service is ``road``.
+    Without ``geometry`` the legs carry empty lines (for candidates that are only compared).
     """
     legs: list[Leg] = []
     i = 0
@@ -525,7 +530,7 @@ def path_to_route(
                     e.charge.time_h,
                     e.charge.cost_cny,
                     e.charge.co2_kg,
-                    _materialise(e.geometry),
+                    _materialise(e.geometry) if geometry else LineString(),
                     dict(e.charge.breakdown),
                     e.borders,
                     (),
@@ -548,7 +553,7 @@ def path_to_route(
             pj = path[j]
             charge = charge + pj.charge
             dist_km += pj.distance_km
-            geom = _materialise(pj.geometry)
+            geom = _materialise(pj.geometry) if geometry else LineString()
             if not geom.is_empty:
                 pts = shapely.get_coordinates(geom)
                 coords.append(pts if not coords else pts[1:])
