@@ -6,37 +6,34 @@ columns; a pure function), :func:`travel_matrix` (the whole matrix, in one proce
 the named origin and destination sets (``counties``, ``prefectures``, ``hubs``, ``gateways``) and
 writing the result (CSV, Parquet, JSON; sorted, 6 decimals).
 
-How a cell is computed, without calling ``Engine.route`` per pair (about 120 ms each). A route
+How a cell is computed, without calling ``Engine.route`` per pair, with the search core
+(:mod:`corridors.search`) and road access (:mod:`corridors.access`) that routes use. A route
 found by :class:`corridors.routing.Router` with ``alternatives=1`` is the cheaper of the direct
 road trip and ``access(o, t) + h_d(t)`` over terminals ``t``, where ``access`` is the road trip
-from the origin to the terminal (at most ``max_access_km``, same customs territory) and ``h_d(t)``
-the least cost from boarding at ``t`` to the destination on the router's own search graph (its
-service edges plus the egress edges of ``d``). So:
+from the origin to the terminal (within the customs territory and the access caps of
+``parameters.toml`` ``[access]``) and ``h_d(t)`` the least cost from boarding at ``t`` to the
+destination over the router's own priced service edges plus the egress edges of ``d``. So:
 
-1. road distances from every terminal to every origin: one ``scipy.sparse.csgraph.dijkstra``
-   from the two ends of each terminal's road link, bounded at the access limit (500 km; 800 km
-   between a Sichuan origin and a Sichuan terminal), cheaper than one search per origin; the
-   same arithmetic as :meth:`corridors.network.ModeNetwork.trips_from` and the same fallbacks
-   as :class:`corridors.network.RoadAccess`;
-2. per destination: one bounded road Dijkstra from its link ends (egress trips and the direct
-   road trips to every origin), then one reverse Dijkstra over the service graph from the
-   destination, giving ``h_d`` and the path behind it;
+1. road trips, all from :class:`corridors.access.RoadAccess` (one one-to-many hierarchy query
+   each): from every origin to the terminals (access), from every destination to the
+   terminals (egress) and from every destination to the origins within reach (the direct road
+   trip; the road layer is undirected and trips are summed in whole decimetres, so these equal
+   the router's trips from the origin exactly);
+2. per destination: :func:`corridors.search.reverse_costs` over the indexed service graph,
+   giving ``h_d`` and the path behind it;
 3. a min-plus product ``min_t access[o, t] + h[t, d]`` with numpy, ``argmin`` naming the
    boarding terminal, whose path gives the corridor, the modes and the time/cost/CO2 totals.
 
 Differences from ``Engine.route(o, d, alternatives=1)``: ``via`` is not supported. Where two
 routes tie exactly on the objective (with the CO2 or cost objective, services on one line at
 different frequencies cost the same but wait differently), the matrix reports the fastest of
-them, the router whichever its search reaches first: the objective is the same, the time may be
-lower. Road distances are summed in the reverse direction along the same path (the last bits of a
-float). Checked on 274 random county pairs under six option sets (2026-11-27): 268 equal
-to 1e-15 relative, 6 ties of that kind, none different otherwise. Cells without a route (the
-router raises ``NoRouteError`` or ``InfeasibleConstraintError``) are NaN.
+them (:func:`corridors.search.better`), the router whichever its search reaches first: the
+objective is the same, the time may be lower. Cells without a route (the router raises
+``NoRouteError`` or ``InfeasibleConstraintError``) are NaN.
 """
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -55,12 +52,16 @@ from corridors.errors import CorridorError
 from corridors.models import Cargo, Mode, Objective, Terminal
 from corridors.request import RouteOptions, parse_options
 from corridors.search import (
+    IndexedEdge,
     Query,
     access_cap_km,
     access_terminals,
+    better,
     direct_edge,
     edge_allowed,
     edge_weight,
+    index_edges,
+    reverse_costs,
 )
 from gis.crs import geodesic_distance_m
 from hubs.models import Place, PlaceKind
@@ -111,23 +112,6 @@ class MatrixError(CorridorError):
 
 # --------------------------------------------------------------------------- problem records
 @dataclass(frozen=True)
-class SearchEdge:
-    """One edge of the router's search graph, reduced to what the matrix needs."""
-
-    src: int
-    dst: int
-    weight: float
-    time_h: float
-    cost_cny: float
-    co2_kg: float
-    distance_km: float
-    kind: str
-    mode: str
-    service: str
-    border: bool
-
-
-@dataclass(frozen=True)
 class MatrixProblem:
     """Everything :func:`solve_block` needs; picklable (sent once to every Dask worker)."""
 
@@ -142,7 +126,7 @@ class MatrixProblem:
     road_per_km: tuple[float, float, float, float]  # weight, time_h, cost_cny, co2_kg per km
     direct_border: tuple[float, float, float, float]  # weight, time_h, cost_cny, co2_kg
     cell_allowed: NDArray[np.bool_]  # (n_origins, n_destinations)
-    edges: tuple[SearchEdge, ...]
+    edges: tuple[IndexedEdge, ...]
     n_nodes: int
     in_node: tuple[int, ...]  # per terminal: its ("in", t) node, -1 if none
     stop_node: tuple[int, ...]  # per terminal: its ("stop", t) node, -1 if none
@@ -349,27 +333,7 @@ def prepare_matrix(
 
     # Service graph: the router's own edges, filtered by the core's rule, nodes numbered.
     raw = [e for e in router.service_edges(q) if edge_allowed(e, q)]
-    index: dict[tuple[str, ...], int] = {}
-
-    def node(n: tuple[str, ...]) -> int:
-        return index.setdefault(n, len(index))
-
-    edges = tuple(
-        SearchEdge(
-            node(e.src),
-            node(e.dst),
-            max(edge_weight(e.charge, obj, vot), 0.0),
-            e.charge.time_h,
-            e.charge.cost_cny,
-            e.charge.co2_kg,
-            e.distance_km if e.kind == "ride" else 0.0,
-            e.kind,
-            e.mode.value,
-            e.service or "",
-            bool(e.borders),
-        )
-        for e in raw
-    )
+    edges, index = index_edges(raw, obj, vot)
     net = engine.network
     terms = net.terminals
     tids = tuple(sorted(terms))
@@ -494,51 +458,6 @@ class _Tail:
     legs: tuple[tuple[str, float, bool], ...]  # (service, km, crosses a border)
 
 
-def _better(w: float, t: float, best_w: float, best_t: float) -> bool:
-    """Lower objective; among equal objectives (within 1e-9 relative) the faster."""
-    tol = 1e-9 * max(1.0, abs(w))
-    return w < best_w - tol or (w <= best_w + tol and t < best_t - 1e-12)
-
-
-def _reverse_search(
-    problem: MatrixProblem, radj: Sequence[list[tuple[int, int]]], egress: Sequence[SearchEdge]
-) -> tuple[list[float], list[int]]:
-    """Dijkstra towards the destination node: cost to go and the edge taken from each node.
-
-    Ties on the objective go to the faster path (the router takes whichever its heap reaches
-    first; with the CO2 objective, waits cost nothing, so services on one line tie often).
-    """
-    n = problem.n_nodes
-    dest = n - 1
-    dist = [math.inf] * n
-    time_h = [math.inf] * n
-    succ = [-1] * n
-    dist[dest] = 0.0
-    time_h[dest] = 0.0
-    local = list(radj)
-    local[dest] = [(e.src, -(k + 1)) for k, e in enumerate(egress)]
-    heap: list[tuple[float, float, int]] = [(0.0, 0.0, dest)]
-    edges = problem.edges
-    done = [False] * n
-    while heap:
-        du, tu, u = heapq.heappop(heap)
-        if done[u] or du > dist[u] or (du == dist[u] and tu > time_h[u]):
-            continue
-        done[u] = True
-        for v, code in local[u]:
-            if done[v]:
-                continue
-            e = edges[code] if code >= 0 else egress[-code - 1]
-            nd = du + e.weight
-            nt = tu + e.time_h
-            if _better(nd, nt, dist[v], time_h[v]):
-                dist[v] = nd
-                time_h[v] = nt
-                succ[v] = code
-                heapq.heappush(heap, (nd, nt, v))
-    return dist, succ
-
-
 def _tail(
     problem: MatrixProblem, start: int, dist: Sequence[float], succ: Sequence[int], egress: Any
 ) -> _Tail:
@@ -549,7 +468,7 @@ def _tail(
     dest = problem.n_nodes - 1
     while u != dest:
         code = succ[u]
-        e: SearchEdge = problem.edges[code] if code >= 0 else egress[-code - 1]
+        e: IndexedEdge = problem.edges[code] if code >= 0 else egress[-code - 1]
         if e.kind == "egress" and e.distance_km < problem.short_leg_km:
             pass  # reported without the road leg, like the router
         else:
@@ -597,11 +516,11 @@ def solve_block(problem: MatrixProblem, columns: Sequence[int]) -> MatrixBlock:
     acc_w = acc * w_km
     short = acc < problem.short_leg_km
     for jj, j in enumerate(cols):
-        egress: list[SearchEdge] = []
+        egress: list[IndexedEdge] = []
         for k in np.flatnonzero(np.isfinite(problem.egress_km[:, j])).tolist():
             km = float(problem.egress_km[k, j])
             egress.append(
-                SearchEdge(
+                IndexedEdge(
                     problem.stop_node[k],
                     problem.n_nodes - 1,
                     km * w_km,
@@ -615,7 +534,7 @@ def solve_block(problem: MatrixProblem, columns: Sequence[int]) -> MatrixBlock:
                     False,
                 )
             )
-        dist, succ = _reverse_search(problem, radj, egress)
+        dist, succ = reverse_costs(problem.edges, radj, problem.n_nodes, egress)
         tails: list[_Tail | None] = []
         h = np.full(len(problem.terminal_ids), np.inf)
         for k, node in enumerate(problem.in_node):
@@ -646,8 +565,8 @@ def solve_block(problem: MatrixProblem, columns: Sequence[int]) -> MatrixBlock:
                     direct_t = direct_km * t_km + (bt if crosses else 0.0)
             service_t = float(combo_t[i, best_t[i]]) if math.isfinite(best_w[i]) else math.inf
             if direct_km is not None and (
-                _better(direct_w, direct_t, float(best_w[i]), service_t)
-                or not _better(float(best_w[i]), service_t, direct_w, direct_t)
+                better(direct_w, direct_t, float(best_w[i]), service_t)
+                or not better(float(best_w[i]), service_t, direct_w, direct_t)
             ):
                 extra = (bt, bc, bg) if crosses else (0.0, 0.0, 0.0)
                 out_w[i, jj] = direct_w

@@ -9,7 +9,8 @@ public functions: :func:`edge_weight` (an edge's weight under an objective), :fu
 :func:`same_customs_territory` (a truck crosses no customs border: same country or one customs
 union), :func:`is_short_leg` (a road leg so short that the endpoint is the terminal); building
 the edges (:func:`service_edges`, :func:`road_edges`); forward search (:func:`shortest_path`) for
-routes and the reverse edge list for matrices (:func:`reverse_adjacency`); and
+routes and reverse costs to a destination for matrices (:class:`IndexedEdge`,
+:func:`index_edges`, :func:`reverse_costs`, with the tie rule :func:`better`); and
 :func:`path_to_route`, the one function that turns a path into a :class:`corridors.models.Route`.
 
 :class:`corridors.routing.Router` (alternatives, Pareto set, explanations) and
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -490,12 +492,108 @@ def shortest_path(
     return path[::-1]
 
 
-def reverse_adjacency(edges: Iterable[SearchEdge]) -> dict[Node, list[SearchEdge]]:
-    """Edges grouped by their head node: the graph a search towards the destination walks."""
-    radj: dict[Node, list[SearchEdge]] = {}
-    for e in edges:
-        radj.setdefault(e.dst, []).append(e)
-    return radj
+@dataclass(frozen=True)
+class IndexedEdge:
+    """A :class:`SearchEdge` in array form: integer nodes, its weight and totals (matrices)."""
+
+    src: int
+    dst: int
+    weight: float
+    time_h: float
+    cost_cny: float
+    co2_kg: float
+    distance_km: float
+    kind: str
+    mode: str
+    service: str
+    border: bool
+
+
+def index_edges(
+    edges: Iterable[SearchEdge], objective: Objective, vot: float
+) -> tuple[tuple[IndexedEdge, ...], dict[Node, int]]:
+    """Number the nodes of *edges* and weigh them under *objective* (see :func:`edge_weight`).
+
+    Returns the indexed edges and the node numbering; numbers are given in order of first
+    appearance, so the caller may append nodes of its own after ``len(index)``.
+    """
+    index: dict[Node, int] = {}
+
+    def node(n: Node) -> int:
+        return index.setdefault(n, len(index))
+
+    out = tuple(
+        IndexedEdge(
+            node(e.src),
+            node(e.dst),
+            max(edge_weight(e.charge, objective, vot), 0.0),
+            e.charge.time_h,
+            e.charge.cost_cny,
+            e.charge.co2_kg,
+            e.distance_km if e.kind == "ride" else 0.0,
+            e.kind,
+            e.mode.value,
+            e.service or "",
+            bool(e.borders),
+        )
+        for e in edges
+    )
+    return out, index
+
+
+def better(w: float, t: float, best_w: float, best_t: float) -> bool:
+    """Lower objective; among equal objectives (within 1e-9 relative) the faster."""
+    tol = 1e-9 * max(1.0, abs(w))
+    return w < best_w - tol or (w <= best_w + tol and t < best_t - 1e-12)
+
+
+def reverse_costs(
+    edges: Sequence[IndexedEdge],
+    radj: Sequence[list[tuple[int, int]]],
+    n_nodes: int,
+    extra: Sequence[IndexedEdge],
+) -> tuple[list[float], list[int]]:
+    """Costs to go to the destination node (``n_nodes - 1``) from every node: a reverse Dijkstra.
+
+    *radj* lists, per node, ``(tail node, edge index)`` of the *edges* entering it; *extra* are
+    the edges entering the destination (a matrix column's road egress), coded as negative
+    indices ``-(k + 1)`` in the returned successor list. Ties on the objective go to the faster
+    path (:func:`better`; with the CO2 objective waits cost nothing, so services on one line
+    tie often).
+
+    Returns
+    -------
+    (dist, succ)
+        Cost to go per node (``inf`` where the destination cannot be reached) and the code of
+        the edge taken from each node (-1 where none).
+    """
+    dest = n_nodes - 1
+    dist = [math.inf] * n_nodes
+    time_h = [math.inf] * n_nodes
+    succ = [-1] * n_nodes
+    dist[dest] = 0.0
+    time_h[dest] = 0.0
+    local = list(radj)
+    local[dest] = [(e.src, -(k + 1)) for k, e in enumerate(extra)]
+    heap: list[tuple[float, float, int]] = [(0.0, 0.0, dest)]
+    done = [False] * n_nodes
+    while heap:
+        du, tu, u = heapq.heappop(heap)
+        if done[u] or du > dist[u] or (du == dist[u] and tu > time_h[u]):
+            continue
+        done[u] = True
+        for v, code in local[u]:
+            if done[v]:
+                continue
+            e = edges[code] if code >= 0 else extra[-code - 1]
+            nd = du + e.weight
+            nt = tu + e.time_h
+            if better(nd, nt, dist[v], time_h[v]):
+                dist[v] = nd
+                time_h[v] = nt
+                succ[v] = code
+                heapq.heappush(heap, (nd, nt, v))
+    return dist, succ
 
 
 def path_to_route(
