@@ -21,7 +21,7 @@ async function showAccess() {
   url.search = q.toString();
   history.replaceState(null, "", url);
   accessError.hidden = true;
-  accessStatus.textContent = t("status.loading_raster");
+  setStatus("status.loading_raster");
   document.getElementById("access-png").href = `/maps/access.png?${q}`;
   document.getElementById("access-png").setAttribute("download", `shudao-access-${q.get("to")}.png`);
   try {
@@ -35,9 +35,9 @@ async function showAccess() {
       { key: "max_h", label: () => t("col.max_h"), num: true, render: (r) => fmt(r.max_h, 1) },
     ];
     renderTable(countyTable, cols, data.counties, countyTable._sort && countyTable._sort.key ? countyTable._sort : { key: "mean_h", dir: "desc" });
-    accessStatus.textContent = t("status.rows", { n: data.counties.length });
+    setStatus("status.rows", { n: data.counties.length });
   } catch (e) {
-    accessStatus.textContent = "";
+    setStatus(null);
     if (!(e instanceof ApiProblem)) throw e;
     showProblem(accessError, e.problem);
   }
@@ -49,9 +49,9 @@ function prefName(adcode) {
 }
 
 accessForm.addEventListener("submit", (e) => { e.preventDefault(); showAccess(); });
-Places.load().then(() => {
-  for (const p of Places.list) if (p.kind === "prefecture_seat" && p.adcode) prefectures.set(p.adcode, p);
-}).finally(() => {
+api("/v1/regions").then((fc) => {
+  for (const f of fc.features) prefectures.set(String(f.properties.adcode), f.properties);
+}).catch(() => {}).finally(() => {
   const q = new URLSearchParams(location.search);
   if (q.has("to")) accessForm.to.value = q.get("to");
   accessForm.counties.checked = q.get("counties") === "true";

@@ -196,6 +196,18 @@ function applyI18n() {
   toggle.lang = lang === "zh" ? "en" : "zh-CN";
 }
 
+/** Put a message in the page's status line; it follows language switches. */
+function setStatus(key, params) {
+  const box = document.getElementById("status");
+  if (!box) return;
+  box._msg = key ? [key, params] : null;
+  box.textContent = key ? t(key, params) : "";
+}
+document.addEventListener("langchange", () => {
+  const box = document.getElementById("status");
+  if (box && box._msg) box.textContent = t(...box._msg);
+});
+
 /* ---------------------------------------------------------------- numbers */
 function fmt(x, digits = 0) {
   if (x === null || x === undefined || Number.isNaN(x)) return "–";
@@ -234,13 +246,14 @@ function problemSlug(problem) {
 
 /** Render a problem as a readable message; suggestions become buttons calling onPick(id). */
 function showProblem(box, problem, { query = "", onPick = null } = {}) {
+  box._problem = [problem, { query, onPick }];
   box.replaceChildren();
   box.hidden = false;
   const slug = problemSlug(problem);
   const h = document.createElement("p");
   h.className = "error-title";
   const known = ["unknown-place", "ambiguous-place", "no-route", "infeasible-constraint", "validation",
-    "timeout", "not-ready", "matrix-too-large", "network"];
+    "timeout", "not-ready", "matrix-too-large", "network", "required"];
   if (slug === "network") h.textContent = t("err.network");
   else if (known.includes(slug)) h.textContent = t(`err.${slug}`, { q: query, c: problem.constraint || "" });
   else h.textContent = t("err.title");
@@ -276,7 +289,6 @@ function showProblem(box, problem, { query = "", onPick = null } = {}) {
     d.textContent = `${t("err.detail")}: ${problem.detail}`;
     box.append(d);
   }
-  box.focus?.();
 }
 
 /* ---------------------------------------------------------------- places */
@@ -489,8 +501,7 @@ function renderTable(table, columns, rows, state = table._sort || {}) {
       const dir = state.key === c.key && state.dir === "asc" ? "desc" : "asc";
       renderTable(table, columns, rows, { key: c.key, dir });
       table.querySelector(`button[data-key="${c.key}"]`).focus();
-      const status = document.getElementById("status");
-      if (status) status.textContent = t("status.sorted", { col: c.label(), dir: t(`sort.${dir}`) });
+      setStatus("status.sorted", { col: c.label(), dir: t(`sort.${dir}`) });
     });
     th.append(b);
     tr.append(th);
@@ -523,3 +534,7 @@ document.getElementById("lang-toggle").addEventListener("click", () => {
   Lang.set(Lang.current === "zh" ? "en" : "zh");
 });
 document.addEventListener("langchange", rerenderTables);
+document.addEventListener("langchange", () => {
+  const box = document.getElementById("error");
+  if (box && !box.hidden && box._problem) showProblem(box, ...box._problem);
+});

@@ -41,13 +41,13 @@ function matrixQuery() {
 
 async function computeMatrix() {
   mError.hidden = true;
-  if (!chosen.length) { mStatus.textContent = t("matrix.need_dest"); return; }
+  if (!chosen.length) { setStatus("matrix.need_dest"); return; }
   const q = matrixQuery();
   const url = new URL(location.href);
   url.search = q.toString();
   url.searchParams.set("metric", document.getElementById("m-metric").value);
   history.replaceState(null, "", url);
-  mStatus.textContent = t("status.loading");
+  setStatus("status.loading");
   try {
     lastMatrix = await api(`/v1/matrix?${q}`);
     renderMatrix();
@@ -59,9 +59,9 @@ async function computeMatrix() {
       a.setAttribute("download", `shudao-matrix.${fmtName}`);
       a.hidden = false;
     }
-    mStatus.textContent = t("status.rows", { n: lastMatrix.origins });
+    setStatus("status.rows", { n: lastMatrix.origins });
   } catch (e) {
-    mStatus.textContent = "";
+    setStatus(null);
     if (!(e instanceof ApiProblem)) throw e;
     showProblem(mError, e.problem);
   }

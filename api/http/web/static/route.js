@@ -50,7 +50,7 @@ function formFromQuery(q) {
 /* ------------------------------------------------------------ compute */
 async function compute(q) {
   errorBox.hidden = true;
-  statusBox.textContent = t("status.loading");
+  setStatus("status.loading");
   const url = new URL(location.href);
   url.search = q.toString();
   const lang = new URLSearchParams(location.search).get("lang");
@@ -67,9 +67,9 @@ async function compute(q) {
     last = { result, pareto, query: q };
     answer.hidden = false;
     render();
-    statusBox.textContent = t("status.done", { n: result.routes.length });
+    setStatus("status.done", { n: result.routes.length });
   } catch (e) {
-    statusBox.textContent = "";
+    setStatus(null);
     answer.hidden = true;
     if (!(e instanceof ApiProblem)) throw e;
     const p = e.problem;
@@ -94,8 +94,7 @@ async function compute(q) {
 form.addEventListener("submit", (e) => {
   e.preventDefault();
   if (!placeValue(fields.origin) || !placeValue(fields.destination)) {
-    showProblem(errorBox, { title: "", status: 400 });
-    errorBox.querySelector(".error-title").textContent = t("err.required");
+    showProblem(errorBox, { type: "required", status: 400 });
     return;
   }
   compute(queryFromForm());
@@ -205,7 +204,7 @@ function renderBars(result) {
       text, showarrow: false, xref: `x${i ? i + 1 : ""} domain`, yref: "paper", x: 0.5, y: 1.08, xanchor: "center",
     })),
   };
-  Plotly.react("chart-bars", traces, layout, { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["sendDataToCloud"] });
+  Plotly.react("chart-bars", traces, layout, { displayModeBar: false, responsive: true });
 }
 
 function renderPareto(result, pareto) {
@@ -232,9 +231,8 @@ function renderPareto(result, pareto) {
     font: plotFont(), margin: { l: 70, r: 10, t: 10, b: 45 }, showlegend: false,
     xaxis: { title: { text: t("col.time_d") }, type: "log", dtick: "D2" },
     yaxis: { title: { text: t("col.cost_cny") }, type: "log", dtick: "D2", tickformat: "~s" },
-    annotations: [{ text: t("route.pareto_note"), showarrow: false, xref: "paper", yref: "paper", x: 1, y: 1, xanchor: "right", font: { size: 10, color: "#555" } }],
   };
-  Plotly.react("chart-pareto", traces, layout, { displaylogo: false, responsive: true });
+  Plotly.react("chart-pareto", traces, layout, { displayModeBar: false, responsive: true });
 }
 
 async function ensureMap() {
@@ -354,11 +352,21 @@ async function renderLegs(result) {
       { key: "cost_cny", label: () => t("col.cost_cny"), num: true, render: (l) => fmt(l.cost_cny) },
       { key: "co2_kg", label: () => t("col.co2_kg"), num: true, render: (l) => fmt(l.co2_kg) },
       { key: "breakdown", label: () => t("col.breakdown"), render: (l) => breakdownList(l.breakdown) },
-      { key: "sources", label: () => t("col.sources"), render: (l) => sourceList(l.sources) },
     ], rows, {});
     table.classList.remove("sortable");
     wrap.append(table);
     details.append(wrap);
+    const h = document.createElement("h3");
+    h.className = "sources-title";
+    h.textContent = t("col.sources");
+    const ol = document.createElement("ol");
+    ol.className = "leg-sources";
+    for (const l of rows) {
+      const li = document.createElement("li");
+      li.append(`${nm(l.from_name, l.from)} → ${nm(l.to_name, l.to)}`, sourceList(l.sources));
+      ol.append(li);
+    }
+    details.append(h, ol);
     box.append(details);
   });
 }
