@@ -229,7 +229,7 @@ function renderPareto(result, pareto) {
   });
   const layout = {
     font: plotFont(), margin: { l: 70, r: 10, t: 10, b: 45 }, showlegend: false,
-    xaxis: { title: { text: t("col.time_d") }, type: "log", dtick: "D2" },
+    xaxis: { title: { text: t("col.time_d") }, type: "log", tickvals: [1, 2, 5, 10, 20, 50, 100, 200] },
     yaxis: { title: { text: t("col.cost_cny") }, type: "log", dtick: "D2", tickformat: "~s" },
   };
   Plotly.react("chart-pareto", traces, layout, { displayModeBar: false, responsive: true });
