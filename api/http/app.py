@@ -22,11 +22,11 @@ from api.http.matrix_routes import router as matrix_router
 from api.http.ogc import router as ogc_router
 from api.http.problems import install_handlers, problem, problem_responses
 from api.http.routes import router as v1_router
-from api.http.workbench import OPEN_PREFIXES, install_workbench
+from api.http.workbench import OPEN_PAGES, OPEN_PREFIXES, install_workbench
 from api.service import Service
 from api.settings import Settings
 
-OPEN_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"})
+OPEN_PATHS = OPEN_PAGES | {"/healthz", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"}
 
 
 def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI:

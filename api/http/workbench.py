@@ -51,7 +51,9 @@ LEAFLET_DIR = Path(xstatic.pkg.leaflet.BASE_DIR)
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 DOCS_STATIC_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
 DOCS_STATIC_URL = "/docs-static"
-#: Paths the optional API key does not guard: page shells and browser assets (no data).
+#: Paths the optional API key does not guard: the page shells (labels only, no data; their
+#: scripts send the key the user entered) and the browser assets.
+OPEN_PAGES = frozenset({"/app/", "/app/route", "/app/access", "/app/matrix"})
 OPEN_PREFIXES = ("/app/static/", "/app/vendor/", f"{DOCS_STATIC_URL}/")
 
 Lang = Literal["zh", "en"]

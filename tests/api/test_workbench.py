@@ -11,7 +11,10 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
+from api.http.app import create_app
 from api.http.workbench import CORRIDOR_LABELS, KIND_LABELS, MODE_LABELS, REDOC_REMOTE_LOGO
+from api.service import Service
+from api.settings import Settings
 
 pytestmark = pytest.mark.build
 ROUTE = "origin=Chengdu&destination=Duisburg&alternatives=3"
@@ -181,3 +184,16 @@ def test_county_accessibility_table(client: TestClient) -> None:
     assert shuangliu["mean_h"] < 1.0
     assert shiqu["mean_h"] > 5 * shuangliu["mean_h"]
     assert client.get("/app/data/access-counties.json?to=moon").status_code == 422
+
+
+def test_with_an_api_key_the_pages_load_and_the_data_need_the_key(
+    settings: Settings, service: Service
+) -> None:
+    keyed = settings.model_copy(update={"api_key": "s3cret"})
+    with TestClient(create_app(keyed, service=service), raise_server_exceptions=False) as c:
+        for path in ("/app/", "/app/route", "/app/static/app.js", "/app/vendor/leaflet/leaflet.js"):
+            assert c.get(path).status_code == 200, path
+        export = "/app/export/route.csv?origin=Chengdu&destination=Duisburg"
+        assert c.get(export).status_code == 401
+        assert c.get("/app/data/access-counties.json?to=airport").status_code == 401
+        assert c.get(export, headers={"X-API-Key": "s3cret"}).status_code == 200

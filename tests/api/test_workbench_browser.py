@@ -37,6 +37,7 @@ pytestmark = [
 ]
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
@@ -347,11 +348,40 @@ def test_matrix_page(browser: WebDriver, live_url: str, shots: Path) -> None:
     wait_for(d, "#matrix-table tbody tr")
     head, rows = table_text(d, "#matrix-table")
     assert len(rows) == 183
-    assert len(head) == 3
+    assert head[:2] == ["Origin", "Prefecture"]
+    assert len(head) == 4  # origin, prefecture, one column per destination
+    jinjiang = next(r for r in rows if r[0] == "Jinjiang District")
+    assert jinjiang[1] == "Chengdu"
     href = d.find_element(By.ID, "m-csv").get_attribute("href")
     csv = fetch_in_page(d, href)
     assert csv["head"][:3] == [0xEF, 0xBB, 0xBF]
     d.save_screenshot(str(shots / "matrix-1366x768.png"))
+    assert_local_only(requested_urls(d))
+
+
+def test_keyboard_alone(browser: WebDriver, live_url: str) -> None:
+    d = browser
+    d.get(f"{live_url}/app/route")
+    wait_for(d, "#origin")
+    ActionChains(d).send_keys(Keys.TAB).perform()
+    assert d.switch_to.active_element.get_attribute("class") == "skip"
+    ActionChains(d).send_keys(Keys.ENTER, Keys.TAB).perform()
+    origin = d.switch_to.active_element
+    assert origin.get_attribute("id") == "origin"
+    pick(d, origin, "Chengdu", "Chengdu")
+    ActionChains(d).send_keys(Keys.TAB).perform()
+    destination = d.switch_to.active_element
+    assert destination.get_attribute("id") == "destination"
+    pick(d, destination, "罗兹", "Lodz")
+    ActionChains(d).send_keys(Keys.ENTER).perform()
+    wait_for(d, "#routes-table tbody tr")
+    assert "Chengdu → Lodz" in d.find_element(By.ID, "summary").text
+    toggle = d.find_element(By.ID, "lang-toggle")
+    toggle.send_keys(Keys.ENTER)
+    WebDriverWait(d, 10).until(lambda x: x.find_element(By.TAG_NAME, "h1").text == "路线比较")
+    assert "成都 → 罗兹" in d.find_element(By.ID, "summary").text
+    d.find_element(By.ID, "lang-toggle").send_keys(Keys.ENTER)
+    WebDriverWait(d, 10).until(lambda x: x.find_element(By.TAG_NAME, "h1").text == "Compare routes")
 
 
 def test_docs_and_home_offline_at_three_sizes(

@@ -27,7 +27,12 @@ async function showAccess() {
   try {
     await Places.load();
     const data = await api(`/app/data/access-counties.json?to=${encodeURIComponent(q.get("to"))}`);
-    frame.src = `/maps/access.html?${q}`;
+    if (localStorage.getItem("shudao.apiKey")) {
+      const resp = await fetch(`/maps/access.html?${q}`, { headers: authHeaders() });
+      frame.srcdoc = await resp.text();
+    } else {
+      frame.src = `/maps/access.html?${q}`;
+    }
     const cols = [
       { key: "name", label: () => t("col.county"), render: (r) => (Lang.current === "zh" ? r.name_zh : r.name_en), sortValue: (r) => (Lang.current === "zh" ? r.name_zh : r.name_en) },
       { key: "prefecture", label: () => t("col.prefecture"), render: (r) => prefName(r.prefecture_adcode), sortValue: (r) => prefName(r.prefecture_adcode) },

@@ -132,6 +132,9 @@ const MESSAGES = {
   "err.timeout": ["计算超时，请缩小范围后重试。", "The computation took too long; narrow it down and retry."],
   "err.not-ready": ["服务仍在加载数据，请稍后重试。", "The service is still loading its data; retry shortly."],
   "err.matrix-too-large": ["矩阵过大：请减少目的地。", "The matrix is too large: pick fewer destinations."],
+  "err.api-key": ["此服务需要 API 密钥。", "This service needs an API key."],
+  "err.api_key_label": ["API 密钥（仅保存在本浏览器）", "API key (kept in this browser only)"],
+  "err.api_key_save": ["保存并重试", "Save and retry"],
   "err.network": ["无法连接服务器。", "The server could not be reached."],
   "err.required": ["请填写起点和终点。", "Enter an origin and a destination."],
   "err.detail": ["服务器说明", "Server detail"],
@@ -224,10 +227,13 @@ class ApiProblem extends Error {
   }
 }
 
-async function api(url) {
-  const headers = { Accept: "application/json" };
+function authHeaders(extra = {}) {
   const key = localStorage.getItem("shudao.apiKey");
-  if (key) headers["X-API-Key"] = key;
+  return key ? { ...extra, "X-API-Key": key } : extra;
+}
+
+async function api(url) {
+  const headers = authHeaders({ Accept: "application/json" });
   let resp;
   try {
     resp = await fetch(url, { headers });
@@ -253,11 +259,33 @@ function showProblem(box, problem, { query = "", onPick = null } = {}) {
   const h = document.createElement("p");
   h.className = "error-title";
   const known = ["unknown-place", "ambiguous-place", "no-route", "infeasible-constraint", "validation",
-    "timeout", "not-ready", "matrix-too-large", "network", "required"];
+    "timeout", "not-ready", "matrix-too-large", "network", "required", "api-key"];
   if (slug === "network") h.textContent = t("err.network");
   else if (known.includes(slug)) h.textContent = t(`err.${slug}`, { q: query, c: problem.constraint || "" });
   else h.textContent = t("err.title");
   box.append(h);
+  if (slug === "api-key") {
+    const form = document.createElement("form");
+    form.className = "api-key";
+    const id = `${box.id}-api-key`;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = t("err.api_key_label");
+    const input = document.createElement("input");
+    input.id = id;
+    input.type = "password";
+    input.autocomplete = "off";
+    const save = document.createElement("button");
+    save.type = "submit";
+    save.textContent = t("err.api_key_save");
+    form.append(label, " ", input, " ", save);
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      localStorage.setItem("shudao.apiKey", input.value.trim());
+      location.reload();
+    });
+    box.append(form);
+  }
   if (problem.errors && problem.errors.length) {
     const ul = document.createElement("ul");
     for (const e of problem.errors) {
@@ -527,6 +555,28 @@ function rerenderTables() {
     if (table._args) renderTable(table, ...table._args, table._sort);
   }
 }
+
+/* ---------------------------------------------------------------- downloads with an API key
+   A plain link cannot send the X-API-Key header: when a key is set, downloads go through fetch. */
+document.addEventListener("click", async (e) => {
+  const a = e.target.closest && e.target.closest("a[download]");
+  if (!a || !localStorage.getItem("shudao.apiKey")) return;
+  e.preventDefault();
+  const resp = await fetch(a.href, { headers: authHeaders() });
+  if (!resp.ok) {
+    const box = document.getElementById("error");
+    if (box) showProblem(box, await resp.json().catch(() => ({ status: resp.status })));
+    return;
+  }
+  const url = URL.createObjectURL(await resp.blob());
+  const tmp = document.createElement("a");
+  tmp.href = url;
+  tmp.download = a.getAttribute("download");
+  document.body.append(tmp);
+  tmp.click();
+  tmp.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+});
 
 /* ---------------------------------------------------------------- start */
 applyI18n();

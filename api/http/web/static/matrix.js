@@ -9,6 +9,17 @@ const chips = document.getElementById("dest-chips");
 const destInput = document.getElementById("dest-add");
 let chosen = []; // place ids
 let lastMatrix = null;
+const prefectures = new Map(); // adcode -> names, from /v1/regions
+api("/v1/regions").then((fc) => {
+  for (const f of fc.features) prefectures.set(String(f.properties.adcode), f.properties);
+}).catch(() => {});
+
+/** The prefecture of a county origin ("county_510104" -> 510100), else null. */
+function prefectureOf(originId) {
+  const m = /^county_(\d{4})\d{2}$/.exec(originId);
+  const p = m ? prefectures.get(`${m[1]}00`) : null;
+  return p ? (Lang.current === "zh" ? p.name_zh : p.name_en) : null;
+}
 
 combobox(destInput, { clearOnPick: true, onPick: (p) => { if (!chosen.includes(p.id)) chosen.push(p.id); renderChips(); } });
 
@@ -80,6 +91,9 @@ function renderMatrix() {
   const digits = metric === "time_h" ? 1 : 0;
   const cols = [
     { key: "origin", label: () => t("col.origin"), render: (r) => (Lang.current === "zh" ? r.name_zh : r.name_en), sortValue: (r) => (Lang.current === "zh" ? r.name_zh : r.name_en) },
+    ...(lastMatrix.cells.length && lastMatrix.cells[0].origin_id.startsWith("county_")
+      ? [{ key: "prefecture", label: () => t("col.prefecture"), render: (r) => prefectureOf(r.origin_id) || "–", sortValue: (r) => prefectureOf(r.origin_id) || "" }]
+      : []),
     ...dests.map((d) => ({
       key: d.id, num: true,
       label: () => `${Lang.current === "zh" ? d.name_zh : d.name_en} · ${t(`col.${metric}`)}`,
