@@ -402,12 +402,15 @@ def test_docs_and_home_offline_at_three_sizes(
     assert_local_only(requested_urls(d))
     for w, h in ((1366, 768), (1920, 1080), (800, 600)):
         d.set_window_size(w, h)
-        for page in ("", "route?origin=chengdu&destination=duisburg"):
+        for page, ready in (
+            ("", "main h1"),
+            ("route?origin=chengdu&destination=duisburg", "#routes-table tbody tr"),
+            ("access?to=bonded_zone", "#county-table tbody tr"),
+            ("matrix?origins=prefectures&destinations=duisburg,hanoi", "#matrix-table tbody tr"),
+        ):
             d.get(f"{live_url}/app/{page}")
-            wait_for(d, "main h1")
-            if page:
-                wait_for(d, "#routes-table tbody tr")
-                time.sleep(1.0)
+            wait_for(d, ready)
+            time.sleep(1.0)
             inner = d.execute_script("return window.innerWidth")
             scroll = d.execute_script("return document.documentElement.scrollWidth")
             assert scroll <= inner, f"{page or 'home'} scrolls sideways at {w}x{h}"

@@ -26,6 +26,7 @@ async function showAccess() {
   document.getElementById("access-png").setAttribute("download", `shudao-access-${q.get("to")}.png`);
   try {
     await Places.load();
+    frame.dataset.loaded = "no";
     const data = await api(`/app/data/access-counties.json?to=${encodeURIComponent(q.get("to"))}`);
     if (localStorage.getItem("shudao.apiKey")) {
       const resp = await fetch(`/maps/access.html?${q}`, { headers: authHeaders() });
@@ -40,7 +41,8 @@ async function showAccess() {
       { key: "max_h", label: () => t("col.max_h"), num: true, render: (r) => fmt(r.max_h, 1) },
     ];
     renderTable(countyTable, cols, data.counties, countyTable._sort && countyTable._sort.key ? countyTable._sort : { key: "mean_h", dir: "desc" });
-    setStatus("status.rows", { n: data.counties.length });
+    if (frame.dataset.loaded === "yes") setStatus("status.rows", { n: data.counties.length });
+    else setStatus("status.loading_map", { n: data.counties.length });
   } catch (e) {
     setStatus(null);
     if (!(e instanceof ApiProblem)) throw e;
@@ -52,6 +54,13 @@ function prefName(adcode) {
   const p = prefectures.get(adcode);
   return p ? (Lang.current === "zh" ? p.name_zh : p.name_en) : adcode;
 }
+
+frame.addEventListener("load", () => {
+  if (!frame.src && !frame.srcdoc) return;
+  frame.dataset.loaded = "yes";
+  const rows = countyTable.querySelectorAll("tbody tr").length;
+  if (rows) setStatus("status.rows", { n: rows });
+});
 
 accessForm.addEventListener("submit", (e) => { e.preventDefault(); showAccess(); });
 api("/v1/regions").then((fc) => {

@@ -117,6 +117,7 @@ const MESSAGES = {
   "status.loading": ["正在计算……", "Computing…"],
   "status.loading_places": ["正在载入地点……", "Loading places…"],
   "status.loading_raster": ["正在计算栅格（首次约需数秒）……", "Computing the raster (a few seconds the first time)…"],
+  "status.loading_map": ["{n} 个区县；正在绘制地图……", "{n} counties; drawing the map…"],
   "status.done": ["完成：{n} 个方案。", "Done: {n} alternatives."],
   "status.rows": ["{n} 行。", "{n} rows."],
   "status.sorted": ["已按“{col}”{dir}排序。", "Sorted by {col}, {dir}."],
