@@ -641,13 +641,33 @@ async def basemap(request: Request, service: ServiceDep) -> Response:
 
 
 # ----------------------------------------------------------------------------- installation
+def _accept_q(accept: str, media_type: str) -> float:
+    """The quality the Accept header gives *media_type* (its most specific match, RFC 9110)."""
+    main = media_type.split("/")[0]
+    best: tuple[int, float] = (-1, 0.0)
+    for part in accept.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        rng, q = fields[0].lower(), 1.0
+        for f in fields[1:]:
+            if f.startswith("q="):
+                try:
+                    q = float(f[2:])
+                except ValueError:
+                    q = 0.0
+        rank = 2 if rng == media_type else 1 if rng == f"{main}/*" else 0 if rng == "*/*" else -1
+        if rank > best[0]:
+            best = (rank, q)
+    return best[1]
+
+
 def wants_html(request: Request) -> bool:
-    """Whether a request for ``/`` comes from a browser (HTML first) and did not ask ``f=json``."""
+    """Whether a request for ``/`` prefers HTML to JSON (a browser); ``?f=`` decides first."""
     fmt = request.query_params.get("f")
     if fmt is not None:
         return fmt == "html"
     accept = request.headers.get("accept", "")
-    return "text/html" in accept
+    html = _accept_q(accept, "text/html")
+    return html > 0 and html > _accept_q(accept, "application/json")
 
 
 #: ReDoc's menu footer shows a logo from Redocly's CDN (hard-coded in the bundle, no option turns

@@ -40,9 +40,14 @@ def assets(html: str) -> list[str]:
 def test_browsers_are_sent_to_the_workbench_and_clients_keep_the_ogc_landing(
     client: TestClient,
 ) -> None:
-    browser = client.get("/", headers={"Accept": "text/html,*/*;q=0.8"}, follow_redirects=False)
-    assert browser.status_code == 303
-    assert browser.headers["location"] == "/app/"
+    chrome = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+    for accept in (chrome, "text/html", "application/json;q=0.5, text/*"):
+        browser = client.get("/", headers={"Accept": accept}, follow_redirects=False)
+        assert browser.status_code == 303, accept
+        assert browser.headers["location"] == "/app/"
+    for accept in ("*/*", "application/json, text/html;q=0.1", "application/geo+json"):
+        resp = client.get("/", headers={"Accept": accept}, follow_redirects=False)
+        assert resp.status_code == 200, accept
     for headers, query in (
         ({"Accept": "application/json"}, ""),
         ({}, ""),
