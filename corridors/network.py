@@ -27,8 +27,8 @@ from shapely.ops import substring
 from corridors.models import Mode, RideLeg, ServiceNetwork, Terminal
 from corridors.services import ServiceRecord
 from gis.crs import GEOD, geodesic_distance_m
-from gis.graph import CsrRouter, GraphError
-from gis.hierarchy import graph_path
+from gis.graph import CsrRouter, GraphError, load_lines
+from gis.hierarchy import graph_path, lines_path
 from gis.layers import read_layer
 
 # Off-network stretch at either end of a surface trip (terminal to the nearest network node) is
@@ -121,7 +121,7 @@ class ModeNetwork:
         r = self.router
         ends = []
         for node_col, coords in (("u", to_u), ("v", to_v)):
-            idx = r._index(int(self.edges[node_col].iat[row]))
+            idx = r.index_of(int(self.edges[node_col].iat[row]))
             pts = tuple((float(x), float(y)) for x, y in coords)
             along = GEOD.geometry_length(LineString(pts)) / 1000.0 if len(pts) > 1 else 0.0
             ends.append((idx, along, pts))
@@ -281,13 +281,17 @@ class Infrastructure:
     def load_road(build_dir: Path) -> ModeNetwork:
         """Read and index the road layer only (all that route queries need).
 
-        The CSR graph stored by the build (``road_graph.npz``) is used when present, which
-        spares reading the node layer and sorting 800,000 arcs.
+        The CSR graph and the lines stored by the build (``road_graph.npz``,
+        ``road_lines.npz``) are used when present, which spares reading the layers, decoding
+        their WKB and sorting 800,000 arcs.
         """
         stored = graph_path(build_dir, "road")
+        lines = lines_path(build_dir, "road")
+        if stored.exists() and lines.exists():
+            return ModeNetwork.from_layers(
+                Mode.ROAD, None, load_lines(lines), router=CsrRouter.load(stored)
+            )
         edges = read_layer(build_dir / "road_edges.parquet")
-        if stored.exists():
-            return ModeNetwork.from_layers(Mode.ROAD, None, edges, router=CsrRouter.load(stored))
         return ModeNetwork.from_layers(
             Mode.ROAD, read_layer(build_dir / "road_nodes.parquet"), edges
         )

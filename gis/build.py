@@ -67,7 +67,7 @@ def _rows(path: Path) -> int:
         return len(np.load(path, allow_pickle=False))
     if path.suffix == ".npz":
         with np.load(path, allow_pickle=False) as z:
-            return int(z["node_ids"].size)
+            return int(z["node_ids"].size if "node_ids" in z else z["u"].size)
     return len(read_layer(path))
 
 
