@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 
 from api.service import Service
 from api.settings import Settings
-from gis.errors import GisError
+from gis.errors import ShudaoError
 
 T = TypeVar("T")
 
@@ -35,7 +35,7 @@ def get_service(request: Request) -> Service:
     return service
 
 
-class ServiceNotReadyError(GisError):
+class ServiceNotReadyError(ShudaoError):
     """The data and graph are not loaded yet."""
 
     status = 503

@@ -17,9 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from corridors.errors import CorridorError
-from gis.errors import GisError
-from maps.errors import MapError
+from gis.errors import ShudaoError
 
 log = logging.getLogger("shudao.api")
 
@@ -129,8 +127,7 @@ def install_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
-    for base in (GisError, CorridorError, MapError):
-        app.add_exception_handler(base, on_domain)
+    app.add_exception_handler(ShudaoError, on_domain)  # the one error root of the project
     app.add_exception_handler(Exception, on_domain)
 
 
