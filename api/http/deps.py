@@ -1,6 +1,7 @@
 """What the HTTP routers share: the loaded service, the GeoJSON response and worker limits.
 
-Owns: :func:`get_service` (the app's loaded :class:`api.service.Service`, 503 while loading),
+Owns: :func:`get_service` (the app's loaded :class:`api.service.Service`, 503 while loading,
+answered on the event loop so that no request waits for a worker thread just to learn that),
 :class:`GeoJSONResponse`, :func:`run_limited` (CPU-bound work in a worker thread with the request
 timeout). The routers and :mod:`api.http.app` import this module; it imports none of them.
 """
@@ -27,22 +28,37 @@ class GeoJSONResponse(JSONResponse):
     media_type = "application/geo+json"
 
 
-def get_service(request: Request) -> Service:
-    """The loaded service of this app (503 problem while it is still loading)."""
+def service_of(request: Request) -> Service:
+    """The loaded service of this app; 503 problem while it is loading or if loading failed."""
     service: Service | None = getattr(request.app.state, "service", None)
     if service is None:
-        raise ServiceNotReadyError
+        raise ServiceNotReadyError(getattr(request.app.state, "load_error", None))
     return service
 
 
+async def get_service(request: Request) -> Service:
+    """:func:`service_of` as a dependency (``async``: FastAPI runs it on the event loop)."""
+    return service_of(request)
+
+
 class ServiceNotReadyError(ShudaoError):
-    """The data and graph are not loaded yet."""
+    """The data and graph are not loaded yet, or failed to load (the cause is in the server log).
+
+    Its message is written for clients (``public_detail``): it names no server path.
+    """
 
     status = 503
     type_slug = "not-ready"
+    public_detail = True
 
-    def __init__(self) -> None:
-        super().__init__("The service is still loading its data; retry shortly.")
+    def __init__(self, cause: BaseException | None = None) -> None:
+        self.cause = cause
+        if cause is None:
+            msg = "The service is still loading its data; retry shortly."
+        else:
+            kind = getattr(cause, "type_slug", type(cause).__name__)
+            msg = f"The service could not load its data ({kind}); see the server log."
+        super().__init__(msg)
 
 
 async def run_limited(
