@@ -2,8 +2,9 @@
 
 Owns: :func:`get_service` (the app's loaded :class:`api.service.Service`, 503 while loading,
 answered on the event loop so that no request waits for a worker thread just to learn that),
-:class:`GeoJSONResponse`, :func:`run_limited` (CPU-bound work in a worker thread with the request
-timeout). The routers and :mod:`api.http.app` import this module; it imports none of them.
+:class:`GeoJSONResponse`, :func:`run_limited` (CPU-bound work in one of :data:`ROUTE_THREADS`
+worker threads, with the request timeout). The routers and :mod:`api.http.app` import this
+module; it imports none of them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import anyio
+from anyio.lowlevel import RunVar
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
@@ -20,6 +22,20 @@ from api.settings import Settings
 from gis.errors import ShudaoError
 
 T = TypeVar("T")
+
+ROUTE_THREADS = 2
+"""Worker threads for route and map work per process (assumption, measured with the bench).
+
+Route pricing is mostly pure Python, so the threads of one process share one core through the
+GIL: more threads add no throughput, and each one competes with the event loop for the GIL.
+``bench/load_bench.py --scenarios healthz`` (200 distinct routes on 50 connections, 2026-12-01, a
+2-core machine under load 4-5): anyio's default 40 threads gave ``/healthz`` p50 1,877 ms and p99
+7,247 ms at 6.1 routes/s; 2 threads 65 / 407 ms at 6.0 routes/s; 1 thread 24 / 189 ms at 8.1
+routes/s. Two, not one, because a map PNG holds its thread for seconds while Chromium renders and
+must not stop every route meanwhile. More capacity comes from ``--workers`` processes.
+"""
+
+_route_limiter: RunVar[anyio.CapacityLimiter] = RunVar("shudao_route_limiter")
 
 
 class GeoJSONResponse(JSONResponse):
@@ -71,4 +87,14 @@ async def run_limited(
     """
     limit = timeout_s if timeout_s is not None else settings.request_timeout_s
     with anyio.fail_after(limit):
-        return await anyio.to_thread.run_sync(func, abandon_on_cancel=True)
+        return await anyio.to_thread.run_sync(func, abandon_on_cancel=True, limiter=route_limiter())
+
+
+def route_limiter() -> anyio.CapacityLimiter:
+    """The :data:`ROUTE_THREADS` tokens of route work, one limiter per running event loop."""
+    try:
+        return _route_limiter.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(ROUTE_THREADS)
+        _route_limiter.set(limiter)
+        return limiter

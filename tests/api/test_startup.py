@@ -20,6 +20,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from api.http import deps
 from api.http.app import create_app
 from api.service import Service
 from api.settings import Settings
@@ -80,38 +81,55 @@ def test_a_failed_load_is_a_503_naming_the_cause(
 def test_healthz_answers_while_every_worker_thread_is_busy(
     settings: Settings, service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    routing, release = threading.Event(), threading.Event()
+    # One route holds the route threads' pool (api.http.deps.run_limited), a batch holds the
+    # only thread left in the default pool (sync endpoints and dependencies): /healthz must
+    # still answer, since it needs no worker thread at all.
+    release = threading.Event()
+    started = threading.Semaphore(0)
     real_route = Engine.route
 
     def blocked_route(self: Engine, *args: object, **kwargs: object) -> object:
-        routing.set()
+        started.release()
         release.wait(60)
         return real_route(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    async def one_worker_thread() -> None:
+    async def one_default_thread() -> None:
         anyio.to_thread.current_default_thread_limiter().total_tokens = 1
 
     monkeypatch.setattr(Engine, "route", blocked_route)
-    uncached = {"origin": "103.9,30.6", "destination": "Lodz", "objective": "cost", "pareto": True}
+    monkeypatch.setattr(deps, "ROUTE_THREADS", 1)
+    route = {"origin": "103.9,30.6", "destination": "Lodz", "objective": "cost", "pareto": True}
+    row = {"origin": "103.8,30.7", "destination": "Lodz", "objective": "co2"}
     answers: dict[str, httpx.Response] = {}
     with TestClient(create_app(settings, service=service)) as client:
-        client.portal.call(one_worker_thread)  # type: ignore[union-attr]
-        route = threading.Thread(
-            target=lambda: answers.update(route=client.get("/v1/route", params=uncached))
-        )
-        route.start()
+        client.portal.call(one_default_thread)  # type: ignore[union-attr]
+        busy = [
+            threading.Thread(
+                target=lambda: answers.update(route=client.get("/v1/route", params=route))
+            ),
+            threading.Thread(
+                target=lambda: answers.update(
+                    batch=client.post("/v1/estimates", json={"rows": [row]})
+                )
+            ),
+        ]
+        for thread in busy:
+            thread.start()
         try:
-            assert routing.wait(30)  # the only worker thread is now held by the route
+            assert started.acquire(timeout=30)
+            assert started.acquire(timeout=30)  # both pools are now held
             health = threading.Thread(target=lambda: answers.update(health=client.get("/healthz")))
             health.start()
             health.join(10)
-            assert not health.is_alive(), "/healthz waited for the busy worker thread"
-            assert route.is_alive()  # ... which is still busy
+            assert not health.is_alive(), "/healthz waited for a busy worker thread"
+            assert all(thread.is_alive() for thread in busy)  # ... which are still busy
         finally:
             release.set()
-            route.join(120)
+            for thread in busy:
+                thread.join(120)
     assert answers["health"].status_code == 200
     assert answers["route"].status_code == 200
+    assert answers["batch"].json()["results"][0]["ok"]
 
 
 def _free_port() -> int:
