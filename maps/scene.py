@@ -324,7 +324,7 @@ def tile_spec(tiles: str | None, *, tianditu_key: str | None = None) -> TileSpec
         )
     if key.lower() == "tianditu":
         if not tianditu_key:
-            msg = "--tiles tianditu needs a Tianditu key (setting SHUDAO_TIANDITU_KEY)"
+            msg = "tiles=tianditu needs a Tianditu key (setting SHUDAO_TIANDITU_KEY)"
             raise MapOptionError(msg)
         safe_key = "".join(c for c in tianditu_key if c.isalnum())
         urls = tuple(_TIANDITU.format(layer=lyr, key=safe_key) for lyr in ("vec", "cva"))
@@ -344,7 +344,7 @@ def tile_spec(tiles: str | None, *, tianditu_key: str | None = None) -> TileSpec
     if parts.scheme in {"http", "https"} and all(t in key for t in ("{z}", "{x}", "{y}")):
         return TileSpec("url", (key,), f"Tiles: {parts.netloc}")
     msg = (
-        f"unknown --tiles {tiles!r}: choose none, osm, tianditu, amap or an http(s) XYZ URL "
+        f"unknown tiles={tiles!r}: choose none, osm, tianditu, amap or an http(s) XYZ URL "
         "with {z}, {x} and {y}"
     )
     raise MapOptionError(msg)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.deps import get_service, run_limited
 from api.http.problems import problem, problem_from_exception, problem_responses
+from api.http.schemas import JobProgress, MatrixResultOut, RowProblem
 from api.service import Service
 from corridors.matrix import destination_set, origin_set, travel_matrix
 from corridors.models import CargoUnit, Mode, Objective
@@ -94,7 +95,10 @@ class MatrixTooLargeError(GisError):
 
 
 @router.get(
-    "", summary="Small matrix, answered directly", responses=problem_responses(404, 413, 504)
+    "",
+    summary="Small matrix, answered directly",
+    responses=problem_responses(404, 413, 504),
+    response_model=MatrixResultOut,
 )
 async def get_matrix(
     request: Request,
@@ -195,22 +199,22 @@ def _queue(request: Request) -> JobQueue:
 class JobOut(BaseModel):
     """A job's state; ``result`` once done, ``problem`` if it failed."""
 
-    id: str
-    status: str
-    progress: dict[str, int]
+    id: str = Field(examples=["m000001"])
+    status: str = Field(description="queued, running, done or failed", examples=["done"])
+    progress: JobProgress
     href: str
-    result: dict[str, Any] | None = None
-    problem: dict[str, Any] | None = None
+    result: MatrixResultOut | None = None
+    problem: RowProblem | None = None
 
 
 def _job_out(request: Request, job: Job) -> JobOut:
     return JobOut(
         id=job.id,
         status=job.status,
-        progress={"done": job.done, "total": job.total},
+        progress=JobProgress(done=job.done, total=job.total),
         href=f"{str(request.base_url).rstrip('/')}/v1/matrix/jobs/{job.id}",
-        result=job.result,
-        problem=job.problem,
+        result=MatrixResultOut.model_validate(job.result) if job.result is not None else None,
+        problem=RowProblem.model_validate(job.problem) if job.problem is not None else None,
     )
 
 
@@ -226,6 +230,7 @@ def post_job(request: Request, service: ServiceDep, q: MatrixQuery) -> JobOut:
     "/jobs/{job_id}",
     summary="A matrix job: progress, then result",
     responses=problem_responses(404),
+    response_model=JobOut,
 )
 def get_job(
     request: Request, job_id: Annotated[str, Path(pattern=r"^m\d{6}$", examples=["m000001"])]

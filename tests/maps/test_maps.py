@@ -33,11 +33,6 @@ EVIL = "<script>alert(1)</script>"
 
 
 @pytest.fixture(scope="module")
-def engine(data_dir: Path, built_dir: Path) -> Engine:
-    return Engine.load(data_dir=data_dir, build_dir=built_dir)
-
-
-@pytest.fixture(scope="module")
 def map_data(built_dir: Path) -> MapData:
     return MapData.load(built_dir)
 
@@ -201,6 +196,7 @@ def test_route_map_png_size_and_no_js_error(engine: Engine, map_data: MapData) -
     assert Image.open(io.BytesIO(render.png)).size == (900, 600)
 
 
+@pytest.mark.usefixtures("reuse_engine")
 def test_cli_regions_writes_html_and_static_png(
     tmp_path: Path, built_dir: Path, data_dir: Path
 ) -> None:
