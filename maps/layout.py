@@ -31,7 +31,7 @@ class OutputFormat(StrEnum):
 
 PAPER_MM: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 ORIENTATIONS: tuple[str, ...] = ("landscape", "portrait")
-DPI_RANGE: tuple[int, int] = (72, 600)
+DPI_RANGE: tuple[int, int] = (30, 600)  # 30-72 dpi: previews and thumbnails
 MEDIA_TYPES: dict[OutputFormat, str] = {
     OutputFormat.HTML: "text/html; charset=utf-8",
     OutputFormat.PNG: "image/png",
@@ -69,7 +69,7 @@ class PrintOptions:
     orientation : str
         ``landscape`` or ``portrait``.
     dpi : int
-        Raster resolution of a PNG (72-600; 150 or 300 for print), also written into its
+        Raster resolution of a PNG (30-600; 150 or 300 for print), also written into its
         metadata. A PDF or SVG is vector; *dpi* only sets the resolution of embedded rasters.
     fmt : OutputFormat
         PNG, PDF or SVG.

@@ -94,7 +94,9 @@ class _Css(MacroElement):
   box-shadow: 0 1px 5px rgba(0,0,0,0.35); font-size: 12px; line-height: 1.35;
   max-width: 340px; max-height: 70vh; overflow: auto; }
 .shudao-panel.wide { max-width: none; }
-.shudao-panel h4 { margin: 0 0 4px 0; font-size: 13px; }
+.shudao-panel h4 { margin: 0 0 4px 0; font-size: 13px; display: inline; }
+.shudao-panel summary { cursor: pointer; margin-bottom: 3px; }
+.shudao-panel .note.review { color: #8a1c1c; }
 .shudao-panel .row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
 .shudao-panel .note { color: #555; font-size: 10px; margin-top: 4px; }
 .shudao-panel table { border-collapse: collapse; }
@@ -280,12 +282,18 @@ class _FitOutsidePanels(MacroElement):
         """{% macro script(this, kwargs) %}
 (function () {
   var map = {{ this._parent.get_name() }};
+  // small embeds open with the legend and the table folded to one line each
+  var folded = document.querySelectorAll('details.shudao-legend, details.shudao-table');
+  folded.forEach(function (d) { if (map.getSize().x < 1100) { d.open = false; } });
+  window.addEventListener('beforeprint', function () {
+    folded.forEach(function (d) { d.open = true; });
+  });
   function fit() {
     var lg = document.querySelector('.shudao-panel.legend');
     var tb = document.querySelector('.shudao-panel.wide');
     var right = lg ? lg.getBoundingClientRect().width + 20 : 10;
     var top = tb ? tb.getBoundingClientRect().height + 20 : 10;
-    map.fitBounds({{ this.bounds|tojson }}, {paddingTopLeft: [10, top],
+    map.fitBounds({{ this.bounds|tojson }}, {animate: false, paddingTopLeft: [10, top],
                                                paddingBottomRight: [right, 10]});
   }
   setTimeout(fit, 0);
@@ -475,7 +483,7 @@ def scale_html(scale: ColourScale, *, ticks: int = 5) -> str:
 
 def legend_html(scene: Scene) -> str:
     """Return the legend panel (title, swatches, notes) as escaped HTML."""
-    rows = [f"<h4>{esc(scene.title)}</h4>"]
+    rows = [f"<summary><h4>{esc(scene.title)}</h4></summary>"]
     if scene.subtitle:
         rows.append(f'<div class="note">{esc(scene.subtitle)}</div>')
     if scene.scale is not None:
@@ -491,7 +499,7 @@ def legend_html(scene: Scene) -> str:
         notes.insert(0, f"参数 Parameters {scene.parameters_version}")
     rows += [f'<div class="note">{esc(n)}</div>' for n in notes]
     rows += [f'<div class="note review">{esc(n)}</div>' for n in (MAP_REVIEW_NOTE, AMAP_CAVEAT)]
-    return "".join(rows)
+    return f'<details class="shudao-legend" open>{"".join(rows)}</details>'
 
 
 def _swatch(entry: LegendEntry) -> str:
@@ -519,7 +527,11 @@ def table_html(table: tuple[tuple[str, ...], ...]) -> str:
     body = "".join(
         "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in table[1:]
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    rows = len(table) - 1
+    return (
+        f'<details class="shudao-table" open><summary><b>对比 Comparison ({rows})</b></summary>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>"
+    )
 
 
 def _size(value: int | None) -> str | int:

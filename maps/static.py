@@ -239,7 +239,7 @@ def _draw_feature(ax: Axes, feat: Feature, *, zorder: float, f: float, name: str
                 xy = list(ring.coords)
                 verts += xy
                 codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(xy) - 2) + [MplPath.CLOSEPOLY]
-            ax.add_patch(PathPatch(MplPath(verts, codes), zorder=zorder, **kw))
+            ax.add_artist(PathPatch(MplPath(verts, codes), zorder=zorder, **kw))  # no autoscale
         seen.setdefault((name, repr(st)), {"shape": "polygon", **kw})
     elif kind in {"LineString", "MultiLineString", "LinearRing", "MultiLinearRing"}:
         kw = line_kwargs(st, f)
@@ -301,7 +301,12 @@ class _Page:
         self.f = options.scale
         w, h = options.page_mm
         self.w, self.h = w, h
-        self.fig: Figure = Figure(figsize=(w / 25.4, h / 25.4), dpi=options.dpi)
+        # whole pixels: matplotlib truncates inches x dpi (A4 at 300 dpi would be 3507 wide)
+        px_w, px_h = options.size_px
+        inches = ((px_w + 1e-3) / options.dpi, (px_h + 1e-3) / options.dpi)
+        if options.fmt is not OutputFormat.PNG:  # vector pages: the exact paper size
+            inches = (w / 25.4, h / 25.4)
+        self.fig: Figure = Figure(figsize=inches, dpi=options.dpi)
         self.fig.patch.set_facecolor(PAPER)
         FigureCanvasAgg(self.fig)
         self.renderer = self.fig.canvas.get_renderer()  # type: ignore[attr-defined]

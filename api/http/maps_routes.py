@@ -82,7 +82,7 @@ def print_options(
     orientation: Annotated[
         Orientation, Query(description="Page orientation (print layouts).")
     ] = Orientation.landscape,
-    dpi: Annotated[int, Query(ge=72, le=600, description="PNG resolution, in its metadata.")] = 150,
+    dpi: Annotated[int, Query(ge=30, le=600, description="PNG resolution, in its metadata.")] = 150,
     labels: Annotated[Labels, Query(description="Place names: zh, en or both.")] = Labels.both,
     scenario: Annotated[
         str, Query(max_length=80, description="Scenario named in the title block.")
