@@ -777,7 +777,7 @@ def route_scene(*, data: MapData, result: RouteResult, network: ServiceNetwork) 
                 )
             )
             key = (round(end[0], 3), round(end[1], 3))
-            labels.setdefault(key, PlaceLabel(end[0], end[1], zh, en, 2))
+            labels.setdefault(key, PlaceLabel(end[0], end[1], zh, en, 3))
         for crossing in route.border_crossings:
             a, b = _split_pair(crossing, "-")
             t = network.terminals.get(a)

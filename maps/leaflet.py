@@ -293,10 +293,10 @@ class _FitOutsidePanels(MacroElement):
     var tb = document.querySelector('.shudao-panel.wide');
     var right = lg ? lg.getBoundingClientRect().width + 20 : 10;
     var top = tb ? tb.getBoundingClientRect().height + 20 : 10;
-    map.fitBounds({{ this.bounds|tojson }}, {animate: false, paddingTopLeft: [10, top],
+    map.fitBounds({{ this.bounds|tojson }}, {reset: true, paddingTopLeft: [10, top],
                                                paddingBottomRight: [right, 10]});
   }
-  setTimeout(fit, 0);
+  fit();
 })();
 {% endmacro %}"""
     )
@@ -632,7 +632,7 @@ def scene_to_folium(
         sw, ne = [float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]
     if scene.labels:
         _Labels(label_items(scene, labels, transform)).add_to(m)
-    m.fit_bounds([sw, ne])
+    # the one initial fit is _FitOutsidePanels (folium's fit_bounds would start a zoom animation)
     _FitOutsidePanels([sw, ne]).add_to(m)
     m.get_root().title = esc(scene.title)  # type: ignore[attr-defined]
     return m

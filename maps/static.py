@@ -644,8 +644,10 @@ def _panel(
             f"1° of longitude = {parallel_km_per_deg(view[1]):,.0f} km at {_lat(view[1])} and "
             f"{parallel_km_per_deg(view[3]):,.0f} km at {_lat(view[3])}"
         )
-        for i, line in enumerate(page.wrap(note, 5.5 * f, text_w)):
-            page.text(sx0, sy0 + 4 * f - i * 2.5 * f, line, 5.5 * f, va="center")
+        lines = page.wrap(note, 5.5 * f, text_w)
+        for i, line in enumerate(lines):
+            page.text(sx0, sy0 + 4 * f - i * 2.4 * f, line, 5.5 * f, va="center")
+        sy0 += 4 * f - len(lines) * 2.4 * f + 3.0 * f  # the projection note goes under it
     proj = (
         f"Equidistant cylindrical, standard parallel {abs(lat0):.1f}°"
         f"{'N' if lat0 >= 0 else 'S'}, WGS84"

@@ -368,9 +368,11 @@ def test_layout_matches_its_reference_image(pages: dict[str, Any], name: str) ->
     want = np.asarray(Image.open(ref).convert("RGB"), dtype=float)
     assert got.shape == want.shape
     diff = np.abs(got - want).max(axis=2)
-    # anti-aliasing and font hinting move a few pixels; a moved box or legend moves thousands
-    assert diff.mean() < 4.0, diff.mean()
-    assert (diff > 96).mean() < 0.02, (diff > 96).mean()
+    # measured on the route page: the reference's own 128-colour quantisation leaves a mean of
+    # 0.76 and 0.08 % of pixels off by > 96; English-only labels give 1.59 and 0.27 %; dropping
+    # the table (everything moves) 10.4 and 1.5 %
+    assert diff.mean() < 1.5, diff.mean()
+    assert (diff > 96).mean() < 0.002, (diff > 96).mean()
 
 
 # ----------------------------------------------------------------------------- CLI
