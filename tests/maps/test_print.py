@@ -202,7 +202,7 @@ def test_route_colours_outside_the_frame_only_in_the_legend(scenes: dict[str, Sc
 def test_every_prefecture_is_named_on_the_regions_page(pages: dict[str, Any]) -> None:
     _, report, _ = pages["regions_a3_landscape"]
     areas = [lab for lab in report.labels if lab.priority == 1]
-    assert len(areas) >= 20  # of 21; Luzhou's may give way to its river port's symbol
+    assert len(areas) == 21
     for name in ("成都", "Chengdu", "甘孜", "Garzê", "攀枝花", "Panzhihua"):
         assert any(name in lab.lines for lab in areas)
 
