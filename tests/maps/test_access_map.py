@@ -38,11 +38,6 @@ MAGMA_R_LOW = (0xFC, 0xFD, 0xBF)  # magma_r at 0: the colour of the fastest cell
 
 
 @pytest.fixture(scope="module")
-def map_data(built_dir: Path) -> MapData:
-    return MapData.load(built_dir)
-
-
-@pytest.fixture(scope="module")
 def counties(built_dir: Path) -> object:
     return read_layer(built_dir / "counties.parquet")
 
@@ -232,7 +227,7 @@ def test_cli_map_access(
     env = {"SHUDAO_BUILD_DIR": str(built_dir), "SHUDAO_DATA_DIR": str(data_dir)}
     out, png = tmp_path / "a.html", tmp_path / "a.png"
     args = ["access", "--to", "bonded_zone", "--out", str(out), "--png", str(png)]
-    args += ["--width", "500", "--height", "300", "--static-png", "--res-arcsec", "240"]
+    args += ["--width", "500", "--height", "300", "--res-arcsec", "240"]
     res = CliRunner().invoke(map_app, args, env=env)
     assert res.exit_code == 0, res.output
     text = out.read_text("utf-8")
