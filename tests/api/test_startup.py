@@ -86,7 +86,7 @@ def test_healthz_answers_while_every_worker_thread_is_busy(
     # still answer, since it needs no worker thread at all.
     release = threading.Event()
     started = threading.Semaphore(0)
-    real_route = Engine.route
+    real_route = Engine.answer
 
     def blocked_route(self: Engine, *args: object, **kwargs: object) -> object:
         started.release()
@@ -96,7 +96,7 @@ def test_healthz_answers_while_every_worker_thread_is_busy(
     async def one_default_thread() -> None:
         anyio.to_thread.current_default_thread_limiter().total_tokens = 1
 
-    monkeypatch.setattr(Engine, "route", blocked_route)
+    monkeypatch.setattr(Engine, "answer", blocked_route)
     monkeypatch.setattr(deps, "ROUTE_THREADS", 1)
     route = {"origin": "103.9,30.6", "destination": "Lodz", "objective": "cost", "pareto": True}
     row = {"origin": "103.8,30.7", "destination": "Lodz", "objective": "co2"}
