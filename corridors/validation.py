@@ -1,0 +1,171 @@
+"""The validation report: every service's published figures beside what the engine measured.
+
+Owns: :func:`validate` (for every service: published and measured distance and the published
+transit time with their sources, the countries crossed in order, breaks of gauge on the network
+against the catalog, the itinerary checks that failed; and for the plan's showcase lanes the
+published door-to-door time beside the engine's answer) and its JSON/table rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from corridors.errors import CorridorError
+
+if TYPE_CHECKING:
+    from corridors.engine import Engine
+
+
+@dataclass(frozen=True)
+class Showcase:
+    """A lane the provincial plan or the operators publish a door-to-door time for."""
+
+    origin: str
+    destination: str
+    modes: tuple[str, ...]
+    published_h: float
+    source: str
+    as_of: str
+
+
+_SHOWCASE_SOURCE = (
+    "China News via Reportify, 今年1月至6月中欧班列(成渝)累计开行近3000列 "
+    "(精品线路: 成都—罗兹 11天, 莫斯科、明斯克 10天, 万象 3天), "
+    "https://reportify.cn/news/1148531472861368320"
+)
+SHOWCASES: tuple[Showcase, ...] = (
+    Showcase("chengdu_irp", "lodz", ("rail", "road"), 11 * 24.0, _SHOWCASE_SOURCE, "2025-08-01"),
+    Showcase("chengdu_irp", "moscow", ("rail", "road"), 10 * 24.0, _SHOWCASE_SOURCE, "2025-08-01"),
+    Showcase("chengdu_irp", "minsk", ("rail", "road"), 10 * 24.0, _SHOWCASE_SOURCE, "2025-08-01"),
+    Showcase(
+        "chengdu_irp", "vientiane", ("rail", "road"), 3 * 24.0, _SHOWCASE_SOURCE, "2025-08-01"
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    """One service in the report."""
+
+    service_id: str
+    corridor: str
+    mode: str
+    published_km: float | None
+    published_km_source: str | None
+    measured_km: float
+    itinerary_km: float | None
+    published_h: float | None
+    published_h_source: str | None
+    countries: tuple[str, ...]
+    expected_countries: tuple[str, ...]
+    network_gauge_breaks: int | None
+    catalog_gauge_breaks: int
+    ok: bool
+    problems: tuple[str, ...]
+
+    @property
+    def deviation(self) -> float | None:
+        """(measured - published) / published, None when nothing is published."""
+        if self.published_km is None:
+            return None
+        km = self.itinerary_km if self.itinerary_km is not None else self.measured_km
+        return (km - self.published_km) / self.published_km
+
+
+@dataclass(frozen=True)
+class ShowcaseRow:
+    """A showcase lane: published door-to-door time against the engine's fastest route."""
+
+    origin: str
+    destination: str
+    published_h: float
+    engine_h: float | None
+    engine_corridor: str | None
+    source: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The whole report; ``ok`` when every service passes its checks."""
+
+    services: tuple[ServiceRow, ...]
+    showcases: tuple[ShowcaseRow, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when no service has a failed check."""
+        return all(r.ok for r in self.services)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "ok": self.ok,
+            "services": [{**asdict(r), "deviation": r.deviation} for r in self.services],
+            "showcases": [asdict(s) for s in self.showcases],
+        }
+
+
+def validate(engine: Engine, *, showcases: tuple[Showcase, ...] = SHOWCASES) -> ValidationReport:
+    """Build the validation report from a loaded engine.
+
+    Parameters
+    ----------
+    engine : Engine
+        A loaded engine (its service network carries the build's measurements).
+    showcases : tuple of Showcase, optional
+        Lanes to route with :meth:`corridors.engine.Engine.route` (fastest, given modes).
+    """
+    rows: list[ServiceRow] = []
+    net = engine.network
+    for rec in engine.records:
+        svc = rec.service
+        legs = [r for r in net.rides if r.service_id == svc.id]
+        m = net.measurements.get(svc.id)
+        pub_d, pub_t = rec.published_distance_km, rec.published_transit_h
+        problems: tuple[str, ...] = tuple(m.problems) if m is not None else ()
+        if not legs:
+            problems = (*problems, "not measured (see the build notes)")
+        rows.append(
+            ServiceRow(
+                svc.id,
+                svc.corridor,
+                svc.mode.value,
+                pub_d.value if pub_d else None,
+                (pub_d.source or pub_d.assumption) if pub_d else None,
+                round(sum(r.distance_km for r in legs), 1),
+                round(m.distance_km, 1) if m is not None and rec.itinerary else None,
+                pub_t.value if pub_t else None,
+                (pub_t.source or pub_t.assumption) if pub_t else None,
+                tuple(m.countries) if m is not None else (),
+                tuple(m.expected_countries) if m is not None else (),
+                len(m.gauge_breaks) if m is not None and rec.itinerary else None,
+                len(svc.gauge_breaks),
+                not problems,
+                problems,
+            )
+        )
+    shows: list[ShowcaseRow] = []
+    for sc in showcases:
+        try:
+            res = engine.route(sc.origin, sc.destination, modes=sc.modes, alternatives=1)
+            best = res.routes[0] if res.routes else None
+            shows.append(
+                ShowcaseRow(
+                    sc.origin,
+                    sc.destination,
+                    sc.published_h,
+                    round(best.time_h, 1) if best else None,
+                    best.corridor if best else None,
+                    sc.source,
+                    "",
+                )
+            )
+        except CorridorError as exc:
+            shows.append(
+                ShowcaseRow(
+                    sc.origin, sc.destination, sc.published_h, None, None, sc.source, str(exc)
+                )
+            )
+    return ValidationReport(tuple(rows), tuple(shows))
