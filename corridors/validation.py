@@ -35,12 +35,10 @@ _SHOWCASE_SOURCE = (
     "https://reportify.cn/news/1148531472861368320"
 )
 SHOWCASES: tuple[Showcase, ...] = (
-    Showcase("chengdu_irp", "lodz", ("rail", "road"), 11 * 24.0, _SHOWCASE_SOURCE, "2025-08-01"),
-    Showcase("chengdu_irp", "moscow", ("rail", "road"), 10 * 24.0, _SHOWCASE_SOURCE, "2025-08-01"),
-    Showcase("chengdu_irp", "minsk", ("rail", "road"), 10 * 24.0, _SHOWCASE_SOURCE, "2025-08-01"),
-    Showcase(
-        "chengdu_irp", "vientiane", ("rail", "road"), 3 * 24.0, _SHOWCASE_SOURCE, "2025-08-01"
-    ),
+    Showcase("chengdu_irp", "lodz", ("rail",), 11 * 24.0, _SHOWCASE_SOURCE, "2025-08-01"),
+    Showcase("chengdu_irp", "moscow", ("rail",), 10 * 24.0, _SHOWCASE_SOURCE, "2025-08-01"),
+    Showcase("chengdu_irp", "minsk", ("rail",), 10 * 24.0, _SHOWCASE_SOURCE, "2025-08-01"),
+    Showcase("chengdu_irp", "vientiane", ("rail",), 3 * 24.0, _SHOWCASE_SOURCE, "2025-08-01"),
 )
 
 
@@ -124,7 +122,7 @@ def validate(engine: Engine, *, showcases: tuple[Showcase, ...] = SHOWCASES) -> 
         legs = [r for r in net.rides if r.service_id == svc.id]
         m = net.measurements.get(svc.id)
         pub_d, pub_t = rec.published_distance_km, rec.published_transit_h
-        problems: tuple[str, ...] = tuple(m.problems) if m is not None else ()
+        problems: tuple[str, ...] = (*m.problems, *m.distance_problems) if m is not None else ()
         if not legs:
             problems = (*problems, "not measured (see the build notes)")
         rows.append(

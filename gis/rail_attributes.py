@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import geopandas as gpd
 import numpy as np
@@ -29,6 +29,9 @@ import shapely
 
 from gis.errors import DataValidationError, Problem
 from gis.network import parse_coords
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 __all__ = [
     "GAUGES",
@@ -228,17 +231,25 @@ def annotate_rail_edges(
     """
     out = edges.copy()
     geoms = out.geometry.to_numpy()
-    mid = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
     tree = shapely.STRtree(countries.geometry.to_numpy())
-    pidx, cidx = tree.query(mid, predicate="within")
-    iso = np.full(len(out), "", dtype=object)
     iso3 = countries["iso3"].to_numpy()
-    iso[pidx] = iso3[cidx]
-    # Points just off a coast or on a border sliver: take the nearest country.
-    lost = np.flatnonzero(iso == "")
-    if lost.size:
-        near = tree.nearest(mid[lost])
-        iso[lost] = iso3[near]
+
+    def country_at(frac: float) -> NDArray[np.object_]:
+        pts = shapely.line_interpolate_point(geoms, frac, normalized=True)
+        pidx, cidx = tree.query(pts, predicate="within")
+        got = np.full(len(out), "", dtype=object)
+        got[pidx] = iso3[cidx]
+        # points just off a coast or on a border sliver: the nearest country
+        lost = np.flatnonzero(got == "")
+        if lost.size:
+            got[lost] = iso3[tree.nearest(pts[lost])]
+        return got
+
+    # The country of the middle of the link, unless both ends lie in one other country: a line
+    # that runs along a border (Taraz–Shymkent along Kyrgyzstan) then keeps its own country
+    # where the generalised boundary polygons put its middle across the border.
+    start, mid, end = country_at(0.0), country_at(0.5), country_at(1.0)
+    iso = np.where(start == end, start, mid)
     out["country"] = iso.astype(str)
     g = np.asarray([gauge.by_country.get(c, "") for c in out["country"]], dtype=object)
     ltree = shapely.STRtree(geoms)
