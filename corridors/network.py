@@ -794,7 +794,8 @@ def build_service_network(
                     )
                 srcs = (OSM_SOURCE,)
             elif svc.mode is Mode.SEA:
-                km, geom, passages = sea_trip(a, b)
+                blocked = ("northwest", "suez") if rec.sea_via == "cape" else ("northwest",)
+                km, geom, passages = sea_trip(a, b, blocked)
                 srcs = ("searoute (Eurostat SeaRoute network)",)
             elif svc.mode is Mode.AIR:
                 km = float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0

@@ -88,6 +88,11 @@ class ServiceRecord:
     sections: tuple[Section, ...] = ()
     itinerary: tuple[str, ...] = ()
     points: Mapping[str, ItineraryPoint] = field(default_factory=dict, compare=False, hash=False)
+    sea_via: str = "suez"
+
+
+SEA_ROUTINGS: tuple[str, ...] = ("suez", "cape")
+"""Asia–Europe sea routing settings (``[sea_routing] asia_europe`` in services.toml)."""
 
 
 SECTIONS_FILE = "rail_sections.toml"
@@ -290,6 +295,14 @@ def load_services(
         sections = load_sections(
             path.parent / SECTIONS_FILE, known_points=known_places | set(points)
         )
+    routing = raw.get("sea_routing", {})
+    sea_via = str(routing.get("asia_europe", "suez"))
+    if sea_via not in SEA_ROUTINGS:
+        problems.append(
+            Problem(file, None, "sea_routing.asia_europe", f"{sea_via!r} not one of {SEA_ROUTINGS}")
+        )
+    if routing and not (routing.get("source") and routing.get("as_of")):
+        problems.append(Problem(file, None, "sea_routing", "needs source and as_of"))
     for i, s in enumerate(raw.get("service", [])):
         p = f"service[{i}]"
         sid = str(s.get("id", ""))
@@ -430,6 +443,7 @@ def load_services(
                 chosen,
                 itinerary,
                 points,
+                sea_via,
             )
         )
     if problems:
