@@ -24,6 +24,7 @@ import shapely
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString, Point
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 from corridors.errors import ParameterError
@@ -264,6 +265,8 @@ class Infrastructure:
     road: ModeNetwork
     rail_nodes: gpd.GeoDataFrame | None = None
     iso3_of: dict[str, str] = field(default_factory=dict)
+    countries_path: Path | None = None
+    _airspace: dict[tuple[str, ...], BaseGeometry] = field(default_factory=dict)
     _freight: dict[frozenset[str], ModeNetwork] = field(default_factory=dict)
 
     @classmethod
@@ -283,7 +286,20 @@ class Infrastructure:
             ),
             rail_nodes,
             iso3_of,
+            build_dir / "world_countries.parquet",
         )
+
+    def closed_airspace(self, iso3: tuple[str, ...]) -> BaseGeometry | None:
+        """The union of the countries *iso3* (the boundaries layer), or None when not built."""
+        geom = self._airspace.get(iso3)
+        if geom is None:
+            if self.countries_path is None or not self.countries_path.exists():
+                return None
+            w = read_layer(self.countries_path)
+            geom = shapely.union_all(w.loc[w["iso3"].isin(iso3)].geometry.to_numpy())
+            shapely.prepare(geom)
+            self._airspace[iso3] = geom
+        return geom
 
     def freight_rail(self, countries: frozenset[str]) -> ModeNetwork:
         """The rail links a freight train may use inside *countries* (ISO alpha-3).
@@ -677,6 +693,63 @@ class ServiceCheckError(ParameterError):
     """One or more services do not follow their itinerary (named in the problems)."""
 
 
+def air_trip(
+    a: tuple[float, float],
+    b: tuple[float, float],
+    *,
+    closed: BaseGeometry | None = None,
+    corridor: Sequence[tuple[float, float]] = (),
+) -> tuple[float, LineString, bool]:
+    """An air leg: the great circle, or around *closed* airspace through *corridor* points.
+
+    The detour is the shortest chain of great circles between *a*, *b* and the corridor points
+    whose every segment stays out of *closed*.
+
+    Returns
+    -------
+    tuple
+        (km, geometry, detoured). When no chain avoids the closed airspace the great circle is
+        returned with ``detoured`` False and the caller reports it.
+    """
+    direct = great_circle(a, b, step_km=50.0)
+    km_direct = float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0
+    if closed is None or not closed.intersects(direct):
+        return km_direct, great_circle(a, b), False
+    nodes = [a, b, *corridor]
+    n = len(nodes)
+    seg: dict[tuple[int, int], float] = {}
+    for i in range(n):
+        for j in range(i + 1, n):
+            line = great_circle(nodes[i], nodes[j], step_km=50.0)
+            if not closed.intersects(line):
+                d = float(geodesic_distance_m(*nodes[i], *nodes[j])) / 1000.0
+                seg[(i, j)] = seg[(j, i)] = d
+    dist = [float("inf")] * n
+    prev = [-1] * n
+    dist[0] = 0.0
+    todo = set(range(n))
+    while todo:
+        u = min(todo, key=lambda k: dist[k])
+        todo.discard(u)
+        if u == 1 or dist[u] == float("inf"):
+            break
+        for v in todo:
+            w = seg.get((u, v))
+            if w is not None and dist[u] + w < dist[v]:
+                dist[v], prev[v] = dist[u] + w, u
+    if dist[1] == float("inf"):
+        return km_direct, great_circle(a, b), False
+    chain = [1]
+    while chain[-1] != 0:
+        chain.append(prev[chain[-1]])
+    chain.reverse()
+    coords: list[tuple[float, float]] = []
+    for i, j in itertools.pairwise(chain):
+        part = list(great_circle(nodes[i], nodes[j]).coords)
+        coords.extend(part if not coords else part[1:])
+    return dist[1], LineString(coords), True
+
+
 def _river_hop(
     coords: Sequence[tuple[float, float]], a: tuple[float, float], b: tuple[float, float]
 ) -> tuple[float, LineString]:
@@ -798,9 +871,17 @@ def build_service_network(
                 km, geom, passages = sea_trip(a, b, blocked)
                 srcs = ("searoute (Eurostat SeaRoute network)",)
             elif svc.mode is Mode.AIR:
-                km = float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0
-                geom = great_circle(a, b)
+                closed = infra.closed_airspace(rec.airspace_closed) if rec.airspace_closed else None
+                corridor = [(terminals[c].lon, terminals[c].lat) for c in rec.air_corridor]
+                km, geom, detoured = air_trip(a, b, closed=closed, corridor=corridor)
                 srcs = ("great circle (WGS84 geodesic)",)
+                if detoured:
+                    srcs = (
+                        "great circles around closed airspace "
+                        f"({', '.join(rec.airspace_closed)}) via the air_routing corridor",
+                    )
+                elif closed is not None and closed.intersects(great_circle(a, b, step_km=50.0)):
+                    notes.append(f"{svc.id}: {fa}->{fb} crosses closed airspace, no detour found")
             else:
                 km, geom = _river_hop(rec.coords, a, b)
                 srcs = ("curated river polyline in services.toml",)

@@ -89,6 +89,8 @@ class ServiceRecord:
     itinerary: tuple[str, ...] = ()
     points: Mapping[str, ItineraryPoint] = field(default_factory=dict, compare=False, hash=False)
     sea_via: str = "suez"
+    airspace_closed: tuple[str, ...] = ()
+    air_corridor: tuple[str, ...] = ()
 
 
 SEA_ROUTINGS: tuple[str, ...] = ("suez", "cape")
@@ -295,6 +297,15 @@ def load_services(
         sections = load_sections(
             path.parent / SECTIONS_FILE, known_points=known_places | set(points)
         )
+    air = raw.get("air_routing", {})
+    air_corridor = tuple(str(x) for x in air.get("corridor_points", []))
+    for x in air_corridor:
+        if x not in known_places:
+            problems.append(
+                Problem(file, None, "air_routing.corridor_points", f"unknown place id {x!r}")
+            )
+    if air and not (air.get("source") and air.get("as_of")):
+        problems.append(Problem(file, None, "air_routing", "needs source and as_of"))
     routing = raw.get("sea_routing", {})
     sea_via = str(routing.get("asia_europe", "suez"))
     if sea_via not in SEA_ROUTINGS:
@@ -421,6 +432,24 @@ def load_services(
             tariff_unit=tariff_unit,
             sources=tuple(dict.fromkeys(sources)),
         )
+        closed: tuple[str, ...] = ()
+        over = s.get("overflight")
+        if over is not None:
+            if not isinstance(over, Mapping) or not (over.get("source") and over.get("as_of")):
+                problems.append(
+                    Problem(file, None, f"{p}.overflight", "needs closed = [...], source, as_of")
+                )
+            else:
+                closed = tuple(str(x) for x in over.get("closed", []))
+                bad = [x for x in closed if len(x) != 3 or not x.isupper()]
+                if bad:
+                    problems.append(
+                        Problem(file, None, f"{p}.overflight.closed", f"not ISO alpha-3: {bad}")
+                    )
+        elif mode is Mode.AIR:
+            problems.append(
+                Problem(file, None, f"{p}.overflight", "air services need their overflight rights")
+            )
         chosen: tuple[Section, ...] = ()
         itinerary: tuple[str, ...] = ()
         if s.get("sections"):
@@ -444,6 +473,8 @@ def load_services(
                 itinerary,
                 points,
                 sea_via,
+                closed,
+                air_corridor,
             )
         )
     if problems:

@@ -14,10 +14,11 @@ import pytest
 
 from corridors.engine import Engine, endpoint_of
 from corridors.errors import ParameterError
-from corridors.models import Mode
+from corridors.models import Mode, Terminal
 from corridors.network import ServiceCheckError, build_service_network, sea_trip
 from corridors.services import load_services
 from corridors.validation import validate
+from gis.crs import geodesic_distance_m
 
 
 @pytest.fixture(scope="module")
@@ -207,3 +208,30 @@ def test_gateway_is_served_and_reachable_from_chengdu(engine: Engine, place: str
     res = engine.route("chengdu_irp", place, alternatives=1)
     assert res.routes
     assert res.routes[0].legs[-1].to_id == place
+
+
+def test_eu_freighters_route_around_russia_and_belarus(engine: Engine) -> None:
+    closed = engine.infra.closed_airspace(("RUS", "BLR"))
+    assert closed is not None
+    for sid, a, b in (
+        ("air_ctu_fra_lh_cargo", "pvg", "fra"),
+        ("air_ctu_bru_hongyuan", "ctu", "bru"),
+    ):
+        (ride,) = [
+            r
+            for r in engine.network.rides
+            if r.service_id == sid and (r.from_id, r.to_id) == (a, b)
+        ]
+        assert not closed.intersects(ride.geometry)
+        ta, tb = engine.network.terminals[a], engine.network.terminals[b]
+        gc_km = gc(ta, tb)
+        # the detour is longer than the great circle, but not absurdly (Flightradar24: +1-4 h)
+        assert gc_km < ride.distance_km < 1.3 * gc_km
+    # a Chinese carrier may overfly Russia: great circle
+    (free,) = [r for r in engine.network.rides if r.service_id == "air_tfu_bru_sichuan_airlines"]
+    ta, tb = engine.network.terminals["tfu"], engine.network.terminals["bru"]
+    assert free.distance_km == pytest.approx(gc(ta, tb), rel=1e-6)
+
+
+def gc(ta: Terminal, tb: Terminal) -> float:
+    return float(geodesic_distance_m(ta.lon, ta.lat, tb.lon, tb.lat)) / 1000.0
