@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from corridors.errors import CorridorError
+from corridors.network import DISTANCE_TOLERANCE
 
 if TYPE_CHECKING:
     from corridors.engine import Engine
@@ -125,6 +126,16 @@ def validate(engine: Engine, *, showcases: tuple[Showcase, ...] = SHOWCASES) -> 
         problems: tuple[str, ...] = (*m.problems, *m.distance_problems) if m is not None else ()
         if not legs:
             problems = (*problems, "not measured (see the build notes)")
+        measured = sum(r.distance_km for r in legs)
+        if (
+            pub_d is not None
+            and not (m is not None and rec.itinerary)
+            and abs(measured - pub_d.value) > DISTANCE_TOLERANCE * pub_d.value
+        ):
+            problems = (
+                *problems,
+                f"measured {measured:.0f} km, published {pub_d.value:.0f} km (more than 10 %)",
+            )
         rows.append(
             ServiceRow(
                 svc.id,
