@@ -235,3 +235,27 @@ def test_eu_freighters_route_around_russia_and_belarus(engine: Engine) -> None:
 
 def gc(ta: Terminal, tb: Terminal) -> float:
     return float(geodesic_distance_m(ta.lon, ta.lat, tb.lon, tb.lat)) / 1000.0
+
+
+OVERSEAS = (
+    "ow_brussels_ctu",
+    "ow_amsterdam_ctu",
+    "ow_chicago_ctu",
+    "ow_malaszewicze_cdirp",
+    "ow_tilburg_cdirp",
+    "ow_nuremberg_cdirp",
+    "ow_lodz_cdirp",
+    "ow_hamburg_cdirp",
+)
+
+
+@pytest.mark.parametrize("place", OVERSEAS)
+def test_routes_end_at_the_overseas_warehouses_and_centres(engine: Engine, place: str) -> None:
+    p = engine.resolver.resolve(place)
+    assert p.kind.value == "overseas_warehouse"
+    assert p.operator
+    assert p.status
+    assert p.source
+    res = engine.route("chengdu_irp", place, alternatives=1)
+    assert res.routes
+    assert res.destination.id == place
