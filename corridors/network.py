@@ -467,11 +467,15 @@ def _rail_path(net: ModeNetwork, a: tuple[float, float], b: tuple[float, float])
         pts = tuple((float(x), float(y)) for x, y in part)
         km = GEOD.geometry_length(LineString(pts)) / 1000.0 if len(pts) > 1 else 0.0
         return RailPath(km, pts, (int(base[so.row]),), (km,), gap)
+    # A rail path longer than 4x the geodesic + 500 km is not a line between two consecutive
+    # stations; bounding the search keeps it local (the shortest path is unchanged below it).
+    limit_km = 4.0 * float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0 + 500.0
     dist, pred = dijkstra(
         net.router.matrix,
         directed=True,
         indices=[e[0] for e in so.ends],
         return_predecessors=True,
+        limit=limit_km * 1000.0,
     )
     best: tuple[float, int, int] | None = None
     for i, (_, along_o, _) in enumerate(so.ends):
