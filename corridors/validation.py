@@ -11,11 +11,20 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import shapely
+
 from corridors.errors import CorridorError
-from corridors.network import DISTANCE_TOLERANCE
+from corridors.network import DISTANCE_TOLERANCE, SLIVER_KM
+from gis.layers import read_layer
 
 if TYPE_CHECKING:
+    from shapely.geometry import LineString
+
     from corridors.engine import Engine
+
+# Sampling step along a geometry for the countries it crosses (degrees, ~5-10 km).
+_STEP_DEG = 0.05
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,37 @@ class ValidationReport:
         }
 
 
+def countries_along(
+    geoms: list[LineString], iso3: np.ndarray[Any, Any], tree: shapely.STRtree
+) -> tuple[str, ...]:
+    """ISO alpha-3 codes of the countries a chain of lines crosses, in order.
+
+    Points at sea belong to no country and are skipped; runs shorter than
+    :data:`corridors.network.SLIVER_KM` are border slivers, except at the two ends.
+    """
+    codes: list[str] = []
+    for g in geoms:
+        if g.is_empty or g.length == 0:
+            continue
+        pts = shapely.points(shapely.get_coordinates(shapely.segmentize(g, _STEP_DEG)))
+        hit_p, hit_c = tree.query(pts, predicate="within")
+        got = np.full(len(pts), "", dtype=object)
+        got[hit_p] = iso3[hit_c]
+        codes.extend(str(c) for c in got if c)
+    runs: list[list[Any]] = []
+    for c in codes:
+        if runs and runs[-1][0] == c:
+            runs[-1][1] += 1
+        else:
+            runs.append([c, 1])
+    min_n = max(int(SLIVER_KM / (_STEP_DEG * 111.0)), 1)
+    out: list[str] = []
+    for k, (c, n) in enumerate(runs):
+        if (n >= min_n or k in {0, len(runs) - 1}) and (not out or out[-1] != c):
+            out.append(c)
+    return tuple(out)
+
+
 def validate(engine: Engine, *, showcases: tuple[Showcase, ...] = SHOWCASES) -> ValidationReport:
     """Build the validation report from a loaded engine.
 
@@ -118,6 +158,10 @@ def validate(engine: Engine, *, showcases: tuple[Showcase, ...] = SHOWCASES) -> 
     """
     rows: list[ServiceRow] = []
     net = engine.network
+    world_path = engine.build_dir / "world_countries.parquet"
+    world = read_layer(world_path) if world_path.exists() else None
+    tree = shapely.STRtree(world.geometry.to_numpy()) if world is not None else None
+    iso3 = world["iso3"].to_numpy() if world is not None else np.empty(0)
     for rec in engine.records:
         svc = rec.service
         legs = [r for r in net.rides if r.service_id == svc.id]
@@ -147,7 +191,13 @@ def validate(engine: Engine, *, showcases: tuple[Showcase, ...] = SHOWCASES) -> 
                 round(m.distance_km, 1) if m is not None and rec.itinerary else None,
                 pub_t.value if pub_t else None,
                 (pub_t.source or pub_t.assumption) if pub_t else None,
-                tuple(m.countries) if m is not None else (),
+                tuple(m.countries)
+                if m is not None
+                else (
+                    countries_along([r.geometry for r in legs], iso3, tree)
+                    if tree is not None and svc.mode.value != "sea"
+                    else ()
+                ),
                 tuple(m.expected_countries) if m is not None else (),
                 len(m.gauge_breaks) if m is not None and rec.itinerary else None,
                 len(svc.gauge_breaks),

@@ -259,3 +259,15 @@ def test_routes_end_at_the_overseas_warehouses_and_centres(engine: Engine, place
     res = engine.route("chengdu_irp", place, alternatives=1)
     assert res.routes
     assert res.destination.id == place
+
+
+def test_report_gives_countries_of_road_and_air_services(engine: Engine) -> None:
+    rows = {r.service_id: r for r in validate(engine, showcases=()).services}
+    # international road freight stays on the roads of its itinerary's countries
+    assert rows["road_chengdu_vientiane_bangkok"].countries == ("CHN", "LAO", "THA")
+    assert rows["road_chengdu_khorgos_tashkent"].countries == ("CHN", "KAZ", "UZB")
+    assert rows["road_nanning_youyiguan_hanoi"].countries == ("CHN", "VNM")
+    # EU-operated freighters never overfly Russia or Belarus; a Chinese carrier may
+    for sid in ("air_ctu_fra_lh_cargo", "air_ctu_bru_hongyuan"):
+        assert not {"RUS", "BLR"} & set(rows[sid].countries)
+    assert "RUS" in rows["air_tfu_bru_sichuan_airlines"].countries
