@@ -62,6 +62,8 @@ COUNTRIES = {
     "cv_rail_nanning_yen_vien": ("CHN", "VNM"),
     "mc_rail_alat_kars_istanbul": ("AZE", "GEO", "TUR"),
     "ilstc_rail_chengdu_qinzhou": ("CHN",),
+    # North–South railway Uzen–Bereket–Etrek–Gorgan (TASS 2014-12-03)
+    "cr_rail_chengdu_tehran_khorgos": ("CHN", "KAZ", "TKM", "IRN"),
 }
 
 
@@ -89,6 +91,8 @@ GAUGE_BREAKS = {
     # Pingxiang–Đồng Đăng–Yên Viên is dual gauge: no break
     "cv_rail_nanning_yen_vien": 0,
     "cv_rail_chengdu_hanoi": 0,
+    # Altynkol (1,435 -> 1,520) and the Turkmenistan–Iran border (1,520 -> 1,435)
+    "cr_rail_chengdu_tehran_khorgos": 2,
 }
 
 
@@ -199,6 +203,7 @@ GATEWAYS_ONCE_UNREACHABLE = (
     "trieste_port",
     "koper_port",
     "constanta_port",
+    "tehran",
 )
 
 
