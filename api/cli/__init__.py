@@ -40,6 +40,7 @@ from api.cli.common import (
     route_request,
 )
 from api.cli.maps import map_app
+from api.cli.validate import register as register_validate
 from api.settings import Settings
 
 app = typer.Typer(
@@ -52,6 +53,7 @@ data_app = typer.Typer(help="Build and inspect the data layers.", no_args_is_hel
 app.add_typer(data_app, name="data")
 app.add_typer(map_app, name="map")
 register_access(app)  # shudao matrix, shudao access
+register_validate(app)  # shudao validate
 
 
 @data_app.command("build")

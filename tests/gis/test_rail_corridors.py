@@ -98,7 +98,9 @@ def test_rail_report_is_sane(rail: NetworkLayers) -> None:
     assert r.source == "scgraph-data 2.0.0 (scgraph_data.world_railways)"
     # SOURCES.md §1 (independent build): 232,780 raw segments inside lon -10..125, lat 0..60
     assert r.clipped_edges == 232_780
-    assert r.curated_links == 5
+    # the 8 rail rows of data/geo/network_links.csv (5 before issue 10; + Darkhan–Sükhbaatar,
+    # Marmaray, Kartal–Pendik)
+    assert r.curated_links == 8
     assert r.stitches > 0
     assert set(rail.edges["source"]) == {"osm", "stitch", "curated"}
 
