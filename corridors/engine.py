@@ -133,6 +133,19 @@ class Engine:
         )
         self.names = {p.id: {"name_zh": p.name_zh, "name_en": p.name_en} for p in resolver.places}
 
+    @property
+    def infra(self) -> Infrastructure:
+        """The rail and road layers, loaded on first use.
+
+        Only measuring and checking services need them: route queries use the road layer and
+        the stored service network alone.
+        """
+        cached: Infrastructure | None = getattr(self, "_infra", None)
+        if cached is None:
+            cached = Infrastructure.load(self.build_dir)
+            self._infra = cached
+        return cached
+
     def with_parameters(self, params: Parameters) -> Engine:
         """The same engine priced with other parameters: nothing is loaded or measured again.
 

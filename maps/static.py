@@ -267,8 +267,9 @@ def _fonts() -> Any:
 
     return rc_context(
         {
-            "font.family": "sans-serif",
-            "font.sans-serif": FONTS,
+            # a list of families: matplotlib falls back glyph by glyph (Noto CJK has no "ț" of
+            # Constanța, DejaVu Sans has no Chinese)
+            "font.family": [f for f in FONTS if _font_installed(f)] or ["DejaVu Sans"],
             "lines.scale_dashes": False,
             "pdf.fonttype": 42,
             "svg.fonttype": "path",
@@ -276,6 +277,12 @@ def _fonts() -> Any:
             "axes.unicode_minus": False,
         }
     )
+
+
+def _font_installed(name: str) -> bool:
+    from matplotlib import font_manager  # noqa: PLC0415
+
+    return any(f.name == name for f in font_manager.fontManager.ttflist)
 
 
 def _font_note() -> str:
