@@ -21,6 +21,7 @@ import geopandas as gpd
 from corridors.models import Mode, RideLeg, ServiceNetwork, Terminal
 from corridors.network import Infrastructure, build_service_network
 from corridors.services import ServiceRecord
+from gis.build import restamp
 from gis.crs import WGS84
 from gis.layers import read_layer, write_layer
 
@@ -129,4 +130,5 @@ def build_network(
     infra = Infrastructure.load(build_dir)
     network = build_service_network(records, terminals, infra, progress=progress)
     save_network(network, build_dir, fingerprint=inputs_fingerprint(data_dir, build_dir))
+    restamp(build_dir, (RIDES_FILE, META_FILE))  # re-measured at load: the manifest follows
     return network

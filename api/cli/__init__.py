@@ -75,10 +75,12 @@ def data_build(
         err.print(f"error: unknown layer group(s) {bad}; choose from {list(LAYER_GROUPS)}")
         raise typer.Exit(EXIT_BAD_OPTION)
     summary = build_all(
-        out_dir, data_dir=settings.data_dir, groups=groups, progress=lambda m: err.print(m)
+        out_dir,
+        data_dir=settings.data_dir,
+        groups=groups,
+        progress=lambda m: err.print(m),
+        finish=_measure_services if {"rail", "roads"} & set(groups) else None,
     )
-    if {"rail", "roads"} & set(groups):
-        _measure_services(out_dir)
     _print_summary(summary.out_dir, seconds=summary.seconds, notes=summary.notes)
 
 
@@ -88,7 +90,6 @@ def _measure_services(out_dir: Path) -> None:
     from corridors.netstore import build_network  # noqa: PLC0415
     from corridors.params import load_parameters  # noqa: PLC0415
     from corridors.services import load_services  # noqa: PLC0415
-    from gis.build import write_manifest  # noqa: PLC0415
     from hubs.tables import load_catalog  # noqa: PLC0415
 
     settings = cli_settings()
@@ -107,7 +108,6 @@ def _measure_services(out_dir: Path) -> None:
         f"measured {len(network.services)} services ({len(network.rides)} hops) in "
         f"{time.perf_counter() - t0:.1f} s"
     )
-    write_manifest(out_dir)
 
 
 @data_app.command("summary")
