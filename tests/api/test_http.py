@@ -187,13 +187,13 @@ def test_timeout_is_a_504_problem(
     settings: Settings, service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     slow = Settings(**{**settings.model_dump(), "request_timeout_s": 0.05})
-    real = Engine.route
+    real = Engine.answer  # the service calls answer(), not route()
 
     def sleepy(self: Engine, *a: object, **k: object) -> object:
         time.sleep(0.5)
         return real(self, *a, **k)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Engine, "route", sleepy)
+    monkeypatch.setattr(Engine, "answer", sleepy)
     with TestClient(create_app(slow, service=service)) as c:
         resp = c.get(
             "/v1/route", params={"origin": "Chengdu", "destination": "Almaty", "objective": "co2"}

@@ -104,7 +104,7 @@ def test_cancel_stops_a_running_job(tmp_path: Path) -> None:
 
 def test_finished_jobs_are_purged_after_keep_s(tmp_path: Path) -> None:
     store = _store(tmp_path, keep_s=0.2)
-    JobRunner(store, lambda _j, _p: {"ok": 1}, lambda e: {}, interrupted=INTERRUPTED)
+    JobRunner(store, lambda _j, _p: {"ok": 1}, lambda _e: {}, interrupted=INTERRUPTED)
     job = store.submit("matrix", {})
     _wait(store, job.id, "done")
     time.sleep(0.3)
