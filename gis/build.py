@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import time
 import uuid
@@ -97,6 +98,20 @@ def _extra_files(out_dir: Path) -> list[Path]:
     return sorted(p for p in out_dir.glob(EXTRA_GLOB) if p.name != MANIFEST)
 
 
+def _remove_dead_work_dirs(out_dir: Path) -> None:
+    """Remove temporary build directories left by builds that were killed (their pid is gone)."""
+    for path in out_dir.parent.glob(f".{out_dir.name}.building-*"):
+        pid_text = path.name.rsplit(".building-", 1)[1].split("-", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:  # alive, another user's
+            continue
+
+
 def _swap_into_place(work: Path, out_dir: Path) -> None:
     """Rename the finished *work* directory to *out_dir*, replacing any previous build."""
     old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
@@ -148,7 +163,8 @@ def build_all(
     say = progress or (lambda _msg: None)
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = out_dir.with_name(f".{out_dir.name}.building-{uuid.uuid4().hex[:8]}")
+    _remove_dead_work_dirs(out_dir)
+    work = out_dir.with_name(f".{out_dir.name}.building-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     work.mkdir()
     try:
         if out_dir.is_dir() and set(groups) != set(LAYER_GROUPS):

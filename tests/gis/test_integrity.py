@@ -157,3 +157,20 @@ def test_network_remeasured_at_load_is_restamped(
     Engine.load(data_dir=data, build_dir=copy)  # re-measures and stores the network
     assert (copy / "service_network.json").read_bytes() != before
     verify_build(copy)  # the manifest followed: the next load is not refused
+
+
+def test_work_dir_of_a_killed_build_is_removed_by_the_next(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    left = tmp_path / f".fresh.building-{dead}-deadbeef"  # what SIGTERM/kill -9 leaves behind
+    left.mkdir()
+    (left / "rail_edges.parquet").write_bytes(b"partial")
+    monkeypatch.setattr(gis.build, "build_boundaries", _boom)
+    with pytest.raises(RuntimeError):
+        build_all(tmp_path / "fresh", data_dir=data_dir, groups=("boundaries",))
+    assert list(tmp_path.iterdir()) == []
