@@ -12,16 +12,19 @@ Guarantees:
 - finished, failed and cancelled jobs are kept ``keep_s`` seconds after they end, then purged
   (a purged id answers 404 saying how long results are kept);
 - a job can be cancelled while queued or running (the worker stops at its next progress report);
-- a job that was running when the process died (kill -9) is reported as failed by the next start
-  (:meth:`JobStore.recover`); queued jobs are kept and run by the new worker.
+- a job that was running when its process died (kill -9) is reported as failed by the next start
+  (:meth:`JobStore.recover`: running jobs whose owner pid is gone); queued jobs are kept and run
+  by the new worker.
 
-One server process per state directory (the recovery at start assumes no other live worker).
+Several server processes (``shudao serve --workers N``) on one host may share a state
+directory: claiming is atomic, and recovery only fails jobs whose owning process is dead.
 The interface is small so that a PostgreSQL store (the scenarios issue) can implement it too.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -48,7 +51,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     started REAL,
     finished REAL,
     result TEXT,
-    problem TEXT
+    problem TEXT,
+    owner INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
 """
@@ -163,6 +167,9 @@ class SQLiteJobStore:
         with self._db() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(jobs)")}
+            if "owner" not in columns:  # a store created before the owner column
+                db.execute("ALTER TABLE jobs ADD COLUMN owner INTEGER")
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -215,10 +222,10 @@ class SQLiteJobStore:
         """Mark the oldest queued job running and return it (None when nothing is queued)."""
         with self._lock, self._db() as db:
             row = db.execute(
-                "UPDATE jobs SET status = 'running', started = ? WHERE seq = "
+                "UPDATE jobs SET status = 'running', started = ?, owner = ? WHERE seq = "
                 "(SELECT seq FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1) "
                 "RETURNING *",
-                (time.time(),),
+                (time.time(), os.getpid()),
             ).fetchone()
         return _row(row) if row is not None else None
 
@@ -258,14 +265,35 @@ class SQLiteJobStore:
         return self.get(job_id)
 
     def recover(self, problem: dict[str, Any]) -> int:
-        """Mark jobs left running (the process died) failed with *problem* saying so."""
+        """Mark jobs left running by a dead process failed with *problem* saying so."""
         with self._lock, self._db() as db:
-            cur = db.execute(
-                "UPDATE jobs SET status = 'failed', problem = ?, finished = ? "
-                "WHERE status = 'running'",
-                (json.dumps(problem, ensure_ascii=False), time.time()),
-            )
-        return cur.rowcount
+            owners = [
+                row["owner"]
+                for row in db.execute("SELECT DISTINCT owner FROM jobs WHERE status = 'running'")
+            ]
+            dead = [o for o in owners if o is None or not _alive(int(o))]
+            count = 0
+            for owner in dead:
+                cur = db.execute(
+                    "UPDATE jobs SET status = 'failed', problem = ?, finished = ? "
+                    "WHERE status = 'running' AND owner IS ?",
+                    (json.dumps(problem, ensure_ascii=False), time.time(), owner),
+                )
+                count += cur.rowcount
+        return count
+
+
+def _alive(pid: int) -> bool:
+    """Whether process *pid* exists on this host (our own pid counts as dead: a restart)."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 Runner = Callable[[JobRecord, Callable[[int, int], None]], dict[str, Any]]

@@ -163,3 +163,24 @@ def test_http_full_queue_answers_429_with_retry_after(
         assert int(second.headers["Retry-After"]) > 0
         assert second.headers["content-type"].startswith("application/problem+json")
         c.delete(f"/v1/matrix/jobs/{first.json()['id']}")
+
+
+def test_recovery_spares_jobs_of_a_live_process(tmp_path: Path) -> None:
+    import sqlite3  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+
+    store = _store(tmp_path)
+    job = store.submit("matrix", {})
+    store.claim()
+    other = subprocess.Popen(["sleep", "30"])  # another live server worker on this host
+    try:
+        with sqlite3.connect(tmp_path / "jobs.sqlite3") as db:
+            db.execute("UPDATE jobs SET owner = ? WHERE id = ?", (other.pid, job.id))
+        assert _store(tmp_path).recover(INTERRUPTED) == 0
+        still = store.get(job.id)
+        assert still is not None
+        assert still.status == "running"
+    finally:
+        other.kill()
+        other.wait()
+    assert _store(tmp_path).recover(INTERRUPTED) == 1  # now its owner is gone
