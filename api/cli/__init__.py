@@ -85,7 +85,7 @@ def data_build(
 
 
 def _measure_services(out_dir: Path) -> None:
-    """Measure the service network on the new layers and store it with them (manifest too)."""
+    """Measure the service network on the new layers and store it with them (pre-manifest)."""
     from corridors.engine import endpoint_of  # noqa: PLC0415 (keep `--help` fast)
     from corridors.netstore import build_network  # noqa: PLC0415
     from corridors.params import load_parameters  # noqa: PLC0415
