@@ -86,6 +86,12 @@ class Service:
     def load(cls, *, data_dir: Path, build_dir: Path, cache_size: int = 4096) -> Service:
         """Load the engine and the GeoJSON views."""
         engine = Engine.load(data_dir=data_dir, build_dir=build_dir)
+        return cls.from_engine(engine, cache_size=cache_size)
+
+    @classmethod
+    def from_engine(cls, engine: Engine, *, cache_size: int = 4096) -> Service:
+        """The service around an already loaded *engine* (its GeoJSON views and map layers)."""
+        build_dir = engine.build_dir
         prefectures = read_layer(build_dir / "prefectures.parquet")
         regions = regions_feature_collection(prefectures, engine.catalog.prefectures)
         return cls(engine, regions=regions, cache_size=cache_size, map_data=MapData.load(build_dir))

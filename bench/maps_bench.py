@@ -1,4 +1,4 @@
-"""Print each briefing map's HTML size and generation time, and the PNG export times.
+"""Print each briefing map's HTML size and time, and its print layouts' sizes and times.
 
 Run after ``shudao data build``: ``python bench/maps_bench.py``. The regions map must stay
 under 3 MB (display geometries simplified; tolerances in ``maps.briefings.TOLERANCE_DEG``).
@@ -15,8 +15,9 @@ from corridors.engine import Engine
 from maps.briefings import MapData, corridors_scene, regions_scene, route_scene
 from maps.chromium import find_chromium, to_png
 from maps.export import scene_html
+from maps.layout import OutputFormat, PrintOptions
 from maps.scene import Scene
-from maps.static import static_png
+from maps.static import print_map
 
 
 def _timed(fn: Callable[[], object]) -> tuple[object, float]:
@@ -55,8 +56,11 @@ def main() -> None:
         if chromium:
             _, t_png = _timed(lambda h=html: to_png(h, width_px=1600, height_px=1000))
             line += f"; Chromium PNG 1600x1000 {t_png:5.2f} s"
-        _, t_static = _timed(lambda s=scene: static_png(s, width_px=1600, height_px=1000))
-        line += f"; matplotlib PNG {t_static:5.2f} s"
+        for fmt, dpi in ((OutputFormat.PDF, 150), (OutputFormat.SVG, 150), (OutputFormat.PNG, 300)):
+            opts = PrintOptions(fmt=fmt, dpi=dpi)
+            out, t_print = _timed(lambda s=scene, o=opts: print_map(s, o))
+            assert isinstance(out, bytes)
+            line += f"; A4 {fmt.value.upper()} {len(out) / 1e6:.1f} MB {t_print:4.1f} s"
         print(line)
         if name == "regions" and size_mb >= 3.0:
             print("  WARNING: the regions map is over the 3 MB budget")

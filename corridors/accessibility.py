@@ -171,7 +171,7 @@ class AccessRaster:
     def write(self, path: Path) -> Path:
         """Write the GeoTIFF (float32 hours, nodata -9999, tiled, deflate, tags)."""
         if path.suffix.lower() not in {".tif", ".tiff"}:
-            msg = f"--out {path}: the raster must be written to a .tif file"
+            msg = f"out={path}: the raster must be written to a .tif file"
             raise AccessError(msg)
         tags = {
             "method": METHOD,
@@ -231,7 +231,7 @@ def hubs_of_kind(engine: Engine, kind: str | PlaceKind) -> list[Place]:
         pk = None
     if pk not in ACCESS_KINDS:
         choices = ", ".join(k.value for k in ACCESS_KINDS)
-        msg = f"--to {kind}: choose one of {choices}"
+        msg = f"to={kind}: choose one of {choices}"
         raise AccessError(msg)
     out = sorted(
         (p for p in engine.catalog.places if p.kind is pk and p.country == "CN"),

@@ -1,18 +1,20 @@
 """Errors raised by the `corridors` package.
 
-Every error carries an HTTP ``status``, a problem ``type_slug`` and a CLI ``exit_code`` as class
+Every error derives from the project root :class:`gis.errors.ShudaoError` and carries an HTTP
+``status``, a problem ``type_slug`` and a CLI ``exit_code`` (one of the README's codes) as class
 attributes, so that the API can map it to an RFC 9457 problem and the CLI to an exit code without
-knowing the concrete class.
+knowing the concrete class. A bad option or parameter (unknown key, unit or corridor, a number
+that is not finite) exits 64, like every other bad option.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from gis.errors import DataValidationError, Problem
+from gis.errors import DataValidationError, Problem, ShudaoError
 
 
-class CorridorError(Exception):
+class CorridorError(ShudaoError):
     """Base class of all errors raised by `corridors`."""
 
     status: int = 500
@@ -48,7 +50,7 @@ class UnknownParameterError(CorridorError, LookupError):
 
     status = 422
     type_slug = "unknown-parameter"
-    exit_code = 2
+    exit_code = 64
 
     def __init__(
         self,
@@ -72,7 +74,7 @@ class QuantityError(CorridorError, ValueError):
 
     status = 422
     type_slug = "invalid-quantity"
-    exit_code = 2
+    exit_code = 64
 
 
 class RequestError(CorridorError, ValueError):
@@ -144,8 +146,8 @@ class InfeasibleConstraintError(CorridorError, ValueError):
 
 
 class UnknownCorridorError(CorridorError, LookupError):
-    """A corridor id is not defined."""
+    """A corridor id is not defined (a bad option: exit 64, HTTP 404)."""
 
     status = 404
     type_slug = "unknown-corridor"
-    exit_code = 4
+    exit_code = 64

@@ -214,7 +214,7 @@ class TravelMatrix:
         """Write to ``.csv``, ``.parquet`` or ``.json`` (by suffix); returns *path*."""
         suffix = path.suffix.lower()
         if suffix not in {".csv", ".parquet", ".json"}:
-            msg = f"--out {path}: the file must end in .csv, .parquet or .json"
+            msg = f"out={path}: the file must end in .csv, .parquet or .json"
             raise MatrixError(msg)
         path.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".json":
@@ -237,7 +237,7 @@ def origin_set(engine: Engine, spec: str) -> list[Place]:
     if key == "counties":
         out = [p for p in engine.resolver.places if p.kind is PlaceKind.COUNTY]
         if not out:
-            msg = "--from counties: counties.parquet is not built (run `shudao data build`)"
+            msg = "origins=counties: counties.parquet is not built (run `shudao data build`)"
             raise MatrixError(msg)
         return sorted(out, key=lambda p: p.id)
     if key == "prefectures":

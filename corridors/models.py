@@ -13,6 +13,8 @@ from typing import Any
 
 from shapely.geometry import LineString
 
+from gis.crs import split_antimeridian
+
 
 class Mode(StrEnum):
     """Main transport modes (names used everywhere: CLI, API, parameters, services)."""
@@ -136,6 +138,8 @@ class ServiceNetwork:
     services: dict[str, Service]
     rides: tuple[RideLeg, ...]
     notes: tuple[str, ...] = ()
+    # service id -> corridors.network.ServiceMeasurement (what the build measured and checked)
+    measurements: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -238,9 +242,10 @@ class Route:
     def geometry(self) -> dict[str, Any]:
         """GeoJSON MultiLineString of the legs (WGS84, 6 decimals)."""
         parts = [
-            [(round(x, 6), round(y, 6)) for x, y in leg.geometry.coords]
+            [(round(x, 6), round(y, 6)) for x, y in part]
             for leg in self.legs
             if not leg.geometry.is_empty and len(leg.geometry.coords) > 1
+            for part in split_antimeridian(list(leg.geometry.coords))
         ]
         return {
             "type": "MultiLineString",

@@ -10,6 +10,7 @@ nothing. The fingerprint covers everything the measurement depends on (``service
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -19,7 +20,7 @@ from typing import Any
 import geopandas as gpd
 
 from corridors.models import Mode, RideLeg, ServiceNetwork, Terminal
-from corridors.network import Infrastructure, build_service_network
+from corridors.network import Infrastructure, ServiceMeasurement, build_service_network
 from corridors.services import ServiceRecord
 from gis.build import restamp
 from gis.crs import WGS84
@@ -28,12 +29,22 @@ from gis.layers import read_layer, write_layer
 RIDES_FILE = "service_rides.parquet"
 META_FILE = "service_network.json"
 # Files whose bytes decide the measurement (curated tables in data_dir, layers in build_dir).
-DATA_INPUTS: tuple[str, ...] = ("services.toml", "places.csv")
+DATA_INPUTS: tuple[str, ...] = (
+    "services.toml",
+    "places.csv",
+    "rail_sections.toml",
+    "itinerary_points.csv",
+    "rail_gauge.csv",
+    "hsr_lines.csv",
+    "network_links.csv",
+)
 LAYER_INPUTS: tuple[str, ...] = (
     "rail_nodes.parquet",
     "rail_edges.parquet",
     "road_nodes.parquet",
     "road_edges.parquet",
+    "world_countries.parquet",
+    "rail_attributes.json",
 )
 
 
@@ -72,6 +83,9 @@ def save_network(network: ServiceNetwork, build_dir: Path, *, fingerprint: str) 
         "services": sorted(network.services),
         "terminals": sorted(network.terminals),
         "notes": list(network.notes),
+        "measurements": {
+            sid: dataclasses.asdict(m) for sid, m in sorted(network.measurements.items())
+        },
     }
     (build_dir / META_FILE).write_text(
         json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8"
@@ -110,12 +124,26 @@ def load_network(
     )
     services = {rec.service.id: rec.service for rec in records}
     kept = set(meta["services"])
+    measurements = {
+        sid: ServiceMeasurement(**{k: _tuples(v) for k, v in m.items()})
+        for sid, m in meta.get("measurements", {}).items()
+    }
     return ServiceNetwork(
         {t: terminals[t] for t in meta["terminals"]},
         {sid: s for sid, s in sorted(services.items()) if sid in kept},
         rides,
         tuple(meta["notes"]),
+        measurements,
     )
+
+
+def _tuples(value: Any) -> Any:
+    """JSON lists back to the tuples of the frozen dataclasses (dicts kept)."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return value
 
 
 def build_network(

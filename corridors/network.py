@@ -10,6 +10,7 @@ for surface modes). Road access to terminals is :mod:`corridors.access`.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,14 +23,18 @@ import shapely
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString, Point
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
+from corridors.errors import ParameterError
 from corridors.models import Mode, RideLeg, ServiceNetwork, Terminal
 from corridors.services import ServiceRecord
 from gis.crs import GEOD, geodesic_distance_m
-from gis.graph import CsrRouter, GraphError
-from gis.hierarchy import graph_path
+from gis.errors import Problem
+from gis.graph import CsrRouter, GraphError, load_lines
+from gis.hierarchy import graph_path, lines_path
 from gis.layers import read_layer
+from gis.rail_attributes import RAIL_ATTRIBUTES_FILE, gauges_compatible
 
 # Off-network stretch at either end of a surface trip (terminal to the nearest network node) is
 # counted at its geodesic length times this circuity factor (assumption: typical road circuity
@@ -121,7 +126,7 @@ class ModeNetwork:
         r = self.router
         ends = []
         for node_col, coords in (("u", to_u), ("v", to_v)):
-            idx = r._index(int(self.edges[node_col].iat[row]))
+            idx = r.index_of(int(self.edges[node_col].iat[row]))
             pts = tuple((float(x), float(y)) for x, y in coords)
             along = GEOD.geometry_length(LineString(pts)) / 1000.0 if len(pts) > 1 else 0.0
             ends.append((idx, along, pts))
@@ -276,18 +281,27 @@ class Infrastructure:
 
     rail: ModeNetwork
     road: ModeNetwork
+    rail_nodes: gpd.GeoDataFrame | None = None
+    iso3_of: dict[str, str] = field(default_factory=dict)
+    countries_path: Path | None = None
+    _airspace: dict[tuple[str, ...], BaseGeometry] = field(default_factory=dict)
+    _freight: dict[frozenset[str], ModeNetwork] = field(default_factory=dict)
 
     @staticmethod
     def load_road(build_dir: Path) -> ModeNetwork:
         """Read and index the road layer only (all that route queries need).
 
-        The CSR graph stored by the build (``road_graph.npz``) is used when present, which
-        spares reading the node layer and sorting 800,000 arcs.
+        The CSR graph and the lines stored by the build (``road_graph.npz``,
+        ``road_lines.npz``) are used when present, which spares reading the layers, decoding
+        their WKB and sorting 800,000 arcs.
         """
         stored = graph_path(build_dir, "road")
+        lines = lines_path(build_dir, "road")
+        if stored.exists() and lines.exists():
+            return ModeNetwork.from_layers(
+                Mode.ROAD, None, load_lines(lines), router=CsrRouter.load(stored)
+            )
         edges = read_layer(build_dir / "road_edges.parquet")
-        if stored.exists():
-            return ModeNetwork.from_layers(Mode.ROAD, None, edges, router=CsrRouter.load(stored))
         return ModeNetwork.from_layers(
             Mode.ROAD, read_layer(build_dir / "road_nodes.parquet"), edges
         )
@@ -295,18 +309,59 @@ class Infrastructure:
     @classmethod
     def load(cls, build_dir: Path) -> Infrastructure:
         """Read and index ``{rail,road}_{nodes,edges}.parquet`` from *build_dir*."""
+        rail_nodes = read_layer(build_dir / "rail_nodes.parquet")
+        iso_path = build_dir / RAIL_ATTRIBUTES_FILE
+        iso3_of = json.loads(iso_path.read_text("utf-8"))["iso3_of"] if iso_path.exists() else {}
         return cls(
             ModeNetwork.from_layers(
-                Mode.RAIL,
-                read_layer(build_dir / "rail_nodes.parquet"),
-                read_layer(build_dir / "rail_edges.parquet"),
+                Mode.RAIL, rail_nodes, read_layer(build_dir / "rail_edges.parquet")
             ),
             ModeNetwork.from_layers(
                 Mode.ROAD,
                 read_layer(build_dir / "road_nodes.parquet"),
                 read_layer(build_dir / "road_edges.parquet"),
             ),
+            rail_nodes,
+            iso3_of,
+            build_dir / "world_countries.parquet",
         )
+
+    def closed_airspace(self, iso3: tuple[str, ...]) -> BaseGeometry | None:
+        """The union of the countries *iso3* (the boundaries layer), or None when not built."""
+        geom = self._airspace.get(iso3)
+        if geom is None:
+            if self.countries_path is None or not self.countries_path.exists():
+                return None
+            w = read_layer(self.countries_path)
+            geom = shapely.union_all(w.loc[w["iso3"].isin(iso3)].geometry.to_numpy())
+            shapely.prepare(geom)
+            self._airspace[iso3] = geom
+        return geom
+
+    def freight_rail(self, countries: frozenset[str]) -> ModeNetwork:
+        """The rail links a freight train may use inside *countries* (ISO alpha-3).
+
+        Passenger-dedicated high-speed links (``hsr``) are left out, and so is every link whose
+        middle lies in another country. Built once per country set.
+
+        Raises
+        ------
+        GraphError
+            When the rail layer has no ``country``/``hsr`` attributes (an old build).
+        """
+        net = self._freight.get(countries)
+        if net is None:
+            edges = self.rail.edges
+            if "hsr" not in edges.columns or self.rail_nodes is None:
+                msg = "the rail layer has no freight attributes: run `shudao data build` again"
+                raise GraphError(msg)
+            inside = edges["country"].isin(countries).to_numpy(dtype=bool)
+            sliver = edges["length_m"].to_numpy() < SLIVER_KM * 1000.0
+            keep = (~edges["hsr"].to_numpy(dtype=bool)) & (inside | sliver)
+            sub = edges[keep].assign(full_row=np.flatnonzero(keep))
+            net = ModeNetwork.from_layers(Mode.RAIL, self.rail_nodes, sub)
+            self._freight[countries] = net
+        return net
 
 
 def great_circle(
@@ -319,11 +374,37 @@ def great_circle(
     return LineString([a, *mid, b])
 
 
+def _in_europe(p: tuple[float, float]) -> bool:
+    return -25.0 <= p[0] <= 45.0 and 30.0 <= p[1] <= 72.0
+
+
+def _in_asia(p: tuple[float, float]) -> bool:
+    return 45.0 < p[0] <= 180.0 and -12.0 <= p[1] <= 60.0
+
+
+def _asia_europe(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """True for a voyage between Asia (east of 45°E) and Europe (incl. the Mediterranean)."""
+    return (_in_asia(a) and _in_europe(b)) or (_in_europe(a) and _in_asia(b))
+
+
 @lru_cache(maxsize=4096)
 def sea_trip(
     a: tuple[float, float], b: tuple[float, float], restrictions: tuple[str, ...] = ("northwest",)
 ) -> tuple[float, LineString, tuple[str, ...]]:
-    """Sea route by ``searoute``: (distance_km, geometry, traversed passages)."""
+    """Sea route by ``searoute``: (distance_km, geometry, traversed passages).
+
+    Asia–Europe rule: when Suez is closed (``restrictions`` holds ``suez``) a voyage between
+    Asia and Europe sails round the Cape of Good Hope, as carriers avoiding the Red Sea do
+    (SWZ|Maritime, "Maersk continues to re-route around Cape of Good Hope", 2024-01-09: Maersk,
+    Hapag-Lloyd, MSC and Evergreen divert round South Africa,
+    https://swzmaritime.nl/news/2024/01/09/maersk-continues-to-re-route-around-cape-of-good-hope/;
+    still so on 2025-01-26, https://www.sh-sgl.com/en/News/list.aspx?page=28), never via
+    Panama: ``panama`` is then restricted too. The geometry keeps
+    continuous longitudes (they may exceed 180°); GeoJSON output splits it at the antimeridian
+    (:func:`gis.crs.split_antimeridian`).
+    """
+    if "suez" in restrictions and "panama" not in restrictions and _asia_europe(a, b):
+        restrictions = tuple(sorted({*restrictions, "panama"}))
     feat = searoute.searoute(
         list(a),
         list(b),
@@ -341,6 +422,373 @@ def sea_trip(
         LineString(coords),
         tuple(sorted(props.get("traversed_passages", []))),
     )
+
+
+# A measured rail path must be within this share of the published distance of its service or
+# section (the acceptance rule of the service catalog, issue 10: "within 10 %").
+DISTANCE_TOLERANCE = 0.10
+# Runs of a country shorter than this along a path are border slivers of the generalised
+# boundary polygons, not a crossing (assumption: e.g. the Taraz–Shymkent line, wholly in
+# Kazakhstan, has a 23 km link whose ends and middle fall in Kyrgyzstan's polygon). Freight
+# paths may use such short foreign links; longer foreign runs are excluded or rejected.
+SLIVER_KM = 25.0
+# A catalog gauge break and the network's break must lie within this distance of each other
+# (the network puts the break at the border, the catalog at the transhipment station).
+GAUGE_BREAK_MATCH_KM = 60.0
+
+
+@dataclass(frozen=True)
+class RailPath:
+    """A measured rail path: km, coordinates and the edge rows (of the full rail layer) used."""
+
+    km: float
+    coords: tuple[tuple[float, float], ...]
+    rows: tuple[int, ...]
+    row_km: tuple[float, ...]
+    gap_km: float
+
+
+@dataclass(frozen=True)
+class ServiceMeasurement:
+    """What the build measured for one service, and what it checked.
+
+    Attributes
+    ----------
+    distance_km : float
+        Sum of the measured hops.
+    countries : tuple of str
+        ISO alpha-3 codes in the order the path crosses them (slivers dropped).
+    expected_countries : tuple of str
+        The same from the itinerary's points (empty for services without an itinerary).
+    gauge_breaks : tuple of (lon, lat, from, to)
+        Where the path changes between incompatible gauges.
+    hsr_km : float
+        Length on passenger-dedicated high-speed links (must be 0).
+    sections_km : dict
+        Section id -> measured km.
+    problems : tuple of str
+        Failed structural checks: no path, a point off the network, a high-speed link, the
+        countries or the breaks of gauge (the service then keeps its old measurement).
+    distance_problems : tuple of str
+        Measured km more than 10 % from a published figure (reported; the itinerary is used).
+    """
+
+    service_id: str
+    distance_km: float
+    countries: tuple[str, ...] = ()
+    expected_countries: tuple[str, ...] = ()
+    gauge_breaks: tuple[tuple[float, float, str, str], ...] = ()
+    hsr_km: float = 0.0
+    sections_km: dict[str, float] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+    distance_problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when every check passed."""
+        return not self.problems and not self.distance_problems
+
+
+def _rail_path(net: ModeNetwork, a: tuple[float, float], b: tuple[float, float]) -> RailPath:
+    """Shortest rail path from the line point nearest *a* to the one nearest *b*."""
+    so, st = net.snap(*a), net.snap(*b)
+    base = net.edges["full_row"].to_numpy()  # rows of the full rail layer
+    lengths = net.edges["length_m"].to_numpy() / 1000.0
+    gap = max(so.gap_km, st.gap_km)
+    if so.row == st.row:
+        line: LineString = net.edges.geometry.iat[so.row]
+        lo, hi = sorted((so.offset, st.offset))
+        part = list(substring(line, lo, hi).coords) if hi > lo else [a, b]
+        if so.offset > st.offset:
+            part.reverse()
+        pts = tuple((float(x), float(y)) for x, y in part)
+        km = GEOD.geometry_length(LineString(pts)) / 1000.0 if len(pts) > 1 else 0.0
+        return RailPath(km, pts, (int(base[so.row]),), (km,), gap)
+    # A rail path longer than 4x the geodesic + 500 km is not a line between two consecutive
+    # stations; bounding the search keeps it local (the shortest path is unchanged below it).
+    limit_km = 4.0 * float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0 + 500.0
+    dist, pred = dijkstra(
+        net.router.matrix,
+        directed=True,
+        indices=[e[0] for e in so.ends],
+        return_predecessors=True,
+        limit=limit_km * 1000.0,
+    )
+    best: tuple[float, int, int] | None = None
+    for i, (_, along_o, _) in enumerate(so.ends):
+        for j, (tj, along_t, _) in enumerate(st.ends):
+            d = dist[i, tj]
+            if np.isfinite(d):
+                total = along_o + float(d) / 1000.0 + along_t
+                if best is None or total < best[0]:
+                    best = (total, i, j)
+    if best is None:
+        msg = f"no freight rail path from {a} to {b}"
+        raise GraphError(msg)
+    total, i, j = best
+    s_idx, t_idx = so.ends[i][0], st.ends[j][0]
+    path = [t_idx]
+    while path[-1] != s_idx:
+        path.append(int(pred[i][path[-1]]))
+    path.reverse()
+    r = net.router
+    rows: list[int] = []
+    if len(path) > 1:
+        idx = np.asarray(path)
+        picked = r.best_row[idx[:-1], idx[1:]]
+        dense = picked.toarray() if hasattr(picked, "toarray") else np.asarray(picked)
+        rows = (dense.ravel().astype(np.int64) - 1).tolist()
+    mid = net.path_geometry([int(r.node_ids[k]) for k in path], rows)
+    coords = [*so.ends[i][2], *mid, *reversed(st.ends[j][2])]
+    used = [so.row, *rows, st.row]
+    row_km = [so.ends[i][1], *[float(lengths[k]) for k in rows], st.ends[j][1]]
+    return RailPath(
+        total,
+        tuple((float(x), float(y)) for x, y in coords),
+        tuple(int(base[k]) for k in used),
+        tuple(row_km),
+        gap,
+    )
+
+
+def _runs(values: Sequence[str], kms: Sequence[float]) -> list[tuple[str, float, int]]:
+    """Collapse consecutive equal values: (value, km, index of first element)."""
+    out: list[tuple[str, float, int]] = []
+    for k, (v, km) in enumerate(zip(values, kms, strict=True)):
+        if out and out[-1][0] == v:
+            out[-1] = (v, out[-1][1] + km, out[-1][2])
+        else:
+            out.append((v, km, k))
+    return out
+
+
+def _km_to_line(lon: float, lat: float, line: LineString) -> float:
+    """Geodesic km from a point to the nearest point of *line*."""
+    near = line.interpolate(line.project(Point(lon, lat)))
+    return float(geodesic_distance_m(lon, lat, near.x, near.y)) / 1000.0
+
+
+def _dedupe(seq: Sequence[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for x in seq:
+        if x and (not out or out[-1] != x):
+            out.append(x)
+    return tuple(out)
+
+
+def _point_of(
+    pid: str, rec: ServiceRecord, terminals: Mapping[str, Terminal]
+) -> tuple[float, float, str]:
+    if pid in terminals:
+        t = terminals[pid]
+        return t.lon, t.lat, t.country
+    pt = rec.points[pid]
+    return pt.lon, pt.lat, pt.country
+
+
+def measure_rail_itinerary(
+    rec: ServiceRecord,
+    terminals: Mapping[str, Terminal],
+    infra: Infrastructure,
+    iso3_of: Mapping[str, str],
+) -> tuple[list[tuple[float, LineString, float]], ServiceMeasurement]:
+    """Measure a rail service along its itinerary and check it.
+
+    Each pair of consecutive itinerary points is measured on the freight rail links of the two
+    points' countries (:meth:`Infrastructure.freight_rail`), so the path never uses a
+    passenger-dedicated high-speed link, never enters a country outside the itinerary and never
+    re-enters one it has left. The hops between the service's waypoints are the sums of those
+    pieces.
+
+    Returns
+    -------
+    tuple
+        Per waypoint hop ``(km, geometry, max gap km)``, and the measurement with the failed
+        checks (countries crossed, gauge breaks against the catalog, published distances).
+    """
+    svc = rec.service
+    edges = infra.rail.edges
+    country_col = edges["country"].to_numpy()
+    gauge_col = edges["gauge"].to_numpy()
+    hsr_col = edges["hsr"].to_numpy(dtype=bool)
+    problems: list[str] = []
+    seq = rec.itinerary
+    pts = [_point_of(pid, rec, terminals) for pid in seq]
+    iso = [iso3_of.get(c, "") for _, _, c in pts]
+    for pid, (_, _, c), i3 in zip(seq, pts, iso, strict=True):
+        if not i3:
+            problems.append(f"point {pid!r}: country {c!r} has no row in rail_gauge.csv")
+    pieces: list[RailPath] = []
+    for k in range(len(seq) - 1):
+        # First the two points' own countries; where a border station's link lies across the
+        # border (or the line leaves and re-enters), all the itinerary's countries. The country
+        # sequence check below rejects any path that re-enters a country it has left.
+        piece = None
+        err = ""
+        for allowed in (
+            frozenset(x for x in (iso[k], iso[k + 1]) if x),
+            frozenset(x for x in iso if x),
+        ):
+            try:
+                cand = _rail_path(infra.freight_rail(allowed), pts[k][:2], pts[k + 1][:2])
+            except GraphError as exc:
+                err = f"{exc} within {sorted(allowed)}"
+                continue
+            if piece is None or cand.gap_km < piece.gap_km - 5.0:
+                piece = cand
+            if piece.gap_km <= SNAP_WARN_KM:
+                break
+        if piece is None:
+            problems.append(f"{seq[k]}->{seq[k + 1]}: {err}")
+            piece = RailPath(0.0, (pts[k][:2], pts[k + 1][:2]), (), (), 0.0)
+        if piece.gap_km > SNAP_WARN_KM:
+            problems.append(
+                f"{seq[k]}->{seq[k + 1]}: a point lies {piece.gap_km:.0f} km from the freight rail"
+            )
+        pieces.append(piece)
+    # per waypoint hop
+    hops: list[tuple[float, LineString, float]] = []
+    wpos = [seq.index(svc.waypoints[0])]
+    for w in svc.waypoints[1:]:
+        wpos.append(seq.index(w, wpos[-1] + 1))
+    for a_i, b_i in itertools.pairwise(wpos):
+        part = pieces[a_i:b_i]
+        coords: list[tuple[float, float]] = []
+        for pc in part:
+            coords.extend(pc.coords if not coords else pc.coords[1:])
+        if len(coords) < 2:
+            coords = [pts[a_i][:2], pts[b_i][:2]]
+        hops.append(
+            (
+                sum(pc.km for pc in part),
+                LineString(coords),
+                max((pc.gap_km for pc in part), default=0.0),
+            )
+        )
+    rows = [r for pc in pieces for r in pc.rows]
+    kms = [x for pc in pieces for x in pc.row_km]
+    total = sum(pc.km for pc in pieces)
+    hsr_km = float(sum(km for r, km in zip(rows, kms, strict=True) if hsr_col[r]))
+    if hsr_km > 0:
+        problems.append(f"{hsr_km:.0f} km on passenger-dedicated high-speed links")
+    all_runs = _runs([str(country_col[r]) for r in rows], kms)
+    # the first and last runs are the end points' own countries, however short
+    c_runs = [x for k, x in enumerate(all_runs) if x[1] >= SLIVER_KM or k in {0, len(all_runs) - 1}]
+    countries = _dedupe([c for c, _, _ in c_runs])
+    expected = _dedupe(iso)
+    if countries != expected:
+        problems.append(f"crosses {'-'.join(countries)} but the itinerary is {'-'.join(expected)}")
+    g_runs = [x for x in _runs([str(gauge_col[r]) for r in rows], kms) if x[1] >= 5.0 or not x[0]]
+    breaks: list[tuple[float, float, str, str]] = []
+    break_links: list[tuple[LineString, LineString]] = []
+    for (g0, _, _), (g1, _, k1) in itertools.pairwise(g_runs):
+        if not g0 or not g1:
+            problems.append("a link of the path has no gauge (country missing in rail_gauge.csv)")
+            continue
+        if not gauges_compatible(g0, g1):
+            # The change happens where the link of gauge g0 meets the link of gauge g1.
+            before, after = edges.geometry.iat[rows[k1 - 1]], edges.geometry.iat[rows[k1]]
+            at = shapely.shortest_line(before, after).coords[0]
+            breaks.append((float(at[0]), float(at[1]), g0, g1))
+            break_links.append((before, after))
+    if len(breaks) != len(svc.gauge_breaks):
+        problems.append(
+            f"{len(breaks)} break(s) of gauge on the network, "
+            f"{len(svc.gauge_breaks)} in the catalog"
+        )
+    else:
+        for (_x, _y, g0, g1), links, gb in zip(breaks, break_links, svc.gauge_breaks, strict=True):
+            t = _point_of(gb.at, rec, terminals)
+            # distance from the catalog's transhipment station to the two links that meet there
+            d_km = min(_km_to_line(t[0], t[1], ln) for ln in links)
+            if d_km > GAUGE_BREAK_MATCH_KM:
+                problems.append(f"gauge break {g0}/{g1} lies {d_km:.0f} km from {gb.at!r}")
+    sections_km: dict[str, float] = {}
+    far: list[str] = []
+    k0 = 0
+    for sec in rec.sections:
+        n = len(sec.points) - 1
+        km = sum(pc.km for pc in pieces[k0 : k0 + n])
+        k0 += n
+        sections_km[sec.id] = km
+        pub = sec.published_km
+        if pub is not None and abs(km - pub.value) > DISTANCE_TOLERANCE * pub.value:
+            far.append(f"section {sec.id}: measured {km:.0f} km, published {pub.value:.0f} km")
+    pub = rec.published_distance_km
+    if pub is not None and abs(total - pub.value) > DISTANCE_TOLERANCE * pub.value:
+        far.append(f"measured {total:.0f} km, published {pub.value:.0f} km")
+    return hops, ServiceMeasurement(
+        svc.id,
+        total,
+        countries,
+        expected,
+        tuple(breaks),
+        hsr_km,
+        sections_km,
+        tuple(problems),
+        tuple(far),
+    )
+
+
+class ServiceCheckError(ParameterError):
+    """One or more services do not follow their itinerary (named in the problems)."""
+
+
+def air_trip(
+    a: tuple[float, float],
+    b: tuple[float, float],
+    *,
+    closed: BaseGeometry | None = None,
+    corridor: Sequence[tuple[float, float]] = (),
+) -> tuple[float, LineString, bool]:
+    """An air leg: the great circle, or around *closed* airspace through *corridor* points.
+
+    The detour is the shortest chain of great circles between *a*, *b* and the corridor points
+    whose every segment stays out of *closed*.
+
+    Returns
+    -------
+    tuple
+        (km, geometry, detoured). When no chain avoids the closed airspace the great circle is
+        returned with ``detoured`` False and the caller reports it.
+    """
+    direct = great_circle(a, b, step_km=50.0)
+    km_direct = float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0
+    if closed is None or not closed.intersects(direct):
+        return km_direct, great_circle(a, b), False
+    nodes = [a, b, *corridor]
+    n = len(nodes)
+    seg: dict[tuple[int, int], float] = {}
+    for i in range(n):
+        for j in range(i + 1, n):
+            line = great_circle(nodes[i], nodes[j], step_km=50.0)
+            if not closed.intersects(line):
+                d = float(geodesic_distance_m(*nodes[i], *nodes[j])) / 1000.0
+                seg[(i, j)] = seg[(j, i)] = d
+    dist = [float("inf")] * n
+    prev = [-1] * n
+    dist[0] = 0.0
+    todo = set(range(n))
+    while todo:
+        u = min(todo, key=lambda k: dist[k])
+        todo.discard(u)
+        if u == 1 or dist[u] == float("inf"):
+            break
+        for v in todo:
+            w = seg.get((u, v))
+            if w is not None and dist[u] + w < dist[v]:
+                dist[v], prev[v] = dist[u] + w, u
+    if dist[1] == float("inf"):
+        return km_direct, great_circle(a, b), False
+    chain = [1]
+    while chain[-1] != 0:
+        chain.append(prev[chain[-1]])
+    chain.reverse()
+    coords: list[tuple[float, float]] = []
+    for i, j in itertools.pairwise(chain):
+        part = list(great_circle(nodes[i], nodes[j]).coords)
+        coords.extend(part if not coords else part[1:])
+    return dist[1], LineString(coords), True
 
 
 def _river_hop(
@@ -362,6 +810,8 @@ def build_service_network(
     infra: Infrastructure,
     *,
     progress: Callable[[str], None] | None = None,
+    iso3: Mapping[str, str] | None = None,
+    check: bool = False,
 ) -> ServiceNetwork:
     """Measure every hop of every service on its mode's network.
 
@@ -375,6 +825,13 @@ def build_service_network(
         Indexed rail and road layers.
     progress : callable, optional
         Receives one message per service.
+    iso3 : mapping, optional
+        ISO alpha-2 -> alpha-3 for the itinerary checks (default: the build's
+        ``rail_attributes.json``).
+    check : bool, optional
+        Raise :class:`ServiceCheckError` naming every service whose itinerary fails a check
+        (``shudao validate`` does); otherwise such a service keeps its waypoint-to-waypoint
+        measurement and a note says why.
 
     Returns
     -------
@@ -385,10 +842,49 @@ def build_service_network(
     rides: list[RideLeg] = []
     notes: list[str] = []
     used: dict[str, Terminal] = {}
+    measurements: dict[str, ServiceMeasurement] = {}
+    failed: list[Problem] = []
+    iso3_of = dict(iso3 or infra.iso3_of)
     for rec in records:
         svc = rec.service
         if progress:
             progress(f"measuring {svc.id} ({svc.mode.value}, {len(svc.waypoints)} stops)")
+        if svc.mode is Mode.RAIL and rec.itinerary:
+            hops, m = measure_rail_itinerary(rec, terminals, infra, iso3_of)
+            measurements[svc.id] = m
+            for msg in (*m.problems, *m.distance_problems):
+                failed.append(Problem("services.toml", None, f"service({svc.id})", msg))
+            if m.problems:
+                # Not yet consistent: keep the waypoint-to-waypoint measurement for routing and
+                # say so (``shudao validate`` lists every failed check, naming the service).
+                notes.append(f"{svc.id}: itinerary checks failed ({'; '.join(m.problems)})")
+                hops = []
+        else:
+            hops = []
+        if hops:
+            for i, ((fa, fb), (km, geom, _gap)) in enumerate(
+                zip(itertools.pairwise(svc.waypoints), hops, strict=True)
+            ):
+                used[fa], used[fb] = terminals[fa], terminals[fb]
+                rides.append(
+                    RideLeg(
+                        svc.id,
+                        i,
+                        fa,
+                        fb,
+                        svc.mode,
+                        km,
+                        geom,
+                        (),
+                        "default",
+                        (OSM_SOURCE, "itinerary: data/geo/rail_sections.toml"),
+                    )
+                )
+            continue
+        if svc.mode is Mode.RAIL and svc.id not in measurements:
+            measurements[svc.id] = ServiceMeasurement(
+                svc.id, 0.0, problems=("no itinerary (sections) in services.toml",)
+            )
         for i, (fa, fb) in enumerate(itertools.pairwise(svc.waypoints)):
             ta, tb = terminals[fa], terminals[fb]
             used[fa], used[fb] = ta, tb
@@ -412,16 +908,27 @@ def build_service_network(
                     )
                 srcs = (OSM_SOURCE,)
             elif svc.mode is Mode.SEA:
-                km, geom, passages = sea_trip(a, b)
+                blocked = ("northwest", "suez") if rec.sea_via == "cape" else ("northwest",)
+                km, geom, passages = sea_trip(a, b, blocked)
                 srcs = ("searoute (Eurostat SeaRoute network)",)
             elif svc.mode is Mode.AIR:
-                km = float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0
-                geom = great_circle(a, b)
+                closed = infra.closed_airspace(rec.airspace_closed) if rec.airspace_closed else None
+                corridor = [(terminals[c].lon, terminals[c].lat) for c in rec.air_corridor]
+                km, geom, detoured = air_trip(a, b, closed=closed, corridor=corridor)
                 srcs = ("great circle (WGS84 geodesic)",)
+                if detoured:
+                    srcs = (
+                        "great circles around closed airspace "
+                        f"({', '.join(rec.airspace_closed)}) via the air_routing corridor",
+                    )
+                elif closed is not None and closed.intersects(great_circle(a, b, step_km=50.0)):
+                    notes.append(f"{svc.id}: {fa}->{fb} crosses closed airspace, no detour found")
             else:
                 km, geom = _river_hop(rec.coords, a, b)
                 srcs = ("curated river polyline in services.toml",)
             rides.append(RideLeg(svc.id, i, fa, fb, svc.mode, km, geom, passages, "default", srcs))
+    if failed and check:
+        raise ServiceCheckError(failed)
     services = {rec.service.id: rec.service for rec in records}
     # Keep only services whose every hop was measured.
     measured: dict[str, int] = {}
@@ -433,4 +940,5 @@ def build_service_network(
         {sid: s for sid, s in sorted(services.items()) if sid in complete},
         tuple(r for r in rides if r.service_id in complete),
         tuple(notes),
+        measurements,
     )

@@ -20,11 +20,10 @@ from corridors.models import Cargo, Mode, Objective, RideLeg, Route, ServiceNetw
 from corridors.search import (
     Query,
     SearchEdge,
-    edge_allowed,
+    SearchGraph,
     path_to_route,
     road_edges,
     service_edges,
-    shortest_path,
 )
 
 # Priced service edges kept per (cargo, avoided places and passages): they do not depend on the
@@ -60,6 +59,9 @@ class Router:
         self.access = access
         self.sea_reroute = sea_reroute
         self._edges: OrderedDict[tuple[Cargo, frozenset[str]], list[SearchEdge]] = OrderedDict()
+        self._graphs: OrderedDict[
+            tuple[Cargo, frozenset[str], frozenset[Mode] | None, Objective], SearchGraph
+        ] = OrderedDict()
         self._lock = threading.Lock()
 
     def rides(self, q: Query) -> list[RideLeg]:
@@ -94,17 +96,31 @@ class Router:
         """Every edge of *q*'s search graph: services, then road access, egress and direct."""
         return [*self.service_edges(q), *road_edges(self.network, self.costs, self.access, q)]
 
+    def graph(self, edges: list[SearchEdge], q: Query) -> SearchGraph:
+        """The search graph of *q* over *edges* (allowed edges, weighed)."""
+        return SearchGraph.build(edges, q, vot=self.costs.value_of_time_cny_per_h(q.cargo))
+
+    def query_graph(self, q: Query, road: list[SearchEdge]) -> SearchGraph:
+        """The search graph of *q*: its cached service part plus the query's *road* edges."""
+        vot = self.costs.value_of_time_cny_per_h(q.cargo)
+        key = (q.cargo, q.avoid, q.modes, q.objective)
+        with self._lock:
+            base = self._graphs.get(key)
+            if base is not None:
+                self._graphs.move_to_end(key)
+        if base is None:
+            base = SearchGraph.build(self.service_edges(q), q, vot=vot)
+            with self._lock:
+                self._graphs[key] = base
+                while len(self._graphs) > SERVICE_EDGE_CACHE:
+                    self._graphs.popitem(last=False)
+        return base.extended(road, q, vot=vot)
+
     def shortest(
-        self,
-        edges: list[SearchEdge],
-        q: Query,
-        banned: frozenset[str] = frozenset(),
-        *,
-        prefiltered: bool = False,
+        self, edges: list[SearchEdge], q: Query, banned: frozenset[str] = frozenset()
     ) -> list[SearchEdge] | None:
         """The best path of *q* over *edges*, services in *banned* excluded."""
-        vot = self.costs.value_of_time_cny_per_h(q.cargo)
-        return shortest_path(edges, q, banned, vot=vot, prefiltered=prefiltered)
+        return self.graph(edges, q).shortest(q, banned)
 
     def to_route(self, path: list[SearchEdge], q: Query, *, geometry: bool = True) -> Route:
         """The route of a path found for *q* (legs without lines unless ``geometry``)."""
@@ -135,17 +151,17 @@ class Router:
             When no route exists at all between origin and destination.
         """
         self._check_constraints(q)
-        edges = self.edges(q)
-        found = self._routes(q, edges, geometry=True)
+        road = road_edges(self.network, self.costs, self.access, q)
+        found = self._routes(q, road, geometry=True)
         if not found:
-            self._explain_failure(q, edges)
+            self._explain_failure(q, [*self.service_edges(q), *road])
         return [Route(r.legs, r.corridor, rank=i + 1) for i, (r, _) in enumerate(found)]
 
     def _routes(
-        self, q: Query, edges: list[SearchEdge], *, geometry: bool
+        self, q: Query, road: list[SearchEdge], *, geometry: bool
     ) -> list[tuple[Route, list[SearchEdge]]]:
-        """The routes of :meth:`route` with the path behind each, over prepared *edges*."""
-        allowed = [e for e in edges if edge_allowed(e, q)]
+        """The routes of :meth:`route` with the path behind each, given the query's *road* edges."""
+        graph = self.query_graph(q, road)
         corridor_of = {sid: svc.corridor for sid, svc in self.network.services.items()}
         routes: list[Route] = []
         paths: list[list[SearchEdge]] = []
@@ -154,20 +170,20 @@ class Router:
         # asked for than corridors exist, bans single services (another gateway or line).
         for by_corridor in (True, False):
             banned: set[str] = set()
-            pass_edges = list(allowed)
+            direct = True
             for route in routes:
                 self._ban(route, banned, corridor_of, by_corridor=by_corridor)
                 if route.corridor == "road":
-                    pass_edges = [e for e in pass_edges if e.kind != "direct"]
+                    direct = False
             for _ in range(max(1, q.alternatives) * 4):
                 if len(routes) >= q.alternatives:
                     break
-                path = self.shortest(pass_edges, q, frozenset(banned), prefiltered=True)
+                path = graph.shortest(q, frozenset(banned), direct=direct)
                 if path is None:
                     break
                 route = self.to_route(path, q, geometry=geometry)
                 if route.corridor == "road":
-                    pass_edges = [e for e in pass_edges if e.kind != "direct"]
+                    direct = False
                 self._ban(route, banned, corridor_of, by_corridor=by_corridor)
                 sig = self._signature(route)
                 if sig in seen:
@@ -199,13 +215,13 @@ class Router:
         without their lines, which are drawn for the routes of the front only.
         """
         self._check_constraints(q)
-        edges = self.edges(q)
+        road = road_edges(self.network, self.costs, self.access, q)
         pool: list[tuple[Route, list[SearchEdge]]] = []
         for objective in Objective:
             qq = q.relaxed(objective=objective, alternatives=per_objective)
-            pool.extend(self._routes(qq, edges, geometry=False))
+            pool.extend(self._routes(qq, road, geometry=False))
         if not pool:
-            self._explain_failure(q, edges)
+            self._explain_failure(q, [*self.service_edges(q), *road])
         unique: dict[tuple[str, ...], tuple[Route, list[SearchEdge]]] = {}
         for r, path in pool:
             unique.setdefault((*r.services, r.corridor, str(round(r.distance_km, 3))), (r, path))

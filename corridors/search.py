@@ -8,9 +8,10 @@ public functions: :func:`edge_weight` (an edge's weight under an objective), :fu
 (which edges a query allows: modes, avoided places, crossings and passages, banned services),
 :func:`same_customs_territory` (a truck crosses no customs border: same country or one customs
 union), :func:`is_short_leg` (a road leg so short that the endpoint is the terminal); building
-the edges (:func:`service_edges`, :func:`road_edges`); forward search (:func:`shortest_path`) for
-routes and reverse costs to a destination for matrices (:class:`IndexedEdge`,
-:func:`index_edges`, :func:`reverse_costs`, with the tie rule :func:`better`); and
+the edges (:func:`service_edges`, :func:`road_edges`); forward search for routes
+(:class:`SearchGraph`, :func:`shortest_path`) and reverse costs to a destination for matrices
+(:class:`IndexedEdge`, :func:`index_edges`, :func:`reverse_costs`, with the tie rule
+:func:`better`); and
 :func:`path_to_route`, the one function that turns a path into a :class:`corridors.models.Route`.
 
 :class:`corridors.routing.Router` (alternatives, Pareto set, explanations) and
@@ -428,68 +429,96 @@ def road_edges(
     return edges
 
 
-def shortest_path(
-    edges: Sequence[SearchEdge],
-    q: Query,
-    banned: frozenset[str],
-    *,
-    vot: float,
-    prefiltered: bool = False,
-) -> list[SearchEdge] | None:
-    """Least-weight path from :data:`ORIGIN` to :data:`DESTINATION` through ``q.via`` in order.
+@dataclass(frozen=True, eq=False)
+class SearchGraph:
+    """The search graph of one query: allowed edges by tail node, each with its weight.
 
-    A layered Dijkstra: state (node, k) where the first k vias have been visited. Returns the
-    edges of the path, or None when the destination cannot be reached. With ``prefiltered``
-    the caller has already applied :func:`edge_allowed` for *q* (without bans) to *edges*, and
-    only the services in *banned* are excluded here.
+    Built once per query (:meth:`build`); :meth:`shortest` then runs as often as alternatives
+    need, excluding banned services (and the direct road edge) on the fly.
     """
-    adj: dict[Node, list[tuple[float, SearchEdge]]] = {}
-    objective = q.objective
-    for e in edges:
-        if prefiltered:
-            if e.service is not None and e.service in banned:
+
+    adj: dict[Node, list[tuple[float, SearchEdge]]]
+
+    @classmethod
+    def build(cls, edges: Iterable[SearchEdge], q: Query, *, vot: float) -> SearchGraph:
+        """Keep the edges *q* allows (:func:`edge_allowed`) and weigh them under its objective."""
+        adj: dict[Node, list[tuple[float, SearchEdge]]] = {}
+        objective = q.objective
+        for e in edges:
+            if edge_allowed(e, q):
+                w = max(edge_weight(e.charge, objective, vot), 0.0)
+                adj.setdefault(e.src, []).append((w, e))
+        return cls(adj)
+
+    def extended(self, edges: Iterable[SearchEdge], q: Query, *, vot: float) -> SearchGraph:
+        """A new graph: this one plus the allowed *edges* (the query's road edges).
+
+        This graph is left unchanged, so the service part of a graph can be built once per
+        (cargo, options) and shared by queries.
+        """
+        extra = SearchGraph.build(edges, q, vot=vot).adj
+        adj = dict(self.adj)
+        for node, out in extra.items():
+            adj[node] = [*adj.get(node, ()), *out]
+        return SearchGraph(adj)
+
+    def shortest(
+        self, q: Query, banned: frozenset[str] = frozenset(), *, direct: bool = True
+    ) -> list[SearchEdge] | None:
+        """Least-weight path from :data:`ORIGIN` to :data:`DESTINATION` through ``q.via``.
+
+        A layered Dijkstra: state (node, k) where the first k vias have been visited, in order.
+        Services in *banned* are not used; without *direct*, neither is the direct road edge.
+        Returns the edges of the path, or None when the destination cannot be reached.
+        """
+        via = q.via
+        n_via = len(via)
+        start = (ORIGIN, 0)
+        goal = (DESTINATION, n_via)
+        inf = float("inf")
+        adj = self.adj
+        dist: dict[tuple[Node, int], float] = {start: 0.0}
+        prev: dict[tuple[Node, int], tuple[tuple[Node, int], SearchEdge]] = {}
+        counter = itertools.count()
+        heap: list[tuple[float, int, tuple[Node, int]]] = [(0.0, next(counter), start)]
+        while heap:
+            du, _, state = heapq.heappop(heap)
+            if state == goal:
+                break
+            if du > dist.get(state, inf):
                 continue
-        elif not edge_allowed(e, q, banned):
-            continue
-        w = max(edge_weight(e.charge, objective, vot), 0.0)
-        adj.setdefault(e.src, []).append((w, e))
-    via = q.via
-    n_via = len(via)
-    # Layered search: state (node, k) where k vias have been visited in order.
-    start = (ORIGIN, 0)
-    goal = (DESTINATION, n_via)
-    inf = float("inf")
-    dist: dict[tuple[Node, int], float] = {start: 0.0}
-    prev: dict[tuple[Node, int], tuple[tuple[Node, int], SearchEdge]] = {}
-    counter = itertools.count()
-    heap: list[tuple[float, int, tuple[Node, int]]] = [(0.0, next(counter), start)]
-    while heap:
-        du, _, state = heapq.heappop(heap)
-        if state == goal:
-            break
-        if du > dist.get(state, inf):
-            continue
-        node, k = state
-        for w, e in adj.get(node, ()):
-            nk = k
-            while nk < n_via and via[nk] in e.places:
-                nk += 1
-            if nk < n_via and e.dst == DESTINATION:
-                continue
-            nstate = (e.dst, nk)
-            nd = du + w
-            if nd < dist.get(nstate, inf) - 1e-12:
-                dist[nstate] = nd
-                prev[nstate] = (state, e)
-                heapq.heappush(heap, (nd, next(counter), nstate))
-    if goal not in dist:
-        return None
-    path: list[SearchEdge] = []
-    st = goal
-    while st != start:
-        st, e = prev[st]
-        path.append(e)
-    return path[::-1]
+            node, k = state
+            for w, e in adj.get(node, ()):
+                if e.service is not None and e.service in banned:
+                    continue
+                if not direct and e.kind == "direct":
+                    continue
+                nk = k
+                while nk < n_via and via[nk] in e.places:
+                    nk += 1
+                if nk < n_via and e.dst == DESTINATION:
+                    continue
+                nstate = (e.dst, nk)
+                nd = du + w
+                if nd < dist.get(nstate, inf) - 1e-12:
+                    dist[nstate] = nd
+                    prev[nstate] = (state, e)
+                    heapq.heappush(heap, (nd, next(counter), nstate))
+        if goal not in dist:
+            return None
+        path: list[SearchEdge] = []
+        st = goal
+        while st != start:
+            st, e = prev[st]
+            path.append(e)
+        return path[::-1]
+
+
+def shortest_path(
+    edges: Sequence[SearchEdge], q: Query, banned: frozenset[str] = frozenset(), *, vot: float
+) -> list[SearchEdge] | None:
+    """The best path of *q* over *edges* (:meth:`SearchGraph.shortest` on a fresh graph)."""
+    return SearchGraph.build(edges, q, vot=vot).shortest(q, banned)
 
 
 @dataclass(frozen=True)

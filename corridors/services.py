@@ -3,15 +3,18 @@
 Owns: the schema of a curated service (ordered waypoints served by one mode, with operator,
 frequency, border crossings, gauge breaks, expected sea passages, published transit time,
 distance and tariff, each sourced) and its validation against the place catalog, reporting every
-problem at once with the TOML path.
+problem at once with the TOML path; and the rail itineraries: the curated line sections
+(``data/geo/rail_sections.toml``) and station points (``data/geo/itinerary_points.csv``) that a
+rail service chains (``sections = [...]``), so that it is measured on the lines its trains use.
 """
 
 from __future__ import annotations
 
+import csv
 import itertools
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +47,174 @@ class Published:
 
 
 @dataclass(frozen=True)
+class ItineraryPoint:
+    """A station point of a rail itinerary that is not a place (``itinerary_points.csv``)."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    country: str
+    lon: float
+    lat: float
+    coord_source: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A curated rail line section: ordered station points with its provenance."""
+
+    id: str
+    name_en: str
+    points: tuple[str, ...]
+    source: str | None
+    as_of: str | None
+    assumption: str | None
+    published_km: Published | None
+
+
+@dataclass(frozen=True)
 class ServiceRecord:
-    """A service with its published figures and, for waterways, the curated river polyline."""
+    """A service with its published figures and, for waterways, the curated river polyline.
+
+    ``itinerary`` is the chained point sequence of the service's ``sections`` (empty when the
+    service has none); ``points`` resolves the ids of it that are not places.
+    """
 
     service: Service
     published_transit_h: Published | None
     published_distance_km: Published | None
     tariff: Published | None
     coords: tuple[tuple[float, float], ...]
+    sections: tuple[Section, ...] = ()
+    itinerary: tuple[str, ...] = ()
+    points: Mapping[str, ItineraryPoint] = field(default_factory=dict, compare=False, hash=False)
+    sea_via: str = "suez"
+    airspace_closed: tuple[str, ...] = ()
+    air_corridor: tuple[str, ...] = ()
+
+
+SEA_ROUTINGS: tuple[str, ...] = ("suez", "cape")
+"""Asia–Europe sea routing settings (``[sea_routing] asia_europe`` in services.toml)."""
+
+
+SECTIONS_FILE = "rail_sections.toml"
+POINTS_FILE = "itinerary_points.csv"
+
+
+def load_itinerary_points(path: Path) -> dict[str, ItineraryPoint]:
+    """Read ``itinerary_points.csv`` (id, name_zh, name_en, country, lon, lat, coord_source).
+
+    Raises
+    ------
+    ParameterError
+        Every bad row and column at once.
+    """
+    problems: list[Problem] = []
+    out: dict[str, ItineraryPoint] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for i, row in enumerate(csv.DictReader(fh), start=1):
+            pid = (row.get("id") or "").strip()
+            try:
+                lon, lat = float(row["lon"]), float(row["lat"])
+            except (KeyError, TypeError, ValueError):
+                problems.append(Problem(path.name, i, "lon", "lon and lat must be numbers"))
+                continue
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                problems.append(Problem(path.name, i, "lon", "out of range"))
+            if not pid or pid in out:
+                problems.append(Problem(path.name, i, "id", f"empty or duplicate id {pid!r}"))
+            if len((row.get("country") or "").strip()) != 2:
+                problems.append(Problem(path.name, i, "country", "ISO 3166 alpha-2 expected"))
+            if not (row.get("coord_source") or "").strip():
+                problems.append(Problem(path.name, i, "coord_source", "empty"))
+            out[pid] = ItineraryPoint(
+                pid,
+                (row.get("name_zh") or "").strip(),
+                (row.get("name_en") or "").strip(),
+                (row.get("country") or "").strip(),
+                lon,
+                lat,
+                (row.get("coord_source") or "").strip(),
+            )
+    if problems:
+        raise ParameterError(problems)
+    return out
+
+
+def load_sections(path: Path, *, known_points: set[str]) -> dict[str, Section]:
+    """Read ``rail_sections.toml``; every point must be a place or an itinerary point.
+
+    Raises
+    ------
+    ParameterError
+        Every problem at once, with its TOML path.
+    """
+    file = path.name
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError([Problem(file, None, None, f"TOML syntax: {exc}")]) from exc
+    problems: list[Problem] = []
+    out: dict[str, Section] = {}
+    for sid, sec in sorted(raw.get("section", {}).items()):
+        p = f"section.{sid}"
+        pts = tuple(str(x) for x in sec.get("points", []))
+        if len(pts) < 2:
+            problems.append(Problem(file, None, f"{p}.points", "needs at least two points"))
+        for x in pts:
+            if x not in known_points:
+                problems.append(Problem(file, None, f"{p}.points", f"unknown point id {x!r}"))
+        if not sec.get("assumption") and not (sec.get("source") and sec.get("as_of")):
+            problems.append(Problem(file, None, p, "needs source and as_of, or an assumption"))
+        out[sid] = Section(
+            sid,
+            str(sec.get("name_en", sid)),
+            pts,
+            sec.get("source") and str(sec["source"]),
+            sec.get("as_of") and str(sec["as_of"]),
+            sec.get("assumption") and str(sec["assumption"]),
+            _sourced(sec.get("published_km"), f"{p}.published_km", problems, file, unit="km"),
+        )
+    if problems:
+        raise ParameterError(problems)
+    return out
+
+
+def _chain(
+    names: list[str],
+    sections: Mapping[str, Section],
+    waypoints: tuple[str, ...],
+    p: str,
+    file: str,
+    problems: list[Problem],
+) -> tuple[tuple[Section, ...], tuple[str, ...]]:
+    chosen: list[Section] = []
+    seq: list[str] = []
+    for name in names:
+        sec = sections.get(name)
+        if sec is None:
+            problems.append(Problem(file, None, f"{p}.sections", f"unknown section {name!r}"))
+            return (), ()
+        if seq and sec.points[0] != seq[-1]:
+            msg = f"section {name!r} starts at {sec.points[0]!r}, not at {seq[-1]!r}"
+            problems.append(Problem(file, None, f"{p}.sections", msg))
+            return (), ()
+        seq.extend(sec.points if not seq else sec.points[1:])
+        chosen.append(sec)
+    # every waypoint must appear in the itinerary, in order
+    pos = -1
+    for w in waypoints:
+        try:
+            pos = seq.index(w, pos + 1)
+        except ValueError:
+            msg = f"waypoint {w!r} is not on the itinerary (in order) of its sections"
+            problems.append(Problem(file, None, f"{p}.sections", msg))
+            return (), ()
+    if seq[0] != waypoints[0] or seq[-1] != waypoints[-1]:
+        msg = "the itinerary must start and end at the service's first and last waypoints"
+        problems.append(Problem(file, None, f"{p}.sections", msg))
+        return (), ()
+    return tuple(chosen), tuple(seq)
 
 
 def _sourced(
@@ -126,6 +289,31 @@ def load_services(
     problems: list[Problem] = []
     records: list[ServiceRecord] = []
     seen: set[str] = set()
+    points: dict[str, ItineraryPoint] = {}
+    sections: dict[str, Section] = {}
+    if (path.parent / POINTS_FILE).is_file():
+        points = load_itinerary_points(path.parent / POINTS_FILE)
+    if (path.parent / SECTIONS_FILE).is_file():
+        sections = load_sections(
+            path.parent / SECTIONS_FILE, known_points=known_places | set(points)
+        )
+    air = raw.get("air_routing", {})
+    air_corridor = tuple(str(x) for x in air.get("corridor_points", []))
+    for x in air_corridor:
+        if x not in known_places:
+            problems.append(
+                Problem(file, None, "air_routing.corridor_points", f"unknown place id {x!r}")
+            )
+    if air and not (air.get("source") and air.get("as_of")):
+        problems.append(Problem(file, None, "air_routing", "needs source and as_of"))
+    routing = raw.get("sea_routing", {})
+    sea_via = str(routing.get("asia_europe", "suez"))
+    if sea_via not in SEA_ROUTINGS:
+        problems.append(
+            Problem(file, None, "sea_routing.asia_europe", f"{sea_via!r} not one of {SEA_ROUTINGS}")
+        )
+    if routing and not (routing.get("source") and routing.get("as_of")):
+        problems.append(Problem(file, None, "sea_routing", "needs source and as_of"))
     for i, s in enumerate(raw.get("service", [])):
         p = f"service[{i}]"
         sid = str(s.get("id", ""))
@@ -244,6 +432,34 @@ def load_services(
             tariff_unit=tariff_unit,
             sources=tuple(dict.fromkeys(sources)),
         )
+        closed: tuple[str, ...] = ()
+        over = s.get("overflight")
+        if over is not None:
+            if not isinstance(over, Mapping) or not (over.get("source") and over.get("as_of")):
+                problems.append(
+                    Problem(file, None, f"{p}.overflight", "needs closed = [...], source, as_of")
+                )
+            else:
+                closed = tuple(str(x) for x in over.get("closed", []))
+                bad = [x for x in closed if len(x) != 3 or not x.isupper()]
+                if bad:
+                    problems.append(
+                        Problem(file, None, f"{p}.overflight.closed", f"not ISO alpha-3: {bad}")
+                    )
+        elif mode is Mode.AIR:
+            problems.append(
+                Problem(file, None, f"{p}.overflight", "air services need their overflight rights")
+            )
+        chosen: tuple[Section, ...] = ()
+        itinerary: tuple[str, ...] = ()
+        if s.get("sections"):
+            chosen, itinerary = _chain(
+                [str(x) for x in s["sections"]], sections, waypoints, p, file, problems
+            )
+        elif mode is Mode.RAIL and sections:
+            problems.append(
+                Problem(file, None, f"{p}.sections", "rail services need their line sections")
+            )
         records.append(
             ServiceRecord(
                 service,
@@ -253,6 +469,12 @@ def load_services(
                 ),
                 tariff,
                 coords,
+                chosen,
+                itinerary,
+                points,
+                sea_via,
+                closed,
+                air_corridor,
             )
         )
     if problems:

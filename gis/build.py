@@ -29,6 +29,13 @@ import numpy as np
 from gis.boundaries import build_boundaries
 from gis.hierarchy import write_order
 from gis.layers import build_rail, build_roads, read_layer, write_layer
+from gis.rail_attributes import (
+    RAIL_ATTRIBUTE_COLUMNS,
+    RAIL_ATTRIBUTES_FILE,
+    annotate_rail_edges,
+    read_gauge_rules,
+    read_hsr_lines,
+)
 from gis.sources import airports, package_version, sea_lanes, sea_ports
 
 LAYER_GROUPS: tuple[str, ...] = ("rail", "roads", "sea", "airports", "boundaries")
@@ -77,7 +84,7 @@ def _rows(path: Path) -> int:
         return len(np.load(path, allow_pickle=False))
     if path.suffix == ".npz":
         with np.load(path, allow_pickle=False) as z:
-            return int(z["node_ids"].size)
+            return int(z["node_ids"].size if "node_ids" in z else z["u"].size)
     return len(read_layer(path))
 
 
@@ -221,6 +228,32 @@ def _build_groups(
             build_boundaries(out_dir, progress=say)
         seconds[group] = round(time.perf_counter() - t0, 2)
         say(f"built {group} in {seconds[group]:.1f} s")
+
+    rail_edges = out_dir / "rail_edges.parquet"
+    countries = out_dir / "world_countries.parquet"
+    if {"rail", "boundaries"} & set(groups) and rail_edges.exists() and countries.exists():
+        t0 = time.perf_counter()
+        say("annotating rail links: country, gauge, passenger-dedicated high speed ...")
+        rules = read_gauge_rules(data_dir / "rail_gauge.csv")
+        edges = read_layer(rail_edges)
+        edges = edges.drop(columns=[c for c in RAIL_ATTRIBUTE_COLUMNS if c in edges.columns])
+        edges = annotate_rail_edges(
+            edges, read_layer(countries), rules, read_hsr_lines(data_dir / "hsr_lines.csv")
+        )
+        write_layer(edges, rail_edges)
+        _write_json(
+            out_dir / RAIL_ATTRIBUTES_FILE, {"iso3_of": dict(sorted(rules.iso3_of.items()))}
+        )
+        n_hsr = int(edges["hsr"].sum())
+        n_gauge = int((edges["gauge"] != "").sum())
+        notes.append(
+            f"rail attributes: {n_gauge:,} of {len(edges):,} links with a gauge, "
+            f"{n_hsr:,} passenger-dedicated high-speed links"
+        )
+        seconds["rail_attributes"] = round(time.perf_counter() - t0, 2)
+        say(f"annotated rail links in {seconds['rail_attributes']:.1f} s ({notes[-1]})")
+    elif "rail" in groups:
+        notes.append("rail attributes: not annotated (build the boundaries group too)")
 
     if provenance:
         _write_json(out_dir / "sources_provenance.json", provenance)

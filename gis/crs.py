@@ -165,3 +165,49 @@ def parse_lonlat(text: str) -> tuple[float, float] | None:
         )
         raise ValueError(msg)
     return lon, lat
+
+
+def split_antimeridian(
+    coords: list[tuple[float, float]] | tuple[tuple[float, float], ...],
+) -> list[list[tuple[float, float]]]:
+    """Wrap a polyline's longitudes into [-180, 180] and split it where it crosses 180°.
+
+    RFC 7946 §3.1.9: a line crossing the antimeridian is cut in two at it. Input longitudes may
+    be unwrapped (e.g. 190° from a sea router); the crossing point is interpolated.
+
+    Parameters
+    ----------
+    coords : sequence of (lon, lat)
+        The polyline, longitudes continuous (no jump larger than 180° between vertices).
+
+    Returns
+    -------
+    list of lists of (lon, lat)
+        One part, or more when the line crosses the antimeridian.
+    """
+    if not coords:
+        return []
+    parts: list[list[tuple[float, float]]] = [[]]
+    prev: tuple[float, float] | None = None
+    for x, y in coords:
+        if prev is not None:
+            px, py = prev
+            # unwrap x relative to the previous vertex, then look for a crossing of +-180
+            while x - px > 180.0:
+                x -= 360.0
+            while x - px < -180.0:
+                x += 360.0
+            kp, kx = math.floor((px + 180.0) / 360.0), math.floor((x + 180.0) / 360.0)
+            if kp != kx:
+                edge = 180.0 + 360.0 * min(kp, kx)  # the meridian crossed (unwrapped)
+                t = (edge - px) / (x - px) if x != px else 0.0
+                yc = py + t * (y - py)
+                side = 180.0 if x > px else -180.0
+                parts[-1].append((side, round(yc, 6)))
+                parts.append([(-side, round(yc, 6))])
+        wx = ((x + 180.0) % 360.0) - 180.0
+        if wx == -180.0 and x > 0:
+            wx = 180.0
+        parts[-1].append((wx, y))
+        prev = (x, y)
+    return [p for p in parts if len(p) > 1]

@@ -1,15 +1,57 @@
-"""Errors raised by the `gis` package.
+"""The project's error root, and the errors raised by the `gis` package.
 
-Every error carries an HTTP ``status`` and a problem ``type`` slug so that the API can map it to an
-RFC 9457 problem and the CLI to an exit code without knowing the concrete class.
+Owns: :class:`ShudaoError`, the one base class of every error the project raises (`gis` is the
+bottom layer, so the root lives here; `hubs`, `corridors`, `maps` and `api` derive their errors
+from it). Every error carries an HTTP ``status``, a problem ``type_slug`` and a CLI
+``exit_code`` as class attributes, so that the API maps it to an RFC 9457 problem and the CLI to
+an exit code without knowing the concrete class. The exit codes are those of the README:
+
+====  ===============================================================================
+0     success
+1     unexpected failure, or one outside the data (e.g. headless Chromium failed)
+2     unknown or ambiguous place, or an invalid ``lon,lat``
+3     invalid data file (every problem listed with file, row and column, or TOML key)
+4     layers not built
+5     no route, or an infeasible constraint
+64    bad option or parameter (EX_USAGE): unknown key, unit or corridor, a bad number
+====  ===============================================================================
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    1: "unexpected failure, or one outside the data",
+    2: "unknown place",
+    3: "invalid data file",
+    4: "layers not built",
+    5: "no route or infeasible constraint",
+    64: "bad option",
+}
+"""The CLI exit codes (the README's table); every error's ``exit_code`` is one of them."""
 
-class GisError(Exception):
+
+class ShudaoError(Exception):
+    """Base class of every error the project raises (the one error root).
+
+    Attributes
+    ----------
+    status : int
+        HTTP status of the problem response.
+    type_slug : str
+        Last part of the problem ``type`` URI.
+    exit_code : int
+        CLI exit code, one of :data:`EXIT_CODES`.
+    """
+
+    status: int = 500
+    type_slug: str = "error"
+    exit_code: int = 1
+
+
+class GisError(ShudaoError):
     """Base class of all errors raised by `gis`."""
 
     status: int = 500

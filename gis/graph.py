@@ -270,6 +270,16 @@ class CsrRouter:
             raise GraphError(msg) from exc
         return cls(node_ids=ids, matrix=mat, best_row=best)
 
+    def index_of(self, node_id: int) -> int:
+        """Matrix index of a node id.
+
+        Raises
+        ------
+        GraphError
+            If the node is not in the network.
+        """
+        return self._index(node_id)
+
     def _index(self, node_id: int) -> int:
         i = int(np.searchsorted(self.node_ids, node_id))
         if i >= self.node_ids.size or self.node_ids[i] != node_id:
@@ -300,3 +310,42 @@ class CsrRouter:
             edge_rows=rows,
             length_m=float(dist[t]),
         )
+
+
+def save_lines(edges: gpd.GeoDataFrame, path: Path) -> None:
+    """Store an edge layer's lines and end nodes as flat arrays (``.npz``).
+
+    Reading them back (:func:`load_lines`) builds the lines from one coordinate array, about
+    twice as fast as decoding the layer's WKB.
+    """
+    coords, owner = shapely.get_coordinates(edges.geometry.to_numpy(), return_index=True)
+    np.savez(
+        path,
+        coords=coords,
+        owner=owner.astype(np.int64),
+        u=edges["u"].to_numpy(dtype=np.int64),
+        v=edges["v"].to_numpy(dtype=np.int64),
+    )
+
+
+def load_lines(path: Path) -> gpd.GeoDataFrame:
+    """The edge lines stored by :func:`save_lines` (columns ``u``, ``v``, ``geometry``).
+
+    Raises
+    ------
+    GraphError
+        When the file is missing or not stored lines.
+    """
+    import geopandas as gpd  # noqa: PLC0415 (typing-only import at module level)
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            coords, owner, u, v = z["coords"], z["owner"], z["u"], z["v"]
+    except (OSError, KeyError, ValueError) as exc:
+        msg = f"{path}: not stored network lines ({exc}); run `shudao data build`"
+        raise GraphError(msg) from exc
+    lines = shapely.linestrings(coords, indices=owner)
+    if len(lines) != len(u):
+        msg = f"{path}: {len(lines)} lines for {len(u)} links; run `shudao data build`"
+        raise GraphError(msg)
+    return gpd.GeoDataFrame({"u": u, "v": v}, geometry=lines, crs=WGS84)

@@ -29,7 +29,7 @@ import routingkit_cch as rk
 from numpy.typing import NDArray
 
 from gis.errors import GisError
-from gis.graph import CsrRouter
+from gis.graph import CsrRouter, save_lines
 from gis.layers import read_layer
 
 # RoutingKit weights are unsigned 32-bit; decimetres keep a 20,000 km path far below 2**31.
@@ -49,6 +49,11 @@ class HierarchyError(GisError, ValueError):
 def order_path(build_dir: Path, name: str) -> Path:
     """Where the node order of network *name* (``road``) is stored in a build."""
     return build_dir / f"{name}_cch_order.npy"
+
+
+def lines_path(build_dir: Path, name: str) -> Path:
+    """Where the lines of network *name* are stored in a build (:func:`gis.graph.save_lines`)."""
+    return build_dir / f"{name}_lines.npz"
 
 
 def graph_path(build_dir: Path, name: str) -> Path:
@@ -96,6 +101,7 @@ def write_order(build_dir: Path, name: str) -> Path:
     lon[pos] = nodes.geometry.x.to_numpy()
     lat[pos] = nodes.geometry.y.to_numpy()
     router.save(graph_path(build_dir, name))
+    save_lines(edges, lines_path(build_dir, name))
     path = order_path(build_dir, name)
     np.save(path, compute_order(router, lon, lat), allow_pickle=False)
     return path

@@ -41,6 +41,12 @@ ROAD_BBOXES: Final = (
 )
 """Road corridor areas (min_lon, min_lat, max_lon, max_lat); they may overlap."""
 
+RAIL_DEAD_PAIR_KM: Final = 1.0
+"""Two rail dead ends of one component closer than this are joined: the scgraph layer breaks
+main lines for a few hundred metres at stations (e.g. the Baoji–Chengdu railway north of
+Guangyuan, 105.92E 32.81N, 0.2 km), and without the join freight paths that may not use the
+parallel high-speed line detour by hundreds of km. 1 km keeps it to station-scale gaps."""
+
 RAIL_MODULE: Final = "scgraph_data.world_railways"
 ROAD_MODULE: Final = "scgraph_data.world_highways"
 
@@ -94,13 +100,19 @@ def _build(
     bboxes: Sequence[tuple[float, float, float, float]],
     stitch_km: float,
     progress: Callable[[str], None] | None,
+    dead_pair_km: float = 0.0,
 ) -> NetworkLayers:
     _say(progress, f"{mode}: reading {module}")
     geograph = load_geograph(module)
     links = read_network_links(links_csv) if links_csv is not None else None
     _say(progress, f"{mode}: clipping, stitching and merging {geograph.n_edges:,} edges")
     layers = build_network_layers(
-        geograph, mode=mode, bboxes=bboxes, stitch_km=stitch_km, curated_links=links
+        geograph,
+        mode=mode,
+        bboxes=bboxes,
+        stitch_km=stitch_km,
+        curated_links=links,
+        dead_pair_km=dead_pair_km,
     )
     write_layer(layers.nodes, out_dir / f"{prefix}_nodes.parquet")
     write_layer(layers.edges, out_dir / f"{prefix}_edges.parquet")
@@ -119,6 +131,7 @@ def build_rail(
     links_csv: Path,
     bbox: tuple[float, float, float, float] = RAIL_BBOX,
     stitch_km: float = 2.0,
+    dead_pair_km: float = RAIL_DEAD_PAIR_KM,
     progress: Callable[[str], None] | None = None,
 ) -> NetworkLayers:
     """Build ``rail_nodes.parquet`` and ``rail_edges.parquet`` into ``out_dir``.
@@ -134,6 +147,8 @@ def build_rail(
         Clip box (min_lon, min_lat, max_lon, max_lat).
     stitch_km : float, optional
         Gap-stitching radius between components.
+    dead_pair_km : float, optional
+        Join two dead ends of one component this close (a line broken in the source).
     progress : callable, optional
         Receives progress messages.
 
@@ -151,6 +166,7 @@ def build_rail(
         bboxes=[bbox],
         stitch_km=stitch_km,
         progress=progress,
+        dead_pair_km=dead_pair_km,
     )
 
 

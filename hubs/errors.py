@@ -1,17 +1,18 @@
 """Errors raised by the `hubs` package.
 
 Owns: the `HubsError` hierarchy. Every error carries an HTTP ``status``, a problem ``type_slug``
-and a CLI ``exit_code`` (the same contract as :class:`gis.errors.GisError`), so that the API maps
-it to an RFC 9457 problem and the CLI to an exit code without knowing the concrete class.
+and a CLI ``exit_code`` (the contract of the project root :class:`gis.errors.ShudaoError`), so
+that the API maps it to an RFC 9457 problem and the CLI to an exit code without knowing the
+concrete class.
 Data-file validation problems are reported with :class:`gis.errors.DataValidationError`.
 """
 
 from __future__ import annotations
 
-from gis.errors import GisError
+from gis.errors import ShudaoError
 
 
-class HubsError(GisError):
+class HubsError(ShudaoError):
     """Base class of all errors raised by `hubs`."""
 
     status: int = 500

@@ -21,14 +21,27 @@ from shapely.geometry import Point
 from hubs.models import PlaceKind
 from maps.briefings import (
     BASEMAP_STYLES,
+    GROUP_BOUNDARIES,
+    GROUP_HUBS,
     HUB_STYLES,
+    PROVINCE_LEGEND,
     MapData,
-    _basemap,
-    _label_point,
-    _place_popup,
     attributions,
+    basemap_layers,
+    label_point,
+    place_popup,
+    sea_inset,
 )
-from maps.scene import ColourScale, Feature, ImageOverlay, Layer, LegendEntry, Scene, Style
+from maps.scene import (
+    ColourScale,
+    Feature,
+    ImageOverlay,
+    Layer,
+    LegendEntry,
+    PlaceLabel,
+    Scene,
+    Style,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -191,25 +204,25 @@ def access_scene(
         )
     # ------------------------------------------------------------ outlines and labels
     pref_lines: list[Feature] = []
-    labels: list[Feature] = []
-    label_style = Style("#1a1a1a", size_px=9)
+    labels: list[PlaceLabel] = []
     for adcode, geom in sorted(
         zip(data.prefectures["adcode"].astype(str), data.prefectures.geometry, strict=True)
     ):
         pref_lines.append(Feature(geom.boundary, PREFECTURE_STYLE))
         pref = prefs.get(adcode)
         if pref is not None:
-            labels.append(Feature(_label_point(geom), label_style, label=pref.short_zh))
+            at = label_point(geom)
+            labels.append(PlaceLabel(at.x, at.y, pref.short_zh, pref.short_en, 1, centred=True))
     hub_label, hub_style = HUB_STYLES[kind]
     hubs = tuple(
         Feature(Point(p.lon, p.lat), hub_style, tooltip=f"{p.name_zh} {p.name_en}",
-                popup=_place_popup(p))
+                popup=place_popup(p))
         for p in sorted(raster.hubs, key=lambda p: p.id)
     )  # fmt: skip
     west, south, east, north = (float(v) for v in data.province.total_bounds)
     outside = [p for p in raster.hubs if not (west <= p.lon <= east and south <= p.lat <= north)]
     layers = (
-        _basemap(data, world=False),
+        basemap_layers(data, world=False),
         Layer(f"区县平均通行时间 County mean hours ({len(county_feats)})", tuple(county_feats),
               show=show_counties),
         Layer("市州界 Prefecture boundaries", tuple(pref_lines)),
@@ -217,16 +230,17 @@ def access_scene(
             "四川省界 Sichuan boundary",
             tuple(Feature(g.boundary, BASEMAP_STYLES["province"]) for g in data.province.geometry),
         ),
-        Layer("市州名 Prefecture names", tuple(labels)),
         Layer(hub_label, hubs),
     )  # fmt: skip
     legend = [
-        LegendEntry(f"{hub_label} ({len(hubs)})", hub_style, "point"),
-        LegendEntry("市州界 Prefecture boundary", PREFECTURE_STYLE, "line"),
-        LegendEntry("四川省界 Sichuan boundary", BASEMAP_STYLES["province"], "line"),
+        LegendEntry(f"{hub_label} ({len(hubs)})", hub_style, "point", GROUP_HUBS),
+        LegendEntry("市州界 Prefecture boundary", PREFECTURE_STYLE, "line", GROUP_BOUNDARIES),
+        PROVINCE_LEGEND,
     ]
     if no_data:
-        legend.append(LegendEntry("No cell centre in county", Style("#ffffff", NO_DATA_COLOUR, 1)))
+        legend.append(
+            LegendEntry("无栅格中心 No cell centre in county", Style("#ffffff", NO_DATA_COLOUR, 1))
+        )
     notes = [
         (
             f"Least-cost travel time over a friction surface (Weiss et al. 2018): roads at "
@@ -255,6 +269,13 @@ def access_scene(
         )
     return Scene(
         title=f"到最近{zh}的通行时间 Hours to the nearest {en.lower()}",
+        subtitle=(
+            f"{raster.grid.res_deg * 3600:g}″ 栅格、183 个区县 · {raster.grid.res_deg * 3600:g}″ "
+            f"raster, county means; {len(hubs)} {en.lower()} hub(s)"
+        ),
+        labels=tuple(labels),
+        parameters_version=raster.parameters_version,
+        inset=sea_inset(data),
         layers=layers,
         legend=tuple(legend),
         bounds=(west, south, east, north),

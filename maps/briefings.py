@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,26 @@ from shapely.ops import polylabel
 from corridors.models import Mode, RideLeg, Route, ServiceNetwork
 from gis.layers import read_layer
 from hubs.models import Place, PlaceKind, Region
-from maps.scene import Feature, Layer, LegendEntry, Scene, Style, Symbol
+from maps.palette import (
+    CHINA_LAND,
+    CORRIDOR_COLOURS,
+    FOREIGN_LAND,
+    OKABE_ITO,
+    REGION_COLOURS_BY_KEY,
+    REGION_FILL_OPACITY,
+    ROUTE_COLOURS,
+    WORLD_LAND,
+)
+from maps.scene import (
+    Feature,
+    Layer,
+    LegendEntry,
+    PlaceLabel,
+    Scene,
+    SeaInset,
+    Style,
+    Symbol,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -54,81 +73,118 @@ SIMPLIFY_NOTE = (
     "service lines 0.01°."
 )
 
-# Okabe-Ito colour-blind-safe palette; the ecological zone is green with a dashed outline.
-REGION_COLOURS: dict[Region, str] = {
-    Region.CHENGDU_PLAIN: "#E69F00",
-    Region.SOUTH_SICHUAN: "#D55E00",
-    Region.NORTHEAST_SICHUAN: "#0072B2",
-    Region.PANXI: "#CC79A7",
-    Region.NORTHWEST_ECOLOGICAL: "#009E73",
-}
+GROUP_REGIONS = "经济区 Economic regions"
+GROUP_HUBS = "枢纽 Hubs"
+GROUP_CORRIDORS = "通道 Corridors"
+GROUP_ROUTES = "路线 Routes (colour)"
+GROUP_MODES = "运输方式 Modes (line pattern)"
+GROUP_POINTS = "节点 Points on the routes"
+GROUP_BOUNDARIES = "界线 Boundaries"
+
+REGION_COLOURS: dict[Region, str] = {r: REGION_COLOURS_BY_KEY[r.value] for r in Region}
+
+
+def region_style(region: Region) -> Style:
+    """The one style of a region's prefectures (map polygons and legend swatch alike)."""
+    eco = region is Region.NORTHWEST_ECOLOGICAL
+    return Style(
+        "#5a5a2a" if eco else "#ffffff",
+        REGION_COLOURS[region],
+        REGION_FILL_OPACITY,
+        1.4 if eco else 1.0,
+        dash="5 4" if eco else None,
+    )
+
 
 HUB_STYLES: dict[PlaceKind, tuple[str, Style]] = {
     PlaceKind.BONDED_ZONE: (
         "综合保税区 Comprehensive bonded zone",
-        Style("#4a1486", "#9e67d9", 0.95, 1.5, symbol=Symbol.SQUARE, size_px=13),
+        Style("#3b1f5e", "#b18fd6", 0.95, 1.2, symbol=Symbol.SQUARE, size_px=11),
     ),
     PlaceKind.BONDED_LOGISTICS_CENTRE: (
         "保税物流中心 Bonded logistics centre",
-        Style("#4a1486", "#ffffff", 0.95, 2.0, symbol=Symbol.DIAMOND, size_px=14),
+        Style("#3b1f5e", "#ffffff", 0.95, 1.6, symbol=Symbol.DIAMOND, size_px=12),
     ),
     PlaceKind.RAIL_PORT: (
         "铁路港 Railway port",
-        Style("#111111", "#444444", 0.95, 1.5, symbol=Symbol.HEXAGON, size_px=16),
+        Style("#111111", "#444444", 0.95, 1.2, symbol=Symbol.HEXAGON, size_px=13),
     ),
     PlaceKind.AIRPORT: (
         "机场 Airport",
-        Style("#08306b", "#6baed6", 0.95, 1.5, symbol=Symbol.TRIANGLE, size_px=13),
+        Style("#111111", "#ffffff", 0.95, 1.4, symbol=Symbol.TRIANGLE, size_px=11),
     ),
     PlaceKind.RIVER_PORT: (
         "内河港 River port",
-        Style("#08306b", "#2171b5", 0.95, 1.5, symbol=Symbol.CIRCLE, size_px=13),
+        Style("#111111", "#9ec9e8", 0.95, 1.2, symbol=Symbol.CIRCLE, size_px=11),
+    ),
+    PlaceKind.SEAPORT: (
+        "海港 Seaport",
+        Style("#111111", "#1f4e79", 0.95, 1.2, symbol=Symbol.CIRCLE, size_px=9),
     ),
     PlaceKind.BORDER_CROSSING: (
         "口岸 Border crossing",
-        Style("#7f0000", "#ef3b2c", 0.95, 1.5, symbol=Symbol.CROSS, size_px=13),
+        Style("#111111", "#ffffff", 0.95, 1.6, symbol=Symbol.CROSS, size_px=11),
     ),
 }
 
+# Width and dash of each corridor's lines; the colour is CORRIDOR_COLOURS (maps.palette).
+_CORRIDOR_LINES: dict[str, tuple[str, float, str | None]] = {
+    "china_europe_rail": ("中欧班列 China–Europe Railway Express", 2.6, None),
+    "middle_corridor": ("跨里海中间走廊 Middle Corridor", 2.6, "9 3"),
+    "ilstc": ("西部陆海新通道 Land-Sea Trade Corridor", 2.6, None),
+    "china_laos": ("中老铁路 China–Laos Railway", 2.6, None),
+    "china_vietnam": ("中越铁路 China–Vietnam rail", 2.6, "9 3"),
+    "road_international": ("国际公路 International road", 1.6, "2 2"),
+    "yangtze": ("长江航运 Yangtze shipping", 3.0, None),
+    "sea": ("海运 Ocean shipping", 1.8, "6 4"),
+    "air_cargo": ("航空货运 Air cargo", 1.4, "1 3"),
+}
 CORRIDOR_STYLES: dict[str, tuple[str, Style]] = {
-    "china_europe_rail": ("中欧班列 China–Europe Railway Express", Style("#b2182b", weight_px=2.5)),
-    "middle_corridor": ("跨里海中间走廊 Middle Corridor", Style("#f46d43", weight_px=2.5)),
-    "ilstc": ("西部陆海新通道 Land-Sea Trade Corridor", Style("#1a9850", weight_px=2.5)),
-    "china_laos": ("中老铁路 China–Laos Railway", Style("#66bd63", weight_px=2.5, dash="8 4")),
-    "china_vietnam": ("中越铁路 China–Vietnam rail", Style("#a6761d", weight_px=2.5)),
-    "road_international": ("国际公路 International road", Style("#7570b3", weight_px=2.0)),
-    "yangtze": ("长江航运 Yangtze shipping", Style("#2166ac", weight_px=3.0)),
-    "sea": ("海运 Ocean shipping", Style("#4393c3", weight_px=1.5, dash="6 5")),
-    "air_cargo": ("航空货运 Air cargo", Style("#762a83", weight_px=1.2, dash="2 5")),
+    key: (
+        label,
+        Style(
+            CORRIDOR_COLOURS[key],
+            weight_px=w,
+            dash=d,
+            casing="#333333" if CORRIDOR_COLOURS[key] == OKABE_ITO["yellow"] else None,
+        ),
+    )
+    for key, (label, w, d) in _CORRIDOR_LINES.items()
+}
+UNKNOWN_CORRIDOR_STYLE = Style("#555555", weight_px=1.5)
+
+# One style per transport mode: width and dash; a route's legs take the route's colour.
+MODE_STYLES: dict[Mode, tuple[str, Style]] = {
+    Mode.ROAD: ("公路 Road", Style("#444444", weight_px=2.6, dash="1 2")),
+    Mode.RAIL: ("铁路 Rail", Style("#444444", weight_px=3.2)),
+    Mode.SEA: ("海运 Sea", Style("#444444", weight_px=2.6, dash="6 3")),
+    Mode.INLAND_WATERWAY: ("内河 Inland waterway", Style("#444444", weight_px=3.0, dash="3 2")),
+    Mode.AIR: ("航空 Air", Style("#444444", weight_px=2.0, dash="1 4")),
 }
 
-ROUTE_COLOURS: tuple[str, ...] = (
-    "#d7191c", "#2c7bb6", "#1a9641", "#7b3294", "#fdae61",
-    "#636363", "#e7298a", "#a6761d", "#01665e", "#8c510a",
-)  # fmt: skip
 
-MODE_DASH: dict[Mode, str | None] = {
-    Mode.ROAD: "1 4",
-    Mode.RAIL: None,
-    Mode.SEA: "8 6",
-    Mode.INLAND_WATERWAY: "4 3",
-    Mode.AIR: "2 6",
-}
-MODE_WEIGHT: dict[Mode, float] = {
-    Mode.ROAD: 3.0,
-    Mode.RAIL: 4.0,
-    Mode.SEA: 3.0,
-    Mode.INLAND_WATERWAY: 3.5,
-    Mode.AIR: 2.5,
-}
+def route_leg_style(route_index: int, mode: Mode) -> Style:
+    """The style of one leg: the mode's width and dash in the route's colour."""
+    colour = ROUTE_COLOURS[route_index % len(ROUTE_COLOURS)]
+    base = MODE_STYLES[mode][1]
+    casing = "#333333" if colour == OKABE_ITO["yellow"] else None
+    return replace(base, color=colour, casing=casing)
+
+
+def route_swatch_style(route_index: int) -> Style:
+    """The legend swatch of route *route_index* (its colour, as a filled box)."""
+    colour = ROUTE_COLOURS[route_index % len(ROUTE_COLOURS)]
+    return Style("#333333", colour, 1.0, 0.8)
+
 
 BASEMAP_STYLES: dict[str, Style] = {
-    "world": Style("#9a9a9a", "#f2efe9", 1.0, 0.6),
-    "neighbours": Style("#9a9a9a", "#ebe8e2", 1.0, 0.7),
-    "china": Style("#6b6b6b", "#fbf8f0", 1.0, 1.0),
+    "world": Style("#9a9a9a", WORLD_LAND, 1.0, 0.6),
+    "neighbours": Style("#9a9a9a", FOREIGN_LAND, 1.0, 0.7),
+    "china": Style("#6b6b6b", CHINA_LAND, 1.0, 1.0),
     "maritime": Style("#6b6b6b", weight_px=1.0, dash="4 3"),
     "province": Style("#333333", weight_px=2.0),
 }
+SEA_INSET_BOUNDS = (105.0, 2.5, 125.0, 25.5)  # 南海诸岛 inset: the maritime lines, Hainan, Taiwan
 
 
 @dataclass(frozen=True)
@@ -218,7 +274,8 @@ def _polys(
     return [Feature(g, style) for k, g in rows if k not in skipped and g is not None]
 
 
-def _basemap(data: MapData, *, world: bool) -> Layer:
+def basemap_layers(data: MapData, *, world: bool) -> Layer:
+    """The vector basemap of a scene: world or neighbouring countries, China and Sichuan."""
     feats: list[Feature] = []
     if world:
         feats += _polys(data.world, BASEMAP_STYLES["world"], skip={"CHN"})
@@ -229,14 +286,42 @@ def _basemap(data: MapData, *, world: bool) -> Layer:
     return Layer("basemap", tuple(feats), basemap=True)
 
 
-def _label_point(geom: BaseGeometry) -> Point:
+def sea_inset(data: MapData) -> SeaInset:
+    """The South China Sea islands inset: neighbours, China and the maritime lines, clipped."""
+    box = shapely.box(*SEA_INSET_BOUNDS)
+    feats: list[Feature] = []
+    for gdf, style in (
+        (data.neighbours, BASEMAP_STYLES["neighbours"]),
+        (data.china, BASEMAP_STYLES["china"]),
+        (data.china_maritime, BASEMAP_STYLES["maritime"]),
+    ):
+        for geom in gdf.geometry:
+            if geom is None or not geom.intersects(box):
+                continue
+            part = geom.intersection(box)
+            if not part.is_empty:
+                feats.append(Feature(part, style))
+    china = shapely.union_all(list(data.china.geometry))
+    return SeaInset(tuple(feats), SEA_INSET_BOUNDS, china)
+
+
+def _province_layer(data: MapData) -> Layer:
+    return Layer(
+        "四川省界 Sichuan boundary",
+        tuple(Feature(g.boundary, BASEMAP_STYLES["province"]) for g in data.province.geometry),
+    )
+
+
+def label_point(geom: BaseGeometry) -> Point:
+    """Where a polygon's label goes: the pole of inaccessibility of its largest part."""
     parts = list(getattr(geom, "geoms", [geom]))
     largest = max(parts, key=lambda p: p.area)
     point: Point = polylabel(largest, tolerance=0.01)
     return point
 
 
-def _place_popup(p: Place) -> tuple[tuple[str, str], ...]:
+def place_popup(p: Place) -> tuple[tuple[str, str], ...]:
+    """The bilingual popup rows of a place (name, kind, region, source)."""
     rows = [
         ("名称", p.name_zh),
         ("Name", p.name_en),
@@ -259,9 +344,20 @@ def _place_popup(p: Place) -> tuple[tuple[str, str], ...]:
     return tuple(rows)
 
 
-def _hub_layers(places: Iterable[Place], *, sichuan_only: bool) -> tuple[list[Layer], list[Any]]:
+TERMINAL_STYLE = Style("#111111", "#ffffff", 1.0, 1.2, symbol=Symbol.CIRCLE, size_px=7)
+TERMINAL_LABEL = "其他站点 Other terminal (city, depot)"
+
+
+def _hub_layers(
+    places: Iterable[Place], *, sichuan_only: bool, label_priority: int | None = None
+) -> tuple[list[Layer], list[LegendEntry], list[PlaceLabel]]:
+    """Hub symbols by kind (one layer and legend row per kind), and their names as labels.
+
+    Border crossings get ``label_priority - 1`` (they name the gateways); None = no labels.
+    """
     layers: list[Layer] = []
     legend: list[LegendEntry] = []
+    labels: list[PlaceLabel] = []
     plist = sorted(places, key=lambda p: p.id)
     for kind, (label, style) in HUB_STYLES.items():
         selected = [
@@ -277,13 +373,27 @@ def _hub_layers(places: Iterable[Place], *, sichuan_only: bool) -> tuple[list[La
                 Point(p.lon, p.lat),
                 style,
                 tooltip=f"{p.name_zh} {p.name_en}",
-                popup=_place_popup(p),
+                popup=place_popup(p),
             )
             for p in selected
         )
         layers.append(Layer(label, feats))
-        legend.append(LegendEntry(label, style, "point"))
-    return layers, legend
+        legend.append(LegendEntry(label, style, "point", GROUP_HUBS))
+        if label_priority is not None:
+            prio = label_priority - (1 if kind is PlaceKind.BORDER_CROSSING else 0)
+            labels += [
+                PlaceLabel(p.lon, p.lat, _short_zh(p.name_zh), p.name_en, max(prio, 1))
+                for p in selected
+            ]
+    return layers, legend, labels
+
+
+def _short_zh(name: str) -> str:
+    """Drop a trailing administrative word that only lengthens a map label."""
+    for tail in ("市", "地区"):
+        if name.endswith(tail) and len(name) > len(tail) + 1:
+            return name[: -len(tail)]
+    return name
 
 
 def _display_line(geom: BaseGeometry) -> BaseGeometry:
@@ -301,7 +411,7 @@ def _corridor_layers(
         if ride.geometry.is_empty or len(ride.geometry.coords) < 2:
             continue
         svc = network.services[ride.service_id]
-        label, style = CORRIDOR_STYLES.get(svc.corridor, (svc.corridor, Style("#555555")))
+        label, style = CORRIDOR_STYLES.get(svc.corridor, (svc.corridor, UNKNOWN_CORRIDOR_STYLE))
         a = network.terminals.get(ride.from_id)
         b = network.terminals.get(ride.to_id)
         a_name = f"{a.name_zh} {a.name_en}" if a else ride.from_id
@@ -326,9 +436,9 @@ def _corridor_layers(
         )
     layers, legend = [], []
     for corridor in sorted(by_corridor, key=_corridor_order):
-        label, style = CORRIDOR_STYLES.get(corridor, (corridor, Style("#555555")))
+        label, style = CORRIDOR_STYLES.get(corridor, (corridor, UNKNOWN_CORRIDOR_STYLE))
         layers.append(Layer(label, tuple(by_corridor[corridor]), show=show))
-        legend.append(LegendEntry(label, style, "line"))
+        legend.append(LegendEntry(label, style, "line", GROUP_CORRIDORS))
     return layers, legend
 
 
@@ -337,7 +447,18 @@ def _corridor_order(corridor: str) -> tuple[int, str]:
     return (keys.index(corridor) if corridor in keys else len(keys), corridor)
 
 
-def regions_scene(*, data: MapData, catalog: Catalog, network: ServiceNetwork) -> Scene:
+PROVINCE_LEGEND = LegendEntry(
+    "四川省界 Sichuan boundary", BASEMAP_STYLES["province"], "line", GROUP_BOUNDARIES
+)
+MARITIME_LEGEND = LegendEntry(
+    "海上界线 Maritime boundary (九段线)", BASEMAP_STYLES["maritime"], "line", GROUP_BOUNDARIES
+)
+GROWTH_POLE_STYLE = Style("#67000d", "#ffffff", 1.0, 1.4, symbol=Symbol.STAR, size_px=13)
+
+
+def regions_scene(
+    *, data: MapData, catalog: Catalog, network: ServiceNetwork, parameters_version: str = ""
+) -> Scene:
     """Sichuan's 21 prefectures by economic region, hubs by kind, growth poles, corridors out.
 
     Parameters
@@ -349,6 +470,8 @@ def regions_scene(*, data: MapData, catalog: Catalog, network: ServiceNetwork) -
     network : corridors.models.ServiceNetwork
         The measured service layer: rides of every service with a Sichuan waypoint are drawn,
         grouped by corridor.
+    parameters_version : str
+        Version of the parameters the services were measured with (title block).
 
     Returns
     -------
@@ -356,8 +479,7 @@ def regions_scene(*, data: MapData, catalog: Catalog, network: ServiceNetwork) -
     """
     prefs = catalog.prefectures_by_adcode
     poly_feats: list[Feature] = []
-    zh_labels: list[Feature] = []
-    en_labels: list[Feature] = []
+    labels: list[PlaceLabel] = []
     rows = sorted(
         zip(data.prefectures["adcode"].astype(str), data.prefectures.geometry, strict=True)
     )
@@ -368,19 +490,10 @@ def regions_scene(*, data: MapData, catalog: Catalog, network: ServiceNetwork) -
         pref = prefs.get(adcode)
         if pref is None:
             continue
-        colour = REGION_COLOURS[pref.region]
-        eco = pref.region is Region.NORTHWEST_ECOLOGICAL
-        style = Style(
-            "#1f4d3a" if eco else "#ffffff",
-            colour,
-            0.45 if eco else 0.6,
-            1.6 if eco else 1.2,
-            dash="5 4" if eco else None,
-        )
         poly_feats.append(
             Feature(
                 geom,
-                style,
+                region_style(pref.region),
                 tooltip=f"{pref.name_zh} {pref.name_en} — {pref.region.label_zh}",
                 popup=(
                     ("名称", pref.name_zh),
@@ -393,35 +506,30 @@ def regions_scene(*, data: MapData, catalog: Catalog, network: ServiceNetwork) -
                 ),
             )
         )
-        at = _label_point(geom)
-        label_style = Style("#1a1a1a", size_px=12)
-        zh_labels.append(Feature(at, label_style, label=pref.short_zh))
-        en_labels.append(Feature(at, label_style, label=pref.short_en))
-    legend = [
-        LegendEntry(
-            f"{r.label_zh} {r.label_en}",
-            Style(
-                "#1f4d3a" if r is Region.NORTHWEST_ECOLOGICAL else "#777777",
-                REGION_COLOURS[r],
-                0.6,
-                dash="5 4" if r is Region.NORTHWEST_ECOLOGICAL else None,
-            ),
+        at = label_point(geom)
+        labels.append(
+            PlaceLabel(at.x, at.y, pref.short_zh, pref.short_en, 1, centred=True, size_pt=7.5)
         )
+    legend = [
+        LegendEntry(f"{r.label_zh} {r.label_en}", region_style(r), "polygon", GROUP_REGIONS)
         for r in Region
     ]
-    hub_layers, hub_legend = _hub_layers(catalog.places, sichuan_only=True)
-    poles = [p for p in catalog.places if p.kind is PlaceKind.GROWTH_POLE]
-    pole_style = Style("#67000d", size_px=11)
+    hub_layers, hub_legend, hub_labels = _hub_layers(
+        catalog.places, sichuan_only=True, label_priority=3
+    )
+    poles = sorted(
+        (p for p in catalog.places if p.kind is PlaceKind.GROWTH_POLE), key=lambda p: p.id
+    )
     pole_feats = tuple(
         Feature(
             Point(p.lon, p.lat),
-            pole_style,
-            tooltip=p.name_en,
-            popup=_place_popup(p),
-            label=f"★ {p.name_zh}",
+            GROWTH_POLE_STYLE,
+            tooltip=f"{p.name_zh} {p.name_en}",
+            popup=place_popup(p),
         )
-        for p in sorted(poles, key=lambda p: p.id)
+        for p in poles
     )
+    labels += [PlaceLabel(p.lon, p.lat, p.name_zh, p.name_en, 4, size_pt=6.5) for p in poles]
     sichuan_ids = {p.id for p in catalog.places if p.region is not None}
     leaving = {
         s.id for s in network.services.values() if any(w in sichuan_ids for w in s.waypoints)
@@ -429,33 +537,42 @@ def regions_scene(*, data: MapData, catalog: Catalog, network: ServiceNetwork) -
     corr_layers, corr_legend = _corridor_layers(
         network, (r for r in network.rides if r.service_id in leaving)
     )
-    province = Layer(
-        "四川省界 Sichuan boundary",
-        tuple(Feature(g.boundary, BASEMAP_STYLES["province"]) for g in data.province.geometry),
-    )
     layers = [
-        _basemap(data, world=False),
+        basemap_layers(data, world=False),
         Layer("经济区 Economic regions", tuple(poly_feats)),
-        province,
+        _province_layer(data),
         *corr_layers,
-        Layer("地名 Prefecture names (中文)", tuple(zh_labels)),
-        Layer("Prefecture names (English)", tuple(en_labels), show=False),
         *hub_layers,
         Layer("增长极 Growth poles", pole_feats),
     ]
-    legend += [*hub_legend, LegendEntry("增长极 Growth pole", pole_style, "point"), *corr_legend]
+    legend += [
+        *hub_legend,
+        LegendEntry("增长极 Growth pole", GROWTH_POLE_STYLE, "point", GROUP_HUBS),
+        *corr_legend,
+        PROVINCE_LEGEND,
+    ]
     west, south, east, north = (float(v) for v in data.province.total_bounds)
     return Scene(
         title="四川五大经济区与开放通道 Sichuan's economic regions, hubs and corridors",
+        subtitle=(
+            f"21 个市州、{sum(len(lyr.features) for lyr in hub_layers)} 个枢纽、"
+            f"{len(leaving)} 条出川班线 · 21 prefectures, hubs by kind, "
+            f"{len(leaving)} services leaving Sichuan"
+        ),
         layers=tuple(layers),
         legend=tuple(legend),
         bounds=(west, south, east, north),
         attributions=attributions(data.packages, sea=True, airports=True),
         notes=(SIMPLIFY_NOTE,),
+        labels=(*labels, *hub_labels),
+        parameters_version=parameters_version,
+        inset=sea_inset(data),
     )
 
 
-def corridors_scene(*, data: MapData, catalog: Catalog, network: ServiceNetwork) -> Scene:
+def corridors_scene(
+    *, data: MapData, catalog: Catalog, network: ServiceNetwork, parameters_version: str = ""
+) -> Scene:
     """The international view (Eurasia and ASEAN) with every service of the network.
 
     Parameters
@@ -466,6 +583,8 @@ def corridors_scene(*, data: MapData, catalog: Catalog, network: ServiceNetwork)
         Places (border crossings, ports and rail ports are marked).
     network : corridors.models.ServiceNetwork
         Every ride of every service is drawn, one layer per corridor.
+    parameters_version : str
+        Version of the parameters the services were measured with (title block).
 
     Returns
     -------
@@ -473,21 +592,67 @@ def corridors_scene(*, data: MapData, catalog: Catalog, network: ServiceNetwork)
     """
     corr_layers, corr_legend = _corridor_layers(network, network.rides)
     terminal_ids = set(network.terminals)
-    hub_layers, hub_legend = _hub_layers(
+    hub_layers, hub_legend, _ = _hub_layers(
         (p for p in catalog.places if p.id in terminal_ids or p.region is not None),
         sichuan_only=False,
     )
-    province = Layer(
-        "四川省界 Sichuan boundary",
-        tuple(Feature(g.boundary, BASEMAP_STYLES["province"]) for g in data.province.geometry),
-    )
+    hub_kinds = set(HUB_STYLES)
+    by_id = {p.id: p for p in catalog.places}
+    others: list[Feature] = []
+    labels: list[tuple[int, int, str, PlaceLabel]] = []
+    served: dict[str, int] = {}
+    land_ends: set[str] = set()
+    other_ends: set[str] = set()
+    for svc in network.services.values():
+        for w in set(svc.waypoints):
+            served[w] = served.get(w, 0) + 1
+        ends = {svc.waypoints[0], svc.waypoints[-1]} if svc.waypoints else set()
+        if svc.mode in {Mode.RAIL, Mode.ROAD}:
+            land_ends |= ends
+        else:
+            other_ends |= ends
+    for tid in sorted(terminal_ids):
+        t = network.terminals[tid]
+        place = by_id.get(tid)
+        kind = place.kind if place is not None else None
+        if kind not in hub_kinds:
+            others.append(
+                Feature(Point(t.lon, t.lat), TERMINAL_STYLE, tooltip=f"{t.name_zh} {t.name_en}")
+            )
+        # gateways first: border crossings, then the ends of rail and road services, the ends
+        # of sea and air services, then stops on the way; Sichuan's own terminals last
+        if t.home:
+            prio = 5
+        elif kind is PlaceKind.BORDER_CROSSING:
+            prio = 1
+        elif tid in land_ends:
+            prio = 2
+        elif tid in other_ends:
+            prio = 3
+        else:
+            prio = 4
+        label = PlaceLabel(t.lon, t.lat, _short_zh(t.name_zh), t.name_en, prio)
+        labels.append((prio, -served.get(tid, 0), tid, label))
+    layers = [basemap_layers(data, world=True), _province_layer(data), *corr_layers, *hub_layers]
+    legend = [*corr_legend, *hub_legend]
+    if others:
+        layers.append(Layer(TERMINAL_LABEL, tuple(others)))
+        legend.append(LegendEntry(TERMINAL_LABEL, TERMINAL_STYLE, "point", GROUP_HUBS))
+    legend += [PROVINCE_LEGEND, MARITIME_LEGEND]
     return Scene(
         title="四川出海出境通道 Sichuan's international freight corridors",
-        layers=(_basemap(data, world=True), province, *corr_layers, *hub_layers),
-        legend=(*corr_legend, *hub_legend),
+        subtitle=(
+            f"{len(network.services)} 条班线、{len(network.rides)} 段 · "
+            f"{len(network.services)} services, {len(network.rides)} hops, Eurasia and ASEAN"
+        ),
+        layers=tuple(layers),
+        legend=tuple(legend),
         bounds=(-12.0, -12.0, 128.0, 62.0),
         attributions=attributions(data.packages, sea=True, airports=True),
-        notes=(SIMPLIFY_NOTE, f"{len(network.services)} services, {len(network.rides)} hops."),
+        notes=(SIMPLIFY_NOTE,),
+        labels=tuple(lb for *_, lb in sorted(labels, key=lambda r: r[:3])),
+        parameters_version=parameters_version,
+        inset=sea_inset(data),
     )
 
 
@@ -530,11 +695,17 @@ def _leg_popup(
     return tuple(rows)
 
 
+TRANSFER_STYLE = Style("#000000", "#ffffff", 1.0, 1.6, symbol=Symbol.CIRCLE, size_px=9)
+GAUGE_STYLE = Style("#000000", "#E69F00", 1.0, 1.2, symbol=Symbol.DIAMOND, size_px=11)
+ENDPOINT_STYLE = Style("#000000", "#F0E442", 1.0, 1.6, symbol=Symbol.STAR, size_px=18)
+
+
 def route_scene(*, data: MapData, result: RouteResult, network: ServiceNetwork) -> Scene:
     """The routes of *result* in distinct colours, with a comparison table and marked points.
 
     Border crossings, gauge breaks and transfers (where one leg ends and the next begins) are
-    marked; every leg has a popup with its figures.
+    marked and named; every leg has a popup with its figures. A route's colour is in the
+    legend as a swatch, each mode's line pattern as a line in neutral grey.
 
     Parameters
     ----------
@@ -550,48 +721,71 @@ def route_scene(*, data: MapData, result: RouteResult, network: ServiceNetwork) 
     Scene
     """
     names = result.names
-    layers: list[Layer] = [_basemap(data, world=True)]
+
+    def zh_en(pid: str) -> tuple[str, str]:
+        n = names.get(pid, {})
+        t = network.terminals.get(pid)
+        zh = n.get("name_zh") or (t.name_zh if t else "")
+        en = n.get("name_en") or (t.name_en if t else pid)
+        return _short_zh(zh), en
+
+    layers: list[Layer] = [basemap_layers(data, world=True), _province_layer(data)]
     legend: list[LegendEntry] = []
     marks: list[Feature] = []
-    transfer_style = Style("#000000", "#ffffff", 1.0, 2.0, symbol=Symbol.CIRCLE, size_px=11)
+    labels: dict[tuple[float, float], PlaceLabel] = {}
     border_style = HUB_STYLES[PlaceKind.BORDER_CROSSING][1]
-    gauge_style = Style("#3f007d", "#fdd49e", 1.0, 1.5, symbol=Symbol.DIAMOND, size_px=13)
     table: list[tuple[str, ...]] = [
-        ("#", "corridor", "modes", "km", "days", "CNY", "kg CO2e", "borders", "transfers")
+        (
+            "#",
+            "通道 corridor",
+            "方式 modes",
+            "km",
+            "天 days",
+            "CNY",
+            "kg CO2e",
+            "口岸 borders",
+            "中转 transfers",
+        )
     ]
     bounds: list[BaseGeometry] = []
+    modes_used: set[Mode] = set()
+    kinds_used: set[str] = set()
     for i, route in enumerate(result.routes):
-        colour = ROUTE_COLOURS[i % len(ROUTE_COLOURS)]
         feats = []
         for j, leg in enumerate(route.legs):
             if leg.geometry.is_empty or len(leg.geometry.coords) < 2:
                 continue
-            style = Style(colour, weight_px=MODE_WEIGHT[leg.mode], dash=MODE_DASH[leg.mode])
+            modes_used.add(leg.mode)
             feats.append(
                 Feature(
                     _display_line(leg.geometry),
-                    style,
+                    route_leg_style(i, leg.mode),
                     tooltip=f"#{route.rank} {leg.mode.value}: {leg.from_id} → {leg.to_id}",
                     popup=_leg_popup(route, j, names, network),
                 )
             )
             bounds.append(leg.geometry)
         for leg in route.legs[:-1]:
-            end = leg.geometry.coords[-1] if not leg.geometry.is_empty else None
-            if end is not None:
-                n = names.get(leg.to_id, {})
-                marks.append(
-                    Feature(
-                        Point(end),
-                        transfer_style,
-                        tooltip=f"Transfer: {n.get('name_zh', '')} {n.get('name_en', leg.to_id)}",
-                        popup=(("Route", f"#{route.rank}"), ("Transfer at", leg.to_id)),
-                    )
+            if leg.geometry.is_empty:
+                continue
+            end = leg.geometry.coords[-1]
+            zh, en = zh_en(leg.to_id)
+            kinds_used.add("transfer")
+            marks.append(
+                Feature(
+                    Point(end),
+                    TRANSFER_STYLE,
+                    tooltip=f"Transfer: {zh} {en}",
+                    popup=(("Route", f"#{route.rank}"), ("Transfer at", leg.to_id)),
                 )
+            )
+            key = (round(end[0], 3), round(end[1], 3))
+            labels.setdefault(key, PlaceLabel(end[0], end[1], zh, en, 3))
         for crossing in route.border_crossings:
             a, b = _split_pair(crossing, "-")
             t = network.terminals.get(a)
             if t is not None:
+                kinds_used.add("border")
                 marks.append(
                     Feature(
                         Point(t.lon, t.lat),
@@ -600,21 +794,28 @@ def route_scene(*, data: MapData, result: RouteResult, network: ServiceNetwork) 
                         popup=(("Route", f"#{route.rank}"), ("Border crossing", crossing)),
                     )
                 )
+                zh, en = zh_en(a)
+                labels[(round(t.lon, 3), round(t.lat, 3))] = PlaceLabel(t.lon, t.lat, zh, en, 1)
         for gb in route.gauge_breaks:
             at, _ = _split_pair(gb, ":")
             t = network.terminals.get(at)
             if t is not None:
+                kinds_used.add("gauge")
                 marks.append(
                     Feature(
                         Point(t.lon, t.lat),
-                        gauge_style,
+                        GAUGE_STYLE,
                         tooltip=f"Break of gauge {gb}",
                         popup=(("Route", f"#{route.rank}"), ("Break of gauge", gb)),
                     )
                 )
+                zh, en = zh_en(at)
+                labels.setdefault(
+                    (round(t.lon, 3), round(t.lat, 3)), PlaceLabel(t.lon, t.lat, zh, en, 1)
+                )
         label = f"#{route.rank} {route.corridor} ({'/'.join(route.modes)})"
         layers.append(Layer(label, tuple(feats)))
-        legend.append(LegendEntry(label, Style(colour, weight_px=4.0), "line"))
+        legend.append(LegendEntry(label, route_swatch_style(i), "polygon", GROUP_ROUTES))
         table.append(
             (
                 str(route.rank),
@@ -633,37 +834,49 @@ def route_scene(*, data: MapData, result: RouteResult, network: ServiceNetwork) 
         endpoints.append(
             Feature(
                 Point(place.lon, place.lat),
-                Style("#000000", "#ffe600", 1.0, 2.0, symbol=Symbol.STAR, size_px=20),
+                ENDPOINT_STYLE,
                 tooltip=f"{what}: {place.name_zh} {place.name_en}",
-                popup=_place_popup(place),
+                popup=place_popup(place),
             )
         )
         bounds.append(Point(place.lon, place.lat))
+        labels[(round(place.lon, 3), round(place.lat, 3))] = PlaceLabel(
+            place.lon, place.lat, _short_zh(place.name_zh), place.name_en, 0, size_pt=8.5
+        )
     layers.append(Layer("换装/口岸/中转 Transfers, borders, gauge breaks", tuple(marks)))
     layers.append(Layer("起讫点 Origin and destination", tuple(endpoints)))
+    legend.append(LegendEntry("起讫点 Origin, destination", ENDPOINT_STYLE, "point", GROUP_POINTS))
+    for point_kind, entry in (
+        ("transfer", LegendEntry("中转 Transfer", TRANSFER_STYLE, "point", GROUP_POINTS)),
+        ("border", LegendEntry("口岸 Border crossing", border_style, "point", GROUP_POINTS)),
+        ("gauge", LegendEntry("换轨 Break of gauge", GAUGE_STYLE, "point", GROUP_POINTS)),
+    ):
+        if point_kind in kinds_used:
+            legend.append(entry)
     legend += [
-        LegendEntry("中转 Transfer", transfer_style, "point"),
-        LegendEntry("口岸 Border crossing", border_style, "point"),
-        LegendEntry("换轨 Break of gauge", gauge_style, "point"),
-        *(
-            LegendEntry(f"{m.value}", Style("#444444", weight_px=MODE_WEIGHT[m], dash=d), "line")
-            for m, d in MODE_DASH.items()
-        ),
+        LegendEntry(label, style, "line", GROUP_MODES)
+        for m, (label, style) in MODE_STYLES.items()
+        if m in modes_used
     ]
+    legend.append(PROVINCE_LEGEND)
     west, south, east, north = shapely.GeometryCollection(bounds).bounds
     pad_x = max((east - west) * 0.05, 0.5)
     pad_y = max((north - south) * 0.05, 0.5)
     o, d = result.origin, result.destination
     cargo = result.cargo
     return Scene(
-        title=(
-            f"{o.name_zh} {o.name_en} → {d.name_zh} {d.name_en}: {len(result.routes)} route(s), "
-            f"{cargo.quantity:g} {cargo.unit.value}, objective {result.objective.value}"
+        title=f"{_short_zh(o.name_zh)} → {_short_zh(d.name_zh)}  {o.name_en} → {d.name_en}",
+        subtitle=(
+            f"{len(result.routes)} 条路线 route(s) · {cargo.quantity:g} {cargo.unit.value} · "
+            f"目标 objective: {result.objective.value} · 模型估算 model estimates"
         ),
         layers=tuple(layers),
         legend=tuple(legend),
         bounds=(west - pad_x, south - pad_y, east + pad_x, north + pad_y),
         attributions=attributions(data.packages, sea=True, airports=True),
         table=tuple(table),
-        notes=(f"Parameters {result.parameters_version}; model estimates.", SIMPLIFY_NOTE),
+        notes=(SIMPLIFY_NOTE,),
+        labels=tuple(labels.values()),
+        parameters_version=result.parameters_version,
+        inset=sea_inset(data),
     )

@@ -1,13 +1,16 @@
 """Errors raised by the `maps` package.
 
-Every error carries an HTTP ``status``, a problem ``type_slug`` and a CLI ``exit_code`` as class
-attributes, like the errors of `gis`, `hubs` and `corridors`.
+Every error derives from the project root :class:`gis.errors.ShudaoError` and carries an HTTP
+``status``, a problem ``type_slug`` and a CLI ``exit_code`` as class attributes, like the errors
+of `gis`, `hubs` and `corridors`.
 """
 
 from __future__ import annotations
 
+from gis.errors import ShudaoError
 
-class MapError(Exception):
+
+class MapError(ShudaoError):
     """Base class of all errors raised by `maps`."""
 
     status: int = 500

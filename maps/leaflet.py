@@ -31,6 +31,8 @@ from shapely.geometry import mapping
 from gis.crs import wgs84_to_gcj02
 from maps.errors import MapOptionError
 from maps.scene import (
+    AMAP_CAVEAT,
+    MAP_REVIEW_NOTE,
     ColourScale,
     Feature,
     ImageOverlay,
@@ -40,6 +42,7 @@ from maps.scene import (
     Style,
     TileSpec,
     esc,
+    label_lines,
     popup_html,
     symbol_svg,
 )
@@ -91,7 +94,9 @@ class _Css(MacroElement):
   box-shadow: 0 1px 5px rgba(0,0,0,0.35); font-size: 12px; line-height: 1.35;
   max-width: 340px; max-height: 70vh; overflow: auto; }
 .shudao-panel.wide { max-width: none; }
-.shudao-panel h4 { margin: 0 0 4px 0; font-size: 13px; }
+.shudao-panel h4 { margin: 0 0 4px 0; font-size: 13px; display: inline; }
+.shudao-panel summary { cursor: pointer; margin-bottom: 3px; }
+.shudao-panel .note.review { color: #8a1c1c; }
 .shudao-panel .row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
 .shudao-panel .note { color: #555; font-size: 10px; margin-top: 4px; }
 .shudao-panel table { border-collapse: collapse; }
@@ -102,6 +107,26 @@ class _Css(MacroElement):
 .shudao-scale .ticks { display: flex; justify-content: space-between; width: 242px;
   font-size: 10px; }
 .leaflet-image-layer.shudao-raster { image-rendering: pixelated; }
+.shudao-place { background: none; border: none; }
+.shudao-place div { position: absolute; white-space: nowrap; line-height: 1.05; color: #1a1a1a;
+  font-weight: 500; text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff,
+  1px 1px 0 #fff, 0 0 3px #fff; }
+.shudao-place div.point { left: 7px; top: 0; transform: translateY(-50%); }
+.shudao-place div.area { left: 0; top: 0; transform: translate(-50%, -50%); text-align: center; }
+.shudao-place div.p0 { font-weight: 700; }
+.shudao-place div span { display: block; }
+.shudao-place div span.en { font-size: 0.86em; }
+.shudao-print-notes { display: none; }
+@media print {
+  @page { size: A4 landscape; margin: 8mm; }
+  html, body { width: 100%; height: auto; margin: 0; }
+  .leaflet-control-zoom, .leaflet-control-layers, .leaflet-control-attribution a[href] {
+    display: none !important; }
+  .leaflet-control-container .leaflet-top.leaflet-right { display: none !important; }
+  .folium-map { height: 150mm !important; width: 100% !important; position: relative !important; }
+  .shudao-panel { box-shadow: none; border: 0.3mm solid #999; max-height: none; }
+  .shudao-print-notes { display: block; font-size: 7pt; margin-top: 2mm; }
+}
 </style>{% endmacro %}"""
     )
 
@@ -195,6 +220,115 @@ class _Control(MacroElement):
         self.content = content
         self.position = position
         self.klass = klass
+
+
+class _Labels(MacroElement):
+    """Place names (stacked zh/en) as one layer; names that collide at a zoom are hidden.
+
+    After every zoom or move, labels are visited in priority order and a label whose box
+    overlaps a label already shown, or a legend or table panel, is hidden.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var items = {{ this.items|tojson }};
+  var group = L.layerGroup().addTo(map);
+  var markers = items.map(function (it) {
+    var html = '<div class="' + it.cls + '" style="font-size:' + it.px + 'px">' + it.html
+      + '</div>';
+    var m = L.marker([it.lat, it.lon], {icon: L.divIcon({html: html, className: 'shudao-place',
+      iconSize: [0, 0]}), interactive: false, keyboard: false, zIndexOffset: 1000 - it.p});
+    m.addTo(group);
+    return m;
+  });
+  function hits(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+  function declutter() {
+    var shown = [];
+    document.querySelectorAll('.shudao-panel').forEach(function (p) {
+      shown.push(p.getBoundingClientRect());
+    });
+    markers.forEach(function (m) {
+      var el = m.getElement() && m.getElement().firstChild;
+      if (!el) { return; }
+      el.style.visibility = 'visible';
+      var r = el.getBoundingClientRect();
+      if (shown.some(function (s) { return hits(r, s); })) {
+        el.style.visibility = 'hidden';
+      } else {
+        shown.push(r);
+      }
+    });
+  }
+  map.on('zoomend moveend', declutter);
+  setTimeout(declutter, 0);
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, items: list[dict[str, Any]]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ShudaoLabels"
+        self.items = items
+
+
+class _FitOutsidePanels(MacroElement):
+    """Fit the map's bounds into the part of the map not covered by the legend and table."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  // small embeds open with the legend and the table folded to one line each
+  var folded = document.querySelectorAll('details.shudao-legend, details.shudao-table');
+  folded.forEach(function (d) { if (map.getSize().x < 1100) { d.open = false; } });
+  window.addEventListener('beforeprint', function () {
+    folded.forEach(function (d) { d.open = true; });
+  });
+  function fit() {
+    var lg = document.querySelector('.shudao-panel.legend');
+    var tb = document.querySelector('.shudao-panel.wide');
+    var right = lg ? lg.getBoundingClientRect().width + 20 : 10;
+    var top = tb ? tb.getBoundingClientRect().height + 20 : 10;
+    map.fitBounds({{ this.bounds|tojson }}, {reset: true, paddingTopLeft: [10, top],
+                                               paddingBottomRight: [right, 10]});
+  }
+  fit();
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ShudaoFit"
+        self.bounds = bounds
+
+
+def label_items(scene: Scene, lang: str, transform: Any) -> list[dict[str, Any]]:
+    """The scene's place labels for `_Labels`: escaped lines, class, size, priority order."""
+    out = []
+    for lb in sorted(scene.labels, key=lambda lb: lb.priority):
+        lines = label_lines(lb, lang)
+        xy = transform(np.array([[lb.lon, lb.lat]], dtype=float))[0]
+        spans = "".join(
+            f'<span class="{"en" if i and lang == "both" else "zh"}">{esc(t)}</span>'
+            for i, t in enumerate(lines)
+        )
+        cls = f"{'area' if lb.centred else 'point'} p{lb.priority}"
+        out.append(
+            {
+                "lon": float(xy[0]),
+                "lat": float(xy[1]),
+                "html": spans,
+                "cls": cls,
+                "px": round(lb.size_pt * 4 / 3, 1),
+                "p": lb.priority,
+            }
+        )
+    return out
 
 
 class _Attribution(MacroElement):
@@ -349,13 +483,23 @@ def scale_html(scale: ColourScale, *, ticks: int = 5) -> str:
 
 def legend_html(scene: Scene) -> str:
     """Return the legend panel (title, swatches, notes) as escaped HTML."""
-    rows = [f"<h4>{esc(scene.title)}</h4>"]
+    rows = [f"<summary><h4>{esc(scene.title)}</h4></summary>"]
+    if scene.subtitle:
+        rows.append(f'<div class="note">{esc(scene.subtitle)}</div>')
     if scene.scale is not None:
         rows.append(scale_html(scene.scale))
+    group = None
     for entry in scene.legend:
+        if entry.group and entry.group != group:
+            rows.append(f'<div class="group"><b>{esc(entry.group)}</b></div>')
+            group = entry.group
         rows.append(f'<div class="row">{_swatch(entry)}<span>{esc(entry.label)}</span></div>')
-    rows += [f'<div class="note">{esc(n)}</div>' for n in scene.notes]
-    return "".join(rows)
+    notes = list(scene.notes)
+    if scene.parameters_version:
+        notes.insert(0, f"参数 Parameters {scene.parameters_version}")
+    rows += [f'<div class="note">{esc(n)}</div>' for n in notes]
+    rows += [f'<div class="note review">{esc(n)}</div>' for n in (MAP_REVIEW_NOTE, AMAP_CAVEAT)]
+    return f'<details class="shudao-legend" open>{"".join(rows)}</details>'
 
 
 def _swatch(entry: LegendEntry) -> str:
@@ -383,7 +527,11 @@ def table_html(table: tuple[tuple[str, ...], ...]) -> str:
     body = "".join(
         "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in table[1:]
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    rows = len(table) - 1
+    return (
+        f'<details class="shudao-table" open><summary><b>对比 Comparison ({rows})</b></summary>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>"
+    )
 
 
 def _size(value: int | None) -> str | int:
@@ -401,6 +549,7 @@ def scene_to_folium(
     tiles: TileSpec | None = None,
     width_px: int | None = None,
     height_px: int | None = None,
+    labels: str = "both",
 ) -> folium.Map:
     """Draw *scene* as a folium map whose assets are all inlined (no network needed).
 
@@ -414,6 +563,8 @@ def scene_to_folium(
         coordinate is shifted WGS84 -> GCJ-02 for display.
     width_px, height_px : int, optional
         Map size in CSS pixels; None fills the page (for iframes and screenshots).
+    labels : str
+        Place names in ``zh``, ``en`` or ``both`` (stacked).
 
     Returns
     -------
@@ -470,7 +621,7 @@ def scene_to_folium(
         }
         _GeoJsonLayer(_layer_geojson(layer, transform), opts).add_to(group)
         group.add_to(m)
-    _Control(legend_html(scene), position="bottomright").add_to(m)
+    _Control(legend_html(scene), position="bottomright", klass="shudao-panel legend").add_to(m)
     if scene.table:
         _Control(table_html(scene.table), position="topleft", klass="shudao-panel wide").add_to(m)
     _Attribution(ATTRIBUTION_PREFIX, [esc(c) for c in credits]).add_to(m)
@@ -479,7 +630,11 @@ def scene_to_folium(
     if gcj:
         lon, lat = wgs84_to_gcj02([west, east], [south, north])
         sw, ne = [float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]
-    m.fit_bounds([sw, ne])
+    if scene.labels:
+        _Labels(label_items(scene, labels, transform)).add_to(m)
+    # the one initial fit is _FitOutsidePanels (folium's fit_bounds would start a zoom animation)
+    _FitOutsidePanels([sw, ne]).add_to(m)
+    m.get_root().title = esc(scene.title)  # type: ignore[attr-defined]
     return m
 
 

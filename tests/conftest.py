@@ -1,15 +1,34 @@
-"""Shared fixtures: where the curated data and the built layers are, and a no-network guard."""
+"""Shared fixtures: the curated data, the built layers, ONE loaded engine, and a no-network guard.
+
+The engine is loaded once per test run (``engine``, session scope) and shared by the corridor,
+map and API tests; :func:`reuse_engine` lets a CLI test run the real command line while its
+``Engine.load`` returns that shared engine (a load with parameter overrides still loads anew).
+"""
 
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from corridors.engine import Engine
 
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO / "data" / "geo"
 BUILD_DIR = DATA_DIR / "build"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the built layers (its fixtures reach ``built_dir``) ``build``.
+
+    ``pytest -m "not build"`` then runs the tests that need only the repository's files.
+    """
+    for item in items:
+        if "built_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.build)
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +48,36 @@ def built_dir() -> Path:
 
         build_all(BUILD_DIR, data_dir=DATA_DIR)
     return BUILD_DIR
+
+
+@pytest.fixture(scope="session")
+def engine(built_dir: Path, data_dir: Path) -> Engine:
+    """The corridor engine on the real data, loaded once for the whole test run."""
+    return Engine.load(data_dir=data_dir, build_dir=built_dir)
+
+
+@pytest.fixture
+def reuse_engine(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """Make ``Engine.load`` return the shared engine unless parameters are overridden.
+
+    The CLI commands then run for real (parsing, settings, resolution, output, exit codes)
+    without loading the engine again; ``--param``/``--params`` still load a fresh engine.
+    """
+    real: Callable[..., Engine] = Engine.load
+
+    def load(
+        _cls: type[Engine],
+        *,
+        overrides: Mapping[str, float] | None = None,
+        parameters_path: Path | None = None,
+        **kwargs: Any,
+    ) -> Engine:
+        if overrides or parameters_path is not None:
+            return real(overrides=overrides, parameters_path=parameters_path, **kwargs)
+        return engine
+
+    monkeypatch.setattr(Engine, "load", classmethod(load))
+    return engine
 
 
 @pytest.fixture(autouse=True)

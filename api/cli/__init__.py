@@ -3,8 +3,8 @@
 Owns: argument parsing (typer), printing results to stdout (JSON with ``--json``, rich tables
 otherwise), progress and errors to stderr, and the mapping of domain errors to exit codes
 (each error class carries its ``exit_code``; 0 success, 1 unexpected, 2 unknown place,
-3 invalid data, 4 layers not built or unknown corridor, 5 no route or infeasible
-constraint, 64 bad option).
+3 invalid data, 4 layers not built, 5 no route or infeasible constraint, 64 bad option,
+including command-line usage errors: see :func:`main`).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from api.cli.common import (
     route_request,
 )
 from api.cli.maps import map_app
+from api.cli.validate import register as register_validate
 from api.settings import Settings
 
 app = typer.Typer(
@@ -52,6 +53,7 @@ data_app = typer.Typer(help="Build and inspect the data layers.", no_args_is_hel
 app.add_typer(data_app, name="data")
 app.add_typer(map_app, name="map")
 register_access(app)  # shudao matrix, shudao access
+register_validate(app)  # shudao validate
 
 
 @data_app.command("build")
@@ -387,5 +389,33 @@ def serve_cmd(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: the exit codes of the README for every outcome.
+
+    Domain errors exit with their ``exit_code`` (see :func:`api.cli.common.handle_errors`).
+    Usage errors of the command line (an unknown option or command, a value out of range such as
+    ``--quantity -1`` or ``--alternatives 11``, a missing argument) are bad options and exit 64;
+    click, which typer embeds, gives every usage error its documented exit code 2, which the
+    README reserves for an unknown place.
+    """
+    try:
+        result = app(standalone_mode=False)
+    except typer.TyperException as exc:  # click's ClickException, as typer exports it
+        code = EXIT_BAD_OPTION if exc.exit_code == CLICK_USAGE_EXIT else exc.exit_code
+        exc.exit_code = code
+        _show_usage_error(exc)
+        sys.exit(code)
+    except typer.Abort:
+        err.print("Aborted.")
+        sys.exit(1)
+    # Without standalone mode typer returns the code of a `typer.Exit` (None on success).
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+CLICK_USAGE_EXIT = 2  # click.UsageError.exit_code (and of its subclasses BadParameter, ...)
+
+
+def _show_usage_error(exc: typer.TyperException) -> None:
+    """Print a command-line error the way typer does (a rich panel on stderr)."""
+    from typer import rich_utils  # noqa: PLC0415 (only on errors)
+
+    rich_utils.rich_format_error(exc)  # type: ignore[arg-type]

@@ -1,13 +1,15 @@
-"""``shudao map ...``: briefing maps as offline HTML and PNG.
+"""``shudao map ...``: briefing maps as offline HTML and as print layouts (PNG, PDF, SVG).
 
 Owns: the ``map`` typer sub-app (``regions``, ``route``, ``corridors``, ``access``), registered by
-``api.cli`` with ``app.add_typer(map_app, name="map")``. Each command writes ``--out FILE.html``
-(self-contained, offline unless ``--tiles`` is given) and optionally ``--png FILE.png``
-(headless Chromium, or matplotlib when no browser is installed or ``--static-png``).
+``api.cli`` with ``app.add_typer(map_app, name="map")``. Each command writes ``--out FILE``, the
+format following its suffix (``.html`` self-contained and offline unless ``--tiles`` is given;
+``.png``, ``.pdf``, ``.svg`` the print layout with ``--paper``, ``--orientation``, ``--dpi``),
+and optionally ``--png FILE.png`` as well.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,27 +36,63 @@ from api.cli.common import (
 )
 
 map_app = typer.Typer(
-    help="Briefing maps: offline HTML and PNG (regions, route, corridors, access).",
+    help="Briefing maps: offline HTML, print layouts as PNG, PDF or SVG (regions, route, "
+    "corridors, access).",
     no_args_is_help=True,
 )
 
-OutOpt = Annotated[Path, typer.Option("--out", help="HTML file to write (self-contained).")]
-PngOpt = Annotated[Path | None, typer.Option("--png", help="Also write a PNG screenshot.")]
-WidthOpt = Annotated[int, typer.Option("--width", help="PNG width in pixels.", min=100, max=10000)]
-HeightOpt = Annotated[
-    int, typer.Option("--height", help="PNG height in pixels.", min=100, max=10000)
+OutOpt = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        help="File to write; its suffix sets the format: .html (interactive, offline), .png, "
+        ".pdf or .svg (print layout).",
+    ),
+]
+PngOpt = Annotated[
+    Path | None, typer.Option("--png", help="Also write the print layout as this PNG.")
+]
+WidthOpt = Annotated[
+    int | None,
+    typer.Option("--width", help="HTML: map width in px. PNG: with --height, an exact pixel "
+                 "size instead of a paper size.", min=100, max=10000),
+]  # fmt: skip
+HeightOpt = Annotated[int | None, typer.Option("--height", help="See --width.", min=100, max=10000)]
+PaperOpt = Annotated[str, typer.Option("--paper", help="Paper size: A4 or A3.")]
+OrientOpt = Annotated[
+    str, typer.Option("--orientation", help="Page orientation: landscape or portrait.")
+]
+DpiOpt = Annotated[int, typer.Option("--dpi", help="PNG resolution (150 or 300 for print).")]
+LabelsOpt = Annotated[str, typer.Option("--labels", help="Place names: zh, en or both (stacked).")]
+ScenarioOpt = Annotated[str, typer.Option("--scenario", help="Scenario named in the title block.")]
+DateOpt = Annotated[
+    str | None, typer.Option("--date", help="Date in the title block (default today, UTC).")
 ]
 TilesOpt = Annotated[
     str | None,
     typer.Option(
         "--tiles",
-        help="Online basemap: osm, tianditu (key from SHUDAO_TIANDITU_KEY), amap or an XYZ URL. "
-        "Default: none (offline vector basemap).",
+        help="Online basemap of the HTML map: osm, tianditu (key from SHUDAO_TIANDITU_KEY), "
+        "amap or an XYZ URL. Default: none (offline vector basemap).",
     ),
 ]
-StaticOpt = Annotated[
-    bool, typer.Option("--static-png", help="Draw the PNG with matplotlib, not Chromium.")
-]
+
+
+@dataclass(frozen=True)
+class _Out:
+    """Where and how to write a map (the common options of every command)."""
+
+    out: Path
+    png: Path | None
+    width: int | None
+    height: int | None
+    tiles: str | None
+    paper: str
+    orientation: str
+    dpi: int
+    labels: str
+    scenario: str
+    date: str | None
 
 
 def _tianditu_key() -> str | None:
@@ -62,24 +100,36 @@ def _tianditu_key() -> str | None:
     return str(key) if key else None
 
 
-def _write(scene: Any, *, out: Path, png: Path | None, width: int, height: int, tiles: str | None,
-           static: bool) -> None:  # fmt: skip
-    from maps.export import scene_html, scene_png  # noqa: PLC0415
+def _write(scene: Any, o: _Out) -> None:
+    from maps.export import export  # noqa: PLC0415
+    from maps.layout import OutputFormat, PrintOptions, output_format  # noqa: PLC0415
 
-    key = _tianditu_key()
-    html = scene_html(scene, tiles=tiles, tianditu_key=key)
-    out.write_text(html, encoding="utf-8")
-    err.print(f"wrote {out} ({len(html.encode('utf-8')) / 1e6:.2f} MB)")
-    if png is not None:
-        res = scene_png(
-            scene,
-            width_px=width,
-            height_px=height,
-            tiles=None,
-            renderer="matplotlib" if static else "auto",
-        )
-        png.write_bytes(res.png)
-        err.print(f"wrote {png} ({width}x{height}, {res.renderer})")
+    fmt = output_format(o.out)
+    options = PrintOptions(
+        paper=o.paper.upper(),
+        orientation=o.orientation.lower(),
+        dpi=o.dpi,
+        fmt=OutputFormat.PNG,
+        labels=o.labels,
+        date=o.date or "",
+        scenario=o.scenario,
+    )
+    targets = [(o.out, fmt)]
+    if o.png is not None:
+        targets.append((o.png, OutputFormat.PNG))
+    for path, kind in targets:
+        data = export(
+            scene, kind, options=options, tiles=o.tiles, tianditu_key=_tianditu_key(),
+            width_px=o.width, height_px=o.height,
+        )  # fmt: skip
+        path.write_bytes(data)
+        what = kind.value.upper()
+        if kind is OutputFormat.PNG and not (o.width and o.height):
+            w, h = options.size_px
+            what += f" {options.paper} {options.orientation} {w}x{h} px at {options.dpi} dpi"
+        elif kind in {OutputFormat.PDF, OutputFormat.SVG}:
+            what += f" {options.paper} {options.orientation} (vector)"
+        err.print(f"wrote {path} ({what}, {len(data) / 1e6:.2f} MB)")
 
 
 def _map_data() -> Any:
@@ -93,17 +143,29 @@ def _map_data() -> Any:
 def regions_cmd(
     out: OutOpt,
     png: PngOpt = None,
-    width: WidthOpt = 1600,
-    height: HeightOpt = 1000,
+    width: WidthOpt = None,
+    height: HeightOpt = None,
     tiles: TilesOpt = None,
-    static_png: StaticOpt = False,
+    paper: PaperOpt = "A4",
+    orientation: OrientOpt = "landscape",
+    dpi: DpiOpt = 150,
+    labels: LabelsOpt = "both",
+    scenario: ScenarioOpt = "基准 Baseline",
+    date: DateOpt = None,
 ) -> None:
     """Sichuan's 21 prefectures by economic region, hubs, growth poles and corridors out."""
     from maps.briefings import regions_scene  # noqa: PLC0415
 
     engine = _engine()
-    scene = regions_scene(data=_map_data(), catalog=engine.catalog, network=engine.network)
-    _write(scene, out=out, png=png, width=width, height=height, tiles=tiles, static=static_png)
+    scene = regions_scene(
+        data=_map_data(),
+        catalog=engine.catalog,
+        network=engine.network,
+        parameters_version=engine.params.version,
+    )
+    _write(
+        scene, _Out(out, png, width, height, tiles, paper, orientation, dpi, labels, scenario, date)
+    )
 
 
 @map_app.command("corridors")
@@ -111,17 +173,29 @@ def regions_cmd(
 def corridors_cmd(
     out: OutOpt,
     png: PngOpt = None,
-    width: WidthOpt = 1600,
-    height: HeightOpt = 1000,
+    width: WidthOpt = None,
+    height: HeightOpt = None,
     tiles: TilesOpt = None,
-    static_png: StaticOpt = False,
+    paper: PaperOpt = "A4",
+    orientation: OrientOpt = "landscape",
+    dpi: DpiOpt = 150,
+    labels: LabelsOpt = "both",
+    scenario: ScenarioOpt = "基准 Baseline",
+    date: DateOpt = None,
 ) -> None:
     """The international view (Eurasia and ASEAN) with every service."""
     from maps.briefings import corridors_scene  # noqa: PLC0415
 
     engine = _engine()
-    scene = corridors_scene(data=_map_data(), catalog=engine.catalog, network=engine.network)
-    _write(scene, out=out, png=png, width=width, height=height, tiles=tiles, static=static_png)
+    scene = corridors_scene(
+        data=_map_data(),
+        catalog=engine.catalog,
+        network=engine.network,
+        parameters_version=engine.params.version,
+    )
+    _write(
+        scene, _Out(out, png, width, height, tiles, paper, orientation, dpi, labels, scenario, date)
+    )
 
 
 @map_app.command("route")
@@ -131,10 +205,15 @@ def route_cmd(
     destination: Annotated[str, typer.Argument(help="Destination: name, code or 'lon,lat'.")],
     out: OutOpt,
     png: PngOpt = None,
-    width: WidthOpt = 1600,
-    height: HeightOpt = 1000,
+    width: WidthOpt = None,
+    height: HeightOpt = None,
     tiles: TilesOpt = None,
-    static_png: StaticOpt = False,
+    paper: PaperOpt = "A4",
+    orientation: OrientOpt = "landscape",
+    dpi: DpiOpt = 150,
+    labels: LabelsOpt = "both",
+    scenario: ScenarioOpt = "基准 Baseline",
+    date: DateOpt = None,
     unit: UnitOpt = "FEU",
     quantity: QuantityOpt = 1.0,
     modes: ModesOpt = None,
@@ -164,7 +243,9 @@ def route_cmd(
     engine = _engine(param, params)
     result = engine.answer(req)
     scene = route_scene(data=_map_data(), result=result, network=engine.network)
-    _write(scene, out=out, png=png, width=width, height=height, tiles=tiles, static=static_png)
+    _write(
+        scene, _Out(out, png, width, height, tiles, paper, orientation, dpi, labels, scenario, date)
+    )
 
 
 @map_app.command("access")
@@ -178,10 +259,15 @@ def access_cmd(
     ],
     out: OutOpt,
     png: PngOpt = None,
-    width: WidthOpt = 1600,
-    height: HeightOpt = 1000,
+    width: WidthOpt = None,
+    height: HeightOpt = None,
     tiles: TilesOpt = None,
-    static_png: StaticOpt = False,
+    paper: PaperOpt = "A4",
+    orientation: OrientOpt = "landscape",
+    dpi: DpiOpt = 150,
+    labels: LabelsOpt = "both",
+    scenario: ScenarioOpt = "基准 Baseline",
+    date: DateOpt = None,
     counties: Annotated[
         bool, typer.Option("--counties", help="Open with the county choropleth shown.")
     ] = False,
@@ -213,4 +299,6 @@ def access_cmd(
         counties=county_layer,
         show_counties=counties,
     )
-    _write(scene, out=out, png=png, width=width, height=height, tiles=tiles, static=static_png)
+    _write(
+        scene, _Out(out, png, width, height, tiles, paper, orientation, dpi, labels, scenario, date)
+    )

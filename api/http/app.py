@@ -1,31 +1,36 @@
 """The FastAPI application: factory, lifespan, security, limits.
 
-Owns: :func:`create_app` (one app per settings object; the engine and its views are loaded once
-in the lifespan, or injected for tests), readiness at ``/healthz``, the optional API key, CORS
-(closed unless origins are configured), request timeouts, and the inclusion of the ``/v1`` and OGC
-API – Features routers and of the browser workbench (``/app/``, offline ``/docs``).
+Owns: :func:`create_app` (one app per settings object; the engine and its views are loaded once,
+in a background thread started by the lifespan so that the port answers at once, 503 until the
+service is ready; or injected for tests), readiness at ``/healthz`` (answered on the event loop,
+never queued behind route work in the worker threads), the optional API key, CORS (closed unless
+origins are configured), request timeouts, and the inclusion of the ``/v1`` and OGC API –
+Features routers and of the browser workbench (``/app/``, offline ``/docs``).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 
-import anyio
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 
-from api.http.deps import get_service
+from api.http.deps import service_of
 from api.http.maps_routes import router as maps_router
 from api.http.matrix_routes import router as matrix_router
 from api.http.ogc import router as ogc_router
 from api.http.problems import install_handlers, problem, problem_responses
 from api.http.routes import router as v1_router
+from api.http.schemas import CacheStats, Health
 from api.http.security import install_security
 from api.http.workbench import OPEN_PAGES, OPEN_PREFIXES, install_workbench
 from api.service import Service
 from api.settings import Settings
+
+log = logging.getLogger("shudao.api")
 
 OPEN_PATHS = OPEN_PAGES | {"/healthz", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"}
 
@@ -41,16 +46,25 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
         A loaded service (tests inject one); otherwise it is loaded at start-up.
     """
 
+    def load() -> None:
+        try:
+            app.state.service = Service.load(
+                data_dir=settings.data_dir,
+                build_dir=settings.build_dir,
+                cache_size=settings.cache_size,
+            )
+            log.info("service loaded: ready")
+        except Exception as exc:  # reported by /healthz and every endpoint as a 503 problem
+            log.exception("the service could not load its data")
+            app.state.load_error = exc
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if getattr(app.state, "service", None) is None:
-            app.state.service = await anyio.to_thread.run_sync(
-                lambda: Service.load(
-                    data_dir=settings.data_dir,
-                    build_dir=settings.build_dir,
-                    cache_size=settings.cache_size,
-                )
-            )
+        # Start-up returns at once: the port answers (503 from get_service) while a daemon
+        # thread loads the data; it takes no worker-thread token from the request pool.
+        if getattr(app.state, "service", None) is None and app.state.loader is None:
+            app.state.loader = threading.Thread(target=load, name="shudao-load", daemon=True)
+            app.state.loader.start()
         yield
 
     app = FastAPI(
@@ -72,6 +86,8 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
     )
     app.state.settings = settings
     app.state.service = service
+    app.state.loader = None
+    app.state.load_error = None
     install_handlers(app)
 
     if settings.cors_origins:
@@ -96,16 +112,20 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
         return await call_next(request)
 
     @app.get("/healthz", tags=["meta"], summary="Readiness", responses=problem_responses(500, 503))
-    def healthz(request: Request) -> dict[str, Any]:
-        """Ready once data and graph are loaded (503 problem before)."""
-        svc = get_service(request)
-        return {
-            "status": "ok",
-            "places": len(svc.places),
-            "services": len(svc.engine.network.services),
-            "parameters_version": svc.engine.params.version,
-            "cache": {"size": svc.cache.size, "hits": svc.cache.hits, "misses": svc.cache.misses},
-        }
+    async def healthz(request: Request) -> Health:
+        """Ready once data and graph are loaded (503 problem before).
+
+        ``async`` and free of blocking work: it is answered on the event loop, so it never waits
+        for a worker thread busy with routes.
+        """
+        svc = service_of(request)
+        return Health(
+            status="ok",
+            places=len(svc.places),
+            services=len(svc.engine.network.services),
+            parameters_version=svc.engine.params.version,
+            cache=CacheStats(size=svc.cache.size, hits=svc.cache.hits, misses=svc.cache.misses),
+        )
 
     app.include_router(v1_router)
     app.include_router(matrix_router)

@@ -1,8 +1,10 @@
 """What the HTTP routers share: the loaded service, the GeoJSON response and worker limits.
 
-Owns: :func:`get_service` (the app's loaded :class:`api.service.Service`, 503 while loading),
-:class:`GeoJSONResponse`, :func:`run_limited` (CPU-bound work in a worker thread with the request
-timeout). The routers and :mod:`api.http.app` import this module; it imports none of them.
+Owns: :func:`get_service` (the app's loaded :class:`api.service.Service`, 503 while loading,
+answered on the event loop so that no request waits for a worker thread just to learn that),
+:class:`GeoJSONResponse`, :func:`run_limited` (CPU-bound work in one of :data:`ROUTE_THREADS`
+worker threads, with the request timeout). The routers and :mod:`api.http.app` import this
+module; it imports none of them.
 """
 
 from __future__ import annotations
@@ -11,14 +13,29 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import anyio
+from anyio.lowlevel import RunVar
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from api.service import Service
 from api.settings import Settings
-from gis.errors import GisError
+from gis.errors import ShudaoError
 
 T = TypeVar("T")
+
+ROUTE_THREADS = 2
+"""Worker threads for route and map work per process (assumption, measured with the bench).
+
+Route pricing is mostly pure Python, so the threads of one process share one core through the
+GIL: more threads add no throughput, and each one competes with the event loop for the GIL.
+``bench/load_bench.py --scenarios healthz`` (200 distinct routes on 50 connections, 2026-12-01, a
+2-core machine under load 4-5): anyio's default 40 threads gave ``/healthz`` p50 1,877 ms and p99
+7,247 ms at 6.1 routes/s; 2 threads 65 / 407 ms at 6.0 routes/s; 1 thread 24 / 189 ms at 8.1
+routes/s. Two, not one, because a map PNG holds its thread for seconds while Chromium renders and
+must not stop every route meanwhile. More capacity comes from ``--workers`` processes.
+"""
+
+_route_limiter: RunVar[anyio.CapacityLimiter] = RunVar("shudao_route_limiter")
 
 
 class GeoJSONResponse(JSONResponse):
@@ -27,22 +44,37 @@ class GeoJSONResponse(JSONResponse):
     media_type = "application/geo+json"
 
 
-def get_service(request: Request) -> Service:
-    """The loaded service of this app (503 problem while it is still loading)."""
+def service_of(request: Request) -> Service:
+    """The loaded service of this app; 503 problem while it is loading or if loading failed."""
     service: Service | None = getattr(request.app.state, "service", None)
     if service is None:
-        raise ServiceNotReadyError
+        raise ServiceNotReadyError(getattr(request.app.state, "load_error", None))
     return service
 
 
-class ServiceNotReadyError(GisError):
-    """The data and graph are not loaded yet."""
+async def get_service(request: Request) -> Service:
+    """:func:`service_of` as a dependency (``async``: FastAPI runs it on the event loop)."""
+    return service_of(request)
+
+
+class ServiceNotReadyError(ShudaoError):
+    """The data and graph are not loaded yet, or failed to load (the cause is in the server log).
+
+    Its message is written for clients (``public_detail``): it names no server path.
+    """
 
     status = 503
     type_slug = "not-ready"
+    public_detail = True
 
-    def __init__(self) -> None:
-        super().__init__("The service is still loading its data; retry shortly.")
+    def __init__(self, cause: BaseException | None = None) -> None:
+        self.cause = cause
+        if cause is None:
+            msg = "The service is still loading its data; retry shortly."
+        else:
+            kind = getattr(cause, "type_slug", type(cause).__name__)
+            msg = f"The service could not load its data ({kind}); see the server log."
+        super().__init__(msg)
 
 
 async def run_limited(
@@ -55,4 +87,14 @@ async def run_limited(
     """
     limit = timeout_s if timeout_s is not None else settings.request_timeout_s
     with anyio.fail_after(limit):
-        return await anyio.to_thread.run_sync(func, abandon_on_cancel=True)
+        return await anyio.to_thread.run_sync(func, abandon_on_cancel=True, limiter=route_limiter())
+
+
+def route_limiter() -> anyio.CapacityLimiter:
+    """The :data:`ROUTE_THREADS` tokens of route work, one limiter per running event loop."""
+    try:
+        return _route_limiter.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(ROUTE_THREADS)
+        _route_limiter.set(limiter)
+        return limiter

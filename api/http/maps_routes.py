@@ -1,9 +1,10 @@
-"""``/maps``: the briefing maps over HTTP, as self-contained HTML (iframe-ready) or PNG.
+"""``/maps``: the briefing maps over HTTP: self-contained HTML (iframe-ready), print layouts.
 
-Owns: the map endpoints (``regions``, ``corridors``, ``route``, ``access``; ``.html`` and
-``.png``), their size and basemap parameters, running the renderers off the event loop with the
-request timeout, and the per-service cache of accessibility rasters (one per hub kind, computed
-on first use, about 3 s). The maps themselves are :mod:`maps`' business.
+Owns: the map endpoints (``regions``, ``corridors``, ``route``, ``access``; ``.html``, and the
+print layout as ``.png``, ``.pdf`` and ``.svg`` with ``paper``, ``orientation``, ``dpi``,
+``labels`` and ``scenario``), their size and basemap parameters, running the renderers off the
+event loop with the request timeout, and the per-service cache of accessibility rasters (one
+per hub kind, computed on first use, about 3 s). The maps themselves are :mod:`maps`' business.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from api.settings import Settings
 from corridors.request import RouteRequest
 from maps.access_map import access_scene
 from maps.briefings import corridors_scene, regions_scene, route_scene
-from maps.export import scene_html, scene_png
+from maps.export import export, scene_html
+from maps.layout import MEDIA_TYPES, OutputFormat, PrintOptions
 from maps.scene import Scene
 
 if TYPE_CHECKING:
@@ -46,6 +48,64 @@ Tiles = Annotated[
 PNG: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/png": {}}, "description": "PNG image"}
 }
+PRINT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"application/pdf": {}, "image/svg+xml": {}},
+        "description": "Print layout, vector PDF or SVG",
+    }
+}
+
+
+class Paper(StrEnum):
+    """ISO 216 paper sizes of the print layouts."""
+
+    A4 = "A4"
+    A3 = "A3"
+
+
+class Orientation(StrEnum):
+    """Page orientation of the print layouts."""
+
+    landscape = "landscape"
+    portrait = "portrait"
+
+
+class Labels(StrEnum):
+    """Language of the place names."""
+
+    zh = "zh"
+    en = "en"
+    both = "both"
+
+
+def print_options(
+    paper: Annotated[Paper, Query(description="Paper size (print layouts).")] = Paper.A4,
+    orientation: Annotated[
+        Orientation, Query(description="Page orientation (print layouts).")
+    ] = Orientation.landscape,
+    dpi: Annotated[int, Query(ge=30, le=600, description="PNG resolution, in its metadata.")] = 150,
+    labels: Annotated[Labels, Query(description="Place names: zh, en or both.")] = Labels.both,
+    scenario: Annotated[
+        str, Query(max_length=80, description="Scenario named in the title block.")
+    ] = "基准 Baseline",
+) -> PrintOptions:
+    """The print options of a map request (query parameters)."""
+    return PrintOptions(
+        paper=paper.value,
+        orientation=orientation.value,
+        dpi=dpi,
+        labels=labels.value,
+        scenario=scenario,
+    )
+
+
+PrintDep = Annotated[PrintOptions, Depends(print_options)]
+OptWidth = Annotated[
+    int | None, Query(ge=200, le=4000, description="PNG: exact pixel width (with height).")
+]
+OptHeight = Annotated[
+    int | None, Query(ge=200, le=4000, description="PNG: exact pixel height (with width).")
+]
 HTML: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "Self-contained HTML page"}
 }
@@ -57,14 +117,24 @@ def _settings(request: Request) -> Settings:
 
 
 async def _html(
-    request: Request, build: Any, width: int | None, height: int | None, tiles: str | None
+    request: Request,
+    build: Any,
+    width: int | None,
+    height: int | None,
+    tiles: str | None,
+    labels: str = "both",
 ) -> Any:
     settings = _settings(request)
 
     def work() -> str:
         scene: Scene = build()
         return scene_html(
-            scene, tiles=tiles, tianditu_key=settings.tianditu_key, width_px=width, height_px=height
+            scene,
+            tiles=tiles,
+            tianditu_key=settings.tianditu_key,
+            width_px=width,
+            height_px=height,
+            labels=labels,
         )
 
     try:
@@ -73,17 +143,32 @@ async def _html(
         return problem(504, "The map took longer than the request timeout.", slug="timeout")
 
 
-async def _png(request: Request, build: Any, width: int, height: int) -> Any:
+async def _png(
+    request: Request,
+    build: Any,
+    width: int | None,
+    height: int | None,
+    options: PrintOptions | None = None,
+    fmt: OutputFormat = OutputFormat.PNG,
+) -> Any:
+    """A print layout (PNG, PDF or SVG); a PNG of exactly width x height when both are given."""
     settings = _settings(request)
 
     def work() -> bytes:
         scene: Scene = build()
-        return scene_png(scene, width_px=width, height_px=height).png
+        exact = fmt is OutputFormat.PNG and width is not None and height is not None
+        return export(
+            scene,
+            fmt,
+            options=options,
+            width_px=width if exact else None,
+            height_px=height if exact else None,
+        )
 
     try:
         return Response(
             await run_limited(settings, work, timeout_s=max(60.0, settings.request_timeout_s)),
-            media_type="image/png",
+            media_type=MEDIA_TYPES[fmt],
         )
     except TimeoutError:
         return problem(504, "The map took longer than the request timeout.", slug="timeout")
@@ -92,8 +177,18 @@ async def _png(request: Request, build: Any, width: int, height: int) -> Any:
 def _overview(service: Service, scene_fn: Any) -> Any:
     """Builder of a map that needs only the catalog and the service network."""
     return lambda: scene_fn(
-        data=service.map_data, catalog=service.engine.catalog, network=service.engine.network
+        data=service.map_data,
+        catalog=service.engine.catalog,
+        network=service.engine.network,
+        parameters_version=service.engine.params.version,
     )
+
+
+class VectorFormat(StrEnum):
+    """Vector formats of the print layouts."""
+
+    pdf = "pdf"
+    svg = "svg"
 
 
 @router.get("/regions.html", response_class=HTMLResponse, responses=HTML, summary="Regions map")
@@ -103,27 +198,35 @@ async def regions_html(
     width: Width | None = None,
     height: Height | None = None,
     tiles: Tiles = None,
+    labels: Labels = Labels.both,
 ) -> Any:
     """Sichuan's prefectures by economic region, hubs, growth poles and corridors (offline)."""
     return await _html(
-        request,
-        _overview(service, regions_scene),
-        width,
-        height,
-        tiles,
+        request, _overview(service, regions_scene), width, height, tiles, labels.value
     )
 
 
 @router.get("/regions.png", response_class=Response, responses=PNG, summary="Regions map (PNG)")
 async def regions_png(
-    request: Request, service: ServiceDep, width: Width = 1600, height: Height = 1000
+    request: Request,
+    service: ServiceDep,
+    options: PrintDep,
+    width: OptWidth = None,
+    height: OptHeight = None,
 ) -> Any:
-    """The regions map as a PNG of the requested size."""
+    """The regions map's print layout as a PNG (paper and dpi, or exactly width x height)."""
+    return await _png(request, _overview(service, regions_scene), width, height, options)
+
+
+@router.get(
+    "/regions.{fmt}", response_class=Response, responses=PRINT, summary="Regions map (PDF, SVG)"
+)
+async def regions_vector(
+    request: Request, service: ServiceDep, fmt: VectorFormat, options: PrintDep
+) -> Any:
+    """The regions map's print layout as vector PDF or SVG."""
     return await _png(
-        request,
-        _overview(service, regions_scene),
-        width,
-        height,
+        request, _overview(service, regions_scene), None, None, options, OutputFormat(fmt.value)
     )
 
 
@@ -134,27 +237,38 @@ async def corridors_html(
     width: Width | None = None,
     height: Height | None = None,
     tiles: Tiles = None,
+    labels: Labels = Labels.both,
 ) -> Any:
     """Every service of the corridors, Eurasia and ASEAN (offline)."""
     return await _html(
-        request,
-        _overview(service, corridors_scene),
-        width,
-        height,
-        tiles,
+        request, _overview(service, corridors_scene), width, height, tiles, labels.value
     )
 
 
 @router.get("/corridors.png", response_class=Response, responses=PNG, summary="Corridors map (PNG)")
 async def corridors_png(
-    request: Request, service: ServiceDep, width: Width = 1600, height: Height = 1000
+    request: Request,
+    service: ServiceDep,
+    options: PrintDep,
+    width: OptWidth = None,
+    height: OptHeight = None,
 ) -> Any:
-    """The corridors map as a PNG of the requested size."""
+    """The corridors map's print layout as a PNG."""
+    return await _png(request, _overview(service, corridors_scene), width, height, options)
+
+
+@router.get(
+    "/corridors.{fmt}",
+    response_class=Response,
+    responses=PRINT,
+    summary="Corridors map (PDF, SVG)",
+)
+async def corridors_vector(
+    request: Request, service: ServiceDep, fmt: VectorFormat, options: PrintDep
+) -> Any:
+    """The corridors map's print layout as vector PDF or SVG."""
     return await _png(
-        request,
-        _overview(service, corridors_scene),
-        width,
-        height,
+        request, _overview(service, corridors_scene), None, None, options, OutputFormat(fmt.value)
     )
 
 
@@ -179,9 +293,10 @@ async def route_html(
     width: Width | None = None,
     height: Height | None = None,
     tiles: Tiles = None,
+    labels: Labels = Labels.both,
 ) -> Any:
     """The alternatives in distinct colours with a comparison panel and a popup per leg."""
-    return await _html(request, _route_builder(service, req), width, height, tiles)
+    return await _html(request, _route_builder(service, req), width, height, tiles, labels.value)
 
 
 @router.get(
@@ -191,10 +306,30 @@ async def route_html(
     summary="Route comparison map (PNG)",
 )
 async def route_png(
-    request: Request, service: ServiceDep, req: RouteReq, width: Width = 1600, height: Height = 1000
+    request: Request,
+    service: ServiceDep,
+    req: RouteReq,
+    options: PrintDep,
+    width: OptWidth = None,
+    height: OptHeight = None,
 ) -> Any:
-    """The route comparison map as a PNG."""
-    return await _png(request, _route_builder(service, req), width, height)
+    """The route comparison map's print layout as a PNG."""
+    return await _png(request, _route_builder(service, req), width, height, options)
+
+
+@router.get(
+    "/route.{fmt}",
+    response_class=Response,
+    responses={**PRINT, **problem_responses(404)},
+    summary="Route comparison map (PDF, SVG)",
+)
+async def route_vector(
+    request: Request, service: ServiceDep, req: RouteReq, fmt: VectorFormat, options: PrintDep
+) -> Any:
+    """The route comparison map's print layout as vector PDF or SVG."""
+    return await _png(
+        request, _route_builder(service, req), None, None, options, OutputFormat(fmt.value)
+    )
 
 
 # ----------------------------------------------------------------------------- access
@@ -278,9 +413,12 @@ async def access_html(
     height: Height | None = None,
     tiles: Tiles = None,
     counties: ShowCounties = False,
+    labels: Labels = Labels.both,
 ) -> Any:
     """Hours to the nearest hub of a kind: raster with a colour bar, county choropleth (offline)."""
-    return await _html(request, _access_builder(service, to, counties), width, height, tiles)
+    return await _html(
+        request, _access_builder(service, to, counties), width, height, tiles, labels.value
+    )
 
 
 @router.get(
@@ -290,9 +428,31 @@ async def access_png(
     request: Request,
     service: ServiceDep,
     to: AccessTo,
-    width: Width = 1600,
-    height: Height = 1000,
+    options: PrintDep,
+    width: OptWidth = None,
+    height: OptHeight = None,
     counties: ShowCounties = False,
 ) -> Any:
-    """The accessibility map as a PNG of the requested size."""
-    return await _png(request, _access_builder(service, to, counties), width, height)
+    """The accessibility map's print layout as a PNG."""
+    return await _png(request, _access_builder(service, to, counties), width, height, options)
+
+
+@router.get(
+    "/access.{fmt}",
+    response_class=Response,
+    responses=PRINT,
+    summary="Accessibility map (PDF, SVG)",
+)
+async def access_vector(
+    request: Request,
+    service: ServiceDep,
+    to: AccessTo,
+    fmt: VectorFormat,
+    options: PrintDep,
+    counties: ShowCounties = False,
+) -> Any:
+    """The accessibility map's print layout as vector PDF or SVG."""
+    return await _png(
+        request, _access_builder(service, to, counties), None, None, options,
+        OutputFormat(fmt.value),
+    )  # fmt: skip

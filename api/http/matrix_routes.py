@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.http.deps import get_service, run_limited
 from api.http.ogc import public_base
 from api.http.problems import TYPE_BASE, problem, problem_from_exception, problem_responses
+from api.http.schemas import JobProgress, MatrixResultOut, RowProblem
 from api.jobs import JobRecord, JobRunner, QueueFullError, SQLiteJobStore
 from api.service import Service
 from corridors.matrix import destination_set, origin_set, travel_matrix
@@ -95,7 +96,10 @@ class MatrixTooLargeError(GisError):
 
 
 @router.get(
-    "", summary="Small matrix, answered directly", responses=problem_responses(404, 413, 504)
+    "",
+    summary="Small matrix, answered directly",
+    responses=problem_responses(404, 413, 504),
+    response_model=MatrixResultOut,
 )
 async def get_matrix(
     request: Request,
@@ -174,16 +178,18 @@ def _failure(exc: Exception) -> dict[str, Any]:
 class JobOut(BaseModel):
     """A job's state; ``result`` once done, ``problem`` if it failed."""
 
-    id: str = Field(description="UUID, never reused")
-    status: str = Field(description="queued, running, done, failed or cancelled")
-    progress: dict[str, int] = Field(description="destination columns done of total")
+    id: str = Field(
+        description="UUID, never reused", examples=["0b8e4f5c-3d1a-4c77-9a59-1f0e2a8d6b11"]
+    )
+    status: str = Field(description="queued, running, done, failed or cancelled", examples=["done"])
+    progress: JobProgress
     href: str
-    submitted: str = Field(description="ISO 8601, UTC")
+    submitted: str = Field(description="ISO 8601, UTC", examples=["2026-12-01T22:03:33+00:00"])
     expires: str | None = Field(
         default=None, description="when the finished job and its result are purged (UTC)"
     )
-    result: dict[str, Any] | None = None
-    problem: dict[str, Any] | None = None
+    result: MatrixResultOut | None = None
+    problem: RowProblem | None = None
 
 
 def _iso(t: float) -> str:
@@ -194,12 +200,12 @@ def _job_out(request: Request, job: JobRecord, keep_s: float) -> JobOut:
     return JobOut(
         id=job.id,
         status=job.status,
-        progress={"done": job.done, "total": job.total},
+        progress=JobProgress(done=job.done, total=job.total),
         href=f"{public_base(request)}/v1/matrix/jobs/{job.id}",
         submitted=_iso(job.submitted),
         expires=_iso(job.finished + keep_s) if job.finished is not None else None,
-        result=job.result,
-        problem=job.problem,
+        result=MatrixResultOut.model_validate(job.result) if job.result is not None else None,
+        problem=RowProblem.model_validate(job.problem) if job.problem is not None else None,
     )
 
 
@@ -218,6 +224,7 @@ def _unknown(request: Request, job_id: str) -> Any:
     status_code=202,
     summary="Start a large matrix job",
     responses=problem_responses(400, 429),
+    response_model=JobOut,
 )
 def post_job(request: Request, service: ServiceDep, q: MatrixQuery) -> Any:
     """Queue the matrix; poll the returned ``href`` for progress and the result.
@@ -244,6 +251,7 @@ JobId = Annotated[str, Path(pattern=JOB_ID, examples=["0b8e4f5c-3d1a-4c77-9a59-1
     "/jobs/{job_id}",
     summary="A matrix job: progress, then result",
     responses=problem_responses(404),
+    response_model=JobOut,
 )
 def get_job(request: Request, job_id: JobId) -> Any:
     """Status (queued, running, done, failed, cancelled), progress, then the result."""
@@ -258,6 +266,7 @@ def get_job(request: Request, job_id: JobId) -> Any:
     "/jobs/{job_id}",
     summary="Cancel a matrix job (or discard its result)",
     responses=problem_responses(404),
+    response_model=JobOut,
 )
 def delete_job(request: Request, job_id: JobId) -> Any:
     """Cancel: a queued job never runs, a running one stops at its next progress report.

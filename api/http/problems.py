@@ -17,9 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from corridors.errors import CorridorError
-from gis.errors import GisError
-from maps.errors import MapError
+from gis.errors import ShudaoError
 
 log = logging.getLogger("shudao.api")
 
@@ -85,14 +83,19 @@ def problem(
 
 
 def problem_from_exception(exc: Exception, *, instance: str | None = None) -> ProblemResponse:
-    """Map a domain error (anything with ``status`` and ``type_slug``) to a problem."""
+    """Map a domain error (anything with ``status`` and ``type_slug``) to a problem.
+
+    Server errors (5xx) keep their message in the log, unless the error says it was written
+    for clients (``public_detail``, e.g. "still loading; retry shortly").
+    """
     status = int(getattr(exc, "status", 500))
-    if status >= 500:
+    public = status < 500 or bool(getattr(exc, "public_detail", False))
+    if not public:
         log.error("server error: %s", exc, exc_info=exc)
     suggestions = getattr(exc, "suggestions", None)
     return problem(
         status,
-        str(exc) if status < 500 else "The server could not answer this request.",
+        str(exc) if public else "The server could not answer this request.",
         slug=getattr(exc, "type_slug", None),
         instance=instance,
         suggestions=list(suggestions) if suggestions else None,
@@ -132,8 +135,7 @@ def install_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, on_http)  # type: ignore[arg-type]
-    for base in (GisError, CorridorError, MapError):
-        app.add_exception_handler(base, on_domain)
+    app.add_exception_handler(ShudaoError, on_domain)  # the one error root of the project
     app.add_exception_handler(Exception, on_domain)
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.deps import GeoJSONResponse, get_service, run_limited
 from api.http.problems import problem, problem_from_exception, problem_responses
+from api.http.schemas import RouteOut, RouteResultOut, RowProblem
 from api.service import Service, bbox_filter
 from api.settings import Settings
 from corridors.models import CargoUnit, Mode, Objective
@@ -125,6 +126,7 @@ RouteReq = Annotated[RouteRequest, Depends(route_request)]
     summary="Route estimates between two places",
     responses=problem_responses(404, 504),
     tags=["estimates"],
+    response_model=RouteResultOut,
 )
 async def get_route(request: Request, service: ServiceDep, req: RouteReq) -> dict[str, Any]:
     """The same JSON as ``shudao route --json``: routes with legs, totals and GeoJSON geometry."""
@@ -163,8 +165,8 @@ class EstimateResult(BaseModel):
 
     index: int
     ok: bool
-    route: dict[str, Any] | None = None
-    problem: dict[str, Any] | None = None
+    route: RouteOut | None = None
+    problem: RowProblem | None = None
 
 
 class EstimateResults(BaseModel):
@@ -201,12 +203,12 @@ async def post_estimates(
                     EstimateResult(
                         index=i,
                         ok=False,
-                        problem={
-                            "type": "about:blank",
-                            "title": "Timed out",
-                            "status": 504,
-                            "detail": "the batch time budget ran out before this row",
-                        },
+                        problem=RowProblem(
+                            type="about:blank",
+                            title="Timed out",
+                            status=504,
+                            detail="the batch time budget ran out before this row",
+                        ),
                     )
                 )
                 continue
@@ -215,11 +217,13 @@ async def post_estimates(
                 result, hit = service.route(req)
             except Exception as exc:
                 body = problem_from_exception(exc).body
-                results.append(EstimateResult(index=i, ok=False, problem=_json(body)))
+                problem_row = RowProblem.model_validate(_json(body))
+                results.append(EstimateResult(index=i, ok=False, problem=problem_row))
                 continue
             cached += int(hit)
             best = result["routes"][0] if result["routes"] else None
-            results.append(EstimateResult(index=i, ok=best is not None, route=best))
+            route = RouteOut.model_validate(best) if best is not None else None
+            results.append(EstimateResult(index=i, ok=route is not None, route=route))
         return EstimateResults(
             results=results, parameters_version=service.engine.params.version, cached_rows=cached
         )

@@ -1,4 +1,4 @@
-"""Fixtures for the HTTP API: one loaded service shared by every API test."""
+"""Fixtures for the HTTP API: one service, around the session's engine, shared by every API test."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from fastapi.testclient import TestClient
 from api.http.app import create_app
 from api.service import Service
 from api.settings import Settings
+from corridors.engine import Engine
 
 
 @pytest.fixture(scope="session")
-def service(built_dir: Path, data_dir: Path) -> Service:
-    return Service.load(data_dir=data_dir, build_dir=built_dir, cache_size=256)
+def service(engine: Engine) -> Service:
+    """The API's service around the session's one engine."""
+    return Service.from_engine(engine, cache_size=256)
 
 
 @pytest.fixture(scope="session")

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
-from api.cli import EXIT_BAD_OPTION, app
+from api.cli import EXIT_BAD_OPTION, app, main
+from corridors.engine import Engine
 
 
-@pytest.fixture(scope="module")
-def run(built_dir: Path, data_dir: Path) -> Callable[..., Result]:
+@pytest.fixture
+def run(built_dir: Path, data_dir: Path, reuse_engine: Engine) -> Callable[..., Result]:
+    """Invoke the real command line; its engine load returns the session's engine."""
+    assert reuse_engine.network.services  # loaded once; Engine.load now returns it
     runner = CliRunner()
     env = {"SHUDAO_BUILD_DIR": str(built_dir), "SHUDAO_DATA_DIR": str(data_dir)}
 
@@ -81,16 +86,21 @@ def test_bad_option_exit_code(run: Callable[..., Result]) -> None:
     assert "bonded_zone" in res.stderr
 
 
-def test_route_json_contract_and_totals(run: Callable[..., Result]) -> None:
+def test_route_json_rides_the_china_laos_railway(run: Callable[..., Result]) -> None:
     res = run("route", "Kunming", "Vientiane", "--modes", "rail", "--alternatives", "1", "--json")
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
+    assert (out["origin"]["id"], out["destination"]["id"]) == ("kunming", "vientiane")
     route = out["routes"][0]
     assert route["corridor"] == "china_laos"
-    assert route["cost_cny"] == pytest.approx(
-        sum(leg["cost_cny"] for leg in route["legs"]), abs=1e-3
-    )
-    assert route["time_h"] == pytest.approx(sum(leg["time_h"] for leg in route["legs"]), abs=1e-3)
+    assert "cl_rail_kunming_vientiane" in route["services"]
+    legs = route["legs"]
+    assert legs[0]["from"] == "kunming"
+    assert legs[-1]["to"] == "vientiane"
+    assert all(a["to"] == b["from"] for a, b in itertools.pairwise(legs))
+    # Never shorter than the great circle between the two cities, 786 km by the haversine of
+    # Kunming 25.04 N 102.71 E and Vientiane 17.97 N 102.60 E (Wikipedia coordinates).
+    assert 786 < route["distance_km"] < 1.5 * 1035  # 1,035 km: the railway (Xinhua, 2021-12-03)
 
 
 def test_route_param_override_changes_time(run: Callable[..., Result]) -> None:
@@ -121,3 +131,67 @@ def test_route_readable_table(run: Callable[..., Result]) -> None:
     assert res.exit_code == 0, res.output
     assert "corridor" in res.stdout
     assert "km" in res.stdout
+
+
+def _main_exit(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], *args: str) -> int:
+    """Run the console-script entry point (``shudao ...``) and return its exit code."""
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(sys, "argv", ["shudao", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    return int(exc.value.code or 0)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("route", "Chengdu", "Lodz", "--quantity", "-1"),  # typer range error (min=0)
+        ("route", "Chengdu", "Lodz", "--alternatives", "11"),  # typer range error (max=10)
+        ("route", "Chengdu", "Lodz", "--frobnicate"),  # unknown option
+        ("route", "Chengdu"),  # missing argument
+        ("teleport",),  # unknown command
+    ],
+)
+def test_usage_errors_exit_64(
+    args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _main_exit(monkeypatch, {}, *args) == EXIT_BAD_OPTION
+    assert capsys.readouterr().out == ""  # the error goes to stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected", "needle"),
+    [
+        # an unknown parameter key (UnknownParameterError): a bad option
+        (("--param", "modes.rail.sped_kph=20"), EXIT_BAD_OPTION, "modes.rail.speed_kph"),
+        # a value that is not finite (QuantityError): a bad option
+        (("--param", "modes.rail.speed_kph=inf"), EXIT_BAD_OPTION, "finite"),
+        # an unknown cargo unit (UnknownParameterError): a bad option
+        (("--unit", "crate"), EXIT_BAD_OPTION, "crate"),
+        # an unknown place: 2, with suggestions
+        (("--via", "Chengdoo"), 2, "chengdu"),
+    ],
+)
+@pytest.mark.usefixtures("reuse_engine")
+def test_domain_errors_exit_with_the_readme_code(
+    args: tuple[str, ...],
+    expected: int,
+    needle: str,
+    built_dir: Path,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    env = {"SHUDAO_BUILD_DIR": str(built_dir), "SHUDAO_DATA_DIR": str(data_dir)}
+    code = _main_exit(monkeypatch, env, "route", "Kunming", "Vientiane", *args)
+    assert code == expected
+    assert needle in capsys.readouterr().err
+
+
+def test_success_exits_0(
+    built_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = {"SHUDAO_BUILD_DIR": str(built_dir)}
+    assert _main_exit(monkeypatch, env, "resolve", "罗兹", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["id"] == "lodz"

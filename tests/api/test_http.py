@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +17,7 @@ from api.service import Service
 from api.settings import Settings
 from corridors.engine import Engine
 
+REPO = Path(__file__).resolve().parents[2]
 PROBLEM = "application/problem+json"
 GEOJSON = "application/geo+json"
 
@@ -33,12 +38,42 @@ def test_healthz(client: TestClient) -> None:
     assert body["services"] >= 70
 
 
-def test_route_matches_the_cli_contract(client: TestClient, service: Service) -> None:
-    params = {"origin": "Kunming", "destination": "Vientiane", "modes": "rail", "alternatives": 1}
-    resp = client.get("/v1/route", params=params)
-    assert resp.status_code == 200
-    direct = service.engine.route("Kunming", "Vientiane", modes=["rail"], alternatives=1).to_dict()
-    assert resp.json() == json.loads(json.dumps(direct))
+def test_route_equals_the_cli_in_a_new_process(
+    client: TestClient, built_dir: Path, data_dir: Path
+) -> None:
+    # The real `shudao route --json`, as a user runs it (its own process, its own engine load,
+    # its own option parsing), against GET /v1/route with the same options.
+    args = ["Chengdu", "Hanoi", "--modes", "rail,sea", "--via", "Pingxiang", "--alternatives", "2"]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "SHUDAO_BUILD_DIR": str(built_dir),
+        "SHUDAO_DATA_DIR": str(data_dir),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "api.cli", "route", *args, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    cli = json.loads(proc.stdout)
+    resp = client.get(
+        "/v1/route",
+        params={
+            "origin": "Chengdu",
+            "destination": "Hanoi",
+            "modes": ["rail", "sea"],
+            "via": "Pingxiang",
+            "alternatives": 2,
+        },
+    )
+    assert resp.status_code == 200, resp.text[:300]
+    assert resp.json() == cli
+    assert cli["routes"][0]["corridor"] == "china_vietnam"
 
 
 def test_route_cache_is_used_for_a_repeated_request(client: TestClient, service: Service) -> None:
@@ -187,7 +222,7 @@ def test_timeout_is_a_504_problem(
     settings: Settings, service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     slow = Settings(**{**settings.model_dump(), "request_timeout_s": 0.05})
-    real = Engine.answer  # the service calls answer(), not route()
+    real = Engine.answer
 
     def sleepy(self: Engine, *a: object, **k: object) -> object:
         time.sleep(0.5)

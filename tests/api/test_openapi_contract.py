@@ -2,7 +2,10 @@
 
 For a bounded number of generated requests per operation (``max_examples``) it checks that the
 server never answers 5xx, and that every response's status code, content type and body match the
-schema (problems are declared as ``application/problem+json`` everywhere).
+schema (problems are declared as ``application/problem+json`` everywhere). The bodies of
+``/v1/route``, ``/v1/estimates``, ``/v1/matrix`` and the jobs are documented by the models of
+:mod:`api.http.schemas`, so their response-schema check is a real one: a test below shows that a
+body missing one field fails it.
 
 Fuzzing found a defect that is fixed: 405 answers lost their ``Allow`` header (RFC 9110) in the
 problem handler.
@@ -10,8 +13,10 @@ problem handler.
 
 from __future__ import annotations
 
+import httpx
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
@@ -43,3 +48,17 @@ def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
     # something impossible (e.g. --modes road to Duisburg, or an unknown place name), and the
     # API answers that with a documented 404/422 problem rather than relaxing the constraint.
     case.call_and_validate(excluded_checks=[checks.positive_data_acceptance])
+
+
+def test_route_bodies_are_checked_against_the_response_schema(client: TestClient) -> None:
+    operation = schema["/v1/route"]["GET"]
+    resp = client.get(
+        "/v1/route", params={"origin": "Chengdu", "destination": "Lodz", "alternatives": 2}
+    )
+    assert resp.status_code == 200
+    assert operation.is_valid_response(resp)
+    broken = resp.json()
+    del broken["routes"][0]["legs"][0]["mode"]
+    fake = httpx.Response(200, json=broken, request=resp.request)
+    fake.elapsed = resp.elapsed
+    assert not operation.is_valid_response(fake)

@@ -32,11 +32,6 @@ RES_DEG = 1 / 30
 
 
 @pytest.fixture(scope="module")
-def engine(built_dir: Path, data_dir: Path) -> Engine:
-    return Engine.load(data_dir=data_dir, build_dir=built_dir)
-
-
-@pytest.fixture(scope="module")
 def river(engine: Engine, built_dir: Path) -> AccessRaster:
     return access_raster(engine, "river_port", build_dir=built_dir, res_deg=RES_DEG)
 
@@ -136,10 +131,8 @@ def test_overlay_image(river: AccessRaster) -> None:
     assert len(legend["stops"]) == 8
 
 
-def test_cli_access(
-    engine: Engine, built_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(Engine, "load", classmethod(lambda _cls, **_kw: engine))
+@pytest.mark.usefixtures("reuse_engine")
+def test_cli_access(built_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHUDAO_BUILD_DIR", str(built_dir))
     app = typer.Typer()
     register(app)

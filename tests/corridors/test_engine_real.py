@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from corridors.engine import Engine
 from corridors.errors import InfeasibleConstraintError
 from corridors.models import Mode
 from hubs.errors import UnknownPlaceError
-
-
-@pytest.fixture(scope="module")
-def engine(built_dir: Path, data_dir: Path) -> Engine:
-    return Engine.load(data_dir=data_dir, build_dir=built_dir)
 
 
 def _ride_km(engine: Engine, service: str, a: str, b: str) -> float:
@@ -70,9 +63,6 @@ def test_chengdu_lodz_route_accounts_for_borders_and_gauges(engine: Engine) -> N
     )
     assert "brest-malaszewicze" in route.border_crossings
     assert len(route.gauge_breaks) == 2  # 1,435 -> 1,520 into Kazakhstan, back at Malaszewicze
-    assert route.time_h == pytest.approx(sum(leg.time_h for leg in route.legs))
-    assert route.cost_cny == pytest.approx(sum(leg.cost_cny for leg in route.legs))
-    assert route.co2_kg == pytest.approx(sum(leg.co2_kg for leg in route.legs))
     # Published door-to-door times are 11-15 days (services.toml: 264 h in 2025); the model adds
     # the wait for a departure and border dwell, so accept 8-20 days.
     assert 8 * 24 < route.time_h < 20 * 24
@@ -124,7 +114,10 @@ def test_unknown_place_suggests(engine: Engine) -> None:
 def test_contract_shape(engine: Engine) -> None:
     out = engine.route("宜宾", "Shanghai", modes=["inland_waterway"], alternatives=1).to_dict()
     assert set(out) >= {"origin", "destination", "cargo", "routes"}
-    assert out["cargo"] == {"unit": "FEU", "quantity": 1.0, "tonnes": out["cargo"]["tonnes"]}
+    # 20 t per FEU: [payload] FEU of data/geo/parameters.toml (2 x IMO's 10 t per loaded TEU)
+    assert out["cargo"] == {"unit": "FEU", "quantity": 1.0, "tonnes": 20.0}
+    two_teu = engine.route("宜宾", "Shanghai", modes=["inland_waterway"], unit="TEU", quantity=2)
+    assert two_teu.to_dict()["cargo"] == {"unit": "TEU", "quantity": 2.0, "tonnes": 20.0}
     route = out["routes"][0]
     for key in (
         "rank",

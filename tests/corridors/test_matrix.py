@@ -29,11 +29,6 @@ from hubs.models import Place
 
 
 @pytest.fixture(scope="module")
-def engine(built_dir: Path, data_dir: Path) -> Engine:
-    return Engine.load(data_dir=data_dir, build_dir=built_dir)
-
-
-@pytest.fixture(scope="module")
 def counties_to_hubs(engine: Engine) -> TravelMatrix:
     return travel_matrix(engine, origin_set(engine, "counties"), destination_set(engine, "hubs"))
 
@@ -178,9 +173,8 @@ def test_files_are_sorted_and_rounded(engine: Engine, tmp_path: Path) -> None:
         m.write(tmp_path / "m.xlsx")
 
 
-def test_cli_matrix(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The CLI loads the engine itself; reuse the module's engine to keep the test fast.
-    monkeypatch.setattr(Engine, "load", classmethod(lambda _cls, **_kw: engine))
+@pytest.mark.usefixtures("reuse_engine")
+def test_cli_matrix(tmp_path: Path) -> None:
     app = typer.Typer()
     register(app)
     runner = CliRunner()

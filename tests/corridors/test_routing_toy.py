@@ -177,12 +177,23 @@ def test_rail_route_accounts_for_wait_handling_border_and_gauge(router: Router) 
     assert rail.distance_km == pytest.approx(2000.0)
 
 
-def test_totals_are_sums_of_legs(router: Router) -> None:
-    for route in router.route(_query(objective=Objective.COST, alternatives=3)):
-        assert route.time_h == pytest.approx(sum(leg.time_h for leg in route.legs))
-        assert route.cost_cny == pytest.approx(sum(leg.cost_cny for leg in route.legs))
-        assert route.co2_kg == pytest.approx(sum(leg.co2_kg for leg in route.legs))
-        assert route.distance_km == pytest.approx(sum(leg.distance_km for leg in route.legs))
+def test_each_leg_of_the_sea_route_is_priced_as_worked_out(router: Router) -> None:
+    # Leg by leg (module docstring): road A-r1 20 km: 0.4 h, 200 CNY (10/km), 40 kg (100 g/tkm);
+    # rail2 r1-p1 500 km: 6 wait + 2 handling + 10 run = 18 h, 100 + 2,000 CNY, 200 kg;
+    # sea1 p1-p2 5,000 km: 24 wait + 10 handling + 200 run = 234 h, 200 + 5,000 CNY, 1,000 kg;
+    # road p2-X 30 km: 0.6 h, 300 CNY, 60 kg.
+    (best,) = router.route(_query(objective=Objective.COST))
+    got = [(leg.distance_km, leg.time_h, leg.cost_cny, leg.co2_kg) for leg in best.legs]
+    want = [
+        (20.0, 0.4, 200.0, 40.0),
+        (500.0, 18.0, 2100.0, 200.0),
+        (5000.0, 234.0, 5200.0, 1000.0),
+        (30.0, 0.6, 300.0, 60.0),
+    ]
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert g == pytest.approx(w)
+    assert (best.distance_km, best.time_h, best.cost_cny) == pytest.approx((5550.0, 253.0, 7800.0))
 
 
 @pytest.mark.parametrize(

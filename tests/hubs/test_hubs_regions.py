@@ -52,4 +52,5 @@ def test_places_feature_collection_filters(catalog: Catalog) -> None:
         "cbz_mianyang",
     ]
     q = places_feature_collection(catalog.places, q="Łódź")
-    assert [f["id"] for f in q["features"]] == ["lodz", "ow_lodz_hatrans"]
+    # the city, the Chengdu rail port's operation centre (Xinhua 2020-01-16) and Hatrans' warehouse
+    assert [f["id"] for f in q["features"]] == ["lodz", "ow_lodz_cdirp", "ow_lodz_hatrans"]

@@ -16,7 +16,6 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-import api.cli.maps
 from api.cli.maps import map_app
 from corridors.accessibility import AccessRaster, access_raster, county_summary
 from corridors.engine import Engine
@@ -36,16 +35,6 @@ needs_chromium = pytest.mark.skipif(
 RES_DEG = 1 / 30
 EVIL = "<script>alert(1)</script>"
 MAGMA_R_LOW = (0xFC, 0xFD, 0xBF)  # magma_r at 0: the colour of the fastest cells
-
-
-@pytest.fixture(scope="module")
-def engine(data_dir: Path, built_dir: Path) -> Engine:
-    return Engine.load(data_dir=data_dir, build_dir=built_dir)
-
-
-@pytest.fixture(scope="module")
-def map_data(built_dir: Path) -> MapData:
-    return MapData.load(built_dir)
 
 
 @pytest.fixture(scope="module")
@@ -229,21 +218,16 @@ def test_static_png_has_requested_size_and_shows_the_raster(scene: Scene) -> Non
     assert _overlay_share(png) > 0.10
 
 
+@pytest.mark.usefixtures("reuse_engine")  # the session's engine: no second load
 def test_cli_map_access(
     tmp_path: Path,
     built_dir: Path,
     data_dir: Path,
-    engine: Engine,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def loaded(*_args: object, **_kwargs: object) -> Engine:
-        return engine  # the module's engine: no second 6-second load
-
-    monkeypatch.setattr(api.cli.maps, "_engine", loaded)
     env = {"SHUDAO_BUILD_DIR": str(built_dir), "SHUDAO_DATA_DIR": str(data_dir)}
     out, png = tmp_path / "a.html", tmp_path / "a.png"
     args = ["access", "--to", "bonded_zone", "--out", str(out), "--png", str(png)]
-    args += ["--width", "500", "--height", "300", "--static-png", "--res-arcsec", "240"]
+    args += ["--width", "500", "--height", "300", "--res-arcsec", "240"]
     res = CliRunner().invoke(map_app, args, env=env)
     assert res.exit_code == 0, res.output
     text = out.read_text("utf-8")

