@@ -174,3 +174,27 @@ def test_work_dir_of_a_killed_build_is_removed_by_the_next(
     with pytest.raises(RuntimeError):
         build_all(tmp_path / "fresh", data_dir=data_dir, groups=("boundaries",))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_server_on_an_altered_build_answers_503_not_200(copy: Path, data_dir: Path) -> None:
+    import time  # noqa: PLC0415
+
+    from fastapi.testclient import TestClient  # noqa: PLC0415
+
+    from api.http.app import create_app  # noqa: PLC0415
+    from api.settings import Settings  # noqa: PLC0415
+
+    path = copy / "rail_edges.parquet"
+    edges = pd.read_parquet(path)
+    edges["length_m"] = edges["length_m"] * 3
+    edges.to_parquet(path)
+    app = create_app(Settings(data_dir=data_dir, build_dir=copy, state_dir=copy.parent / "st"))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        deadline = time.monotonic() + 60
+        while "build-integrity" not in (resp := c.get("/healthz")).text:
+            assert resp.status_code == 503, resp.text  # loading, then refused: never 200
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert resp.status_code == 503
+        route = c.get("/v1/route", params={"origin": "Chengdu", "destination": "Duisburg"})
+        assert route.status_code == 503
