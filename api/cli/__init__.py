@@ -77,20 +77,21 @@ def data_build(
         err.print(f"error: unknown layer group(s) {bad}; choose from {list(LAYER_GROUPS)}")
         raise typer.Exit(EXIT_BAD_OPTION)
     summary = build_all(
-        out_dir, data_dir=settings.data_dir, groups=groups, progress=lambda m: err.print(m)
+        out_dir,
+        data_dir=settings.data_dir,
+        groups=groups,
+        progress=lambda m: err.print(m),
+        finish=_measure_services if {"rail", "roads"} & set(groups) else None,
     )
-    if {"rail", "roads"} & set(groups):
-        _measure_services(out_dir)
     _print_summary(summary.out_dir, seconds=summary.seconds, notes=summary.notes)
 
 
 def _measure_services(out_dir: Path) -> None:
-    """Measure the service network on the new layers and store it with them (manifest too)."""
+    """Measure the service network on the new layers and store it with them (pre-manifest)."""
     from corridors.engine import endpoint_of  # noqa: PLC0415 (keep `--help` fast)
     from corridors.netstore import build_network  # noqa: PLC0415
     from corridors.params import load_parameters  # noqa: PLC0415
     from corridors.services import load_services  # noqa: PLC0415
-    from gis.build import write_manifest  # noqa: PLC0415
     from hubs.tables import load_catalog  # noqa: PLC0415
 
     settings = cli_settings()
@@ -109,7 +110,6 @@ def _measure_services(out_dir: Path) -> None:
         f"measured {len(network.services)} services ({len(network.rides)} hops) in "
         f"{time.perf_counter() - t0:.1f} s"
     )
-    write_manifest(out_dir)
 
 
 @data_app.command("summary")

@@ -25,6 +25,7 @@ from api.http.ogc import router as ogc_router
 from api.http.problems import install_handlers, problem, problem_responses
 from api.http.routes import router as v1_router
 from api.http.schemas import CacheStats, Health
+from api.http.security import install_security
 from api.http.workbench import OPEN_PAGES, OPEN_PREFIXES, install_workbench
 from api.service import Service
 from api.settings import Settings
@@ -131,4 +132,5 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
     app.include_router(maps_router)
     app.include_router(ogc_router)
     install_workbench(app)
+    install_security(app, settings)  # limits, CORS, then the key (outermost: runs first)
     return app

@@ -1,26 +1,27 @@
 """``/v1/matrix``: travel-time/cost/CO2 matrices, directly for small requests, as jobs for large.
 
-Owns: the matrix query parameters, the size limit of a direct answer, and a small in-memory job
-queue (one worker thread, bounded history) that reports progress while a large matrix (e.g. all
-183 counties to every gateway) is computed by :func:`corridors.matrix.travel_matrix`.
+Owns: the matrix query parameters, the size limit of a direct answer, and the job endpoints
+(submit, poll, cancel) over the durable store of :mod:`api.jobs`, whose one worker reports
+progress while a large matrix (e.g. all 183 counties to every gateway) is computed by
+:func:`corridors.matrix.travel_matrix`.
 """
 
 from __future__ import annotations
 
-import itertools
+import json
 import threading
-import time
-from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.deps import get_service, run_limited
-from api.http.problems import problem, problem_from_exception, problem_responses
+from api.http.ogc import public_base
+from api.http.problems import TYPE_BASE, problem, problem_from_exception, problem_responses
 from api.http.schemas import JobProgress, MatrixResultOut, RowProblem
+from api.jobs import JobRecord, JobRunner, QueueFullError, SQLiteJobStore
 from api.service import Service
 from corridors.matrix import destination_set, origin_set, travel_matrix
 from corridors.models import CargoUnit, Mode, Objective
@@ -131,99 +132,119 @@ async def get_matrix(
         return problem_from_exception(exc, instance=str(request.url.path))
 
 
-@dataclass
-class Job:
-    """One matrix job."""
-
-    id: str
-    query: MatrixQuery
-    status: str = "queued"
-    done: int = 0
-    total: int = 0
-    submitted: float = field(default_factory=time.time)
-    finished: float | None = None
-    result: dict[str, Any] | None = None
-    problem: dict[str, Any] | None = None
+JOB_KIND = "matrix"
+JOB_ID = r"^[0-9A-Za-z-]{1,64}$"  # UUIDs; anything else is simply unknown (404)
 
 
-class JobQueue:
-    """Jobs run one at a time on a worker thread; the last ``keep`` jobs are remembered."""
+def _job_store(request: Request) -> JobRunner:
+    """The app's job runner over the durable store (created on first use, recovering)."""
+    runner: JobRunner | None = getattr(request.app.state, "matrix_jobs", None)
+    if runner is not None:
+        return runner
+    with _RUNNER_LOCK:
+        runner = getattr(request.app.state, "matrix_jobs", None)
+        if runner is None:
+            settings = request.app.state.settings
+            store = SQLiteJobStore(
+                settings.state_dir / "jobs.sqlite3",
+                max_pending=settings.max_pending_jobs,
+                keep_s=settings.job_keep_s,
+            )
+            app_state = request.app.state
 
-    def __init__(self, *, keep: int = 32) -> None:
-        self.keep = keep
-        self.jobs: OrderedDict[str, Job] = OrderedDict()
-        self.lock = threading.Lock()
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shudao-matrix")
-        self.counter = itertools.count(1)
+            def run(job: JobRecord, progress: Callable[[int, int], None]) -> dict[str, Any]:
+                q = MatrixQuery.model_validate(job.params)
+                return _compute(app_state.service, q, progress, max_cells=MAX_JOB_CELLS)
 
-    def submit(self, service: Service, q: MatrixQuery) -> Job:
-        """Queue a job."""
-        job = Job(id=f"m{next(self.counter):06d}", query=q)
-        with self.lock:
-            self.jobs[job.id] = job
-            while len(self.jobs) > self.keep:
-                self.jobs.popitem(last=False)
-        self.pool.submit(self._run, service, job)
-        return job
-
-    def _run(self, service: Service, job: Job) -> None:
-        job.status = "running"
-
-        def progress(done: int, total: int) -> None:
-            job.done, job.total = done, total
-
-        try:
-            job.result = _compute(service, job.query, progress, max_cells=MAX_JOB_CELLS)
-            job.status = "done"
-        except Exception as exc:
-            import json  # noqa: PLC0415
-
-            job.problem = json.loads(bytes(problem_from_exception(exc).body))
-            job.status = "failed"
-        job.finished = time.time()
-
-    def get(self, job_id: str) -> Job | None:
-        """A job by id."""
-        with self.lock:
-            return self.jobs.get(job_id)
+            runner = JobRunner(store, run, _failure, interrupted=_INTERRUPTED)
+            request.app.state.matrix_jobs = runner
+    return runner
 
 
-def _queue(request: Request) -> JobQueue:
-    queue: JobQueue | None = getattr(request.app.state, "matrix_jobs", None)
-    if queue is None:
-        queue = JobQueue()
-        request.app.state.matrix_jobs = queue
-    return queue
+_RUNNER_LOCK = threading.Lock()
+_INTERRUPTED = {
+    "type": f"{TYPE_BASE}job-interrupted",
+    "title": "Service unavailable",
+    "status": 503,
+    "detail": "the server stopped while this job was running; submit it again",
+}
+
+
+def _failure(exc: Exception) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(bytes(problem_from_exception(exc).body))
+    return body
 
 
 class JobOut(BaseModel):
     """A job's state; ``result`` once done, ``problem`` if it failed."""
 
-    id: str = Field(examples=["m000001"])
-    status: str = Field(description="queued, running, done or failed", examples=["done"])
+    id: str = Field(
+        description="UUID, never reused", examples=["0b8e4f5c-3d1a-4c77-9a59-1f0e2a8d6b11"]
+    )
+    status: str = Field(description="queued, running, done, failed or cancelled", examples=["done"])
     progress: JobProgress
     href: str
+    submitted: str = Field(description="ISO 8601, UTC", examples=["2026-12-01T22:03:33+00:00"])
+    expires: str | None = Field(
+        default=None, description="when the finished job and its result are purged (UTC)"
+    )
     result: MatrixResultOut | None = None
     problem: RowProblem | None = None
 
 
-def _job_out(request: Request, job: Job) -> JobOut:
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds")
+
+
+def _job_out(request: Request, job: JobRecord, keep_s: float) -> JobOut:
     return JobOut(
         id=job.id,
         status=job.status,
         progress=JobProgress(done=job.done, total=job.total),
-        href=f"{str(request.base_url).rstrip('/')}/v1/matrix/jobs/{job.id}",
+        href=f"{public_base(request)}/v1/matrix/jobs/{job.id}",
+        submitted=_iso(job.submitted),
+        expires=_iso(job.finished + keep_s) if job.finished is not None else None,
         result=MatrixResultOut.model_validate(job.result) if job.result is not None else None,
         problem=RowProblem.model_validate(job.problem) if job.problem is not None else None,
     )
 
 
+def _unknown(request: Request, job_id: str) -> Any:
+    keep_h = request.app.state.settings.job_keep_s / 3600
+    return problem(
+        404,
+        f"no matrix job {job_id!r}: unknown, or finished more than {keep_h:g} h ago "
+        "(results are kept that long)",
+        slug="unknown-job",
+    )
+
+
 @router.post(
-    "/jobs", status_code=202, summary="Start a large matrix job", responses=problem_responses(400)
+    "/jobs",
+    status_code=202,
+    summary="Start a large matrix job",
+    responses=problem_responses(400, 429),
+    response_model=JobOut,
 )
-def post_job(request: Request, service: ServiceDep, q: MatrixQuery) -> JobOut:
-    """Queue the matrix; poll the returned ``href`` for progress and the result."""
-    return _job_out(request, _queue(request).submit(service, q))
+def post_job(request: Request, service: ServiceDep, q: MatrixQuery) -> Any:
+    """Queue the matrix; poll the returned ``href`` for progress and the result.
+
+    Jobs are stored durably (they survive a restart; one that was running when the server
+    died is reported failed). When the queue is full the answer is 429 with ``Retry-After``.
+    """
+    del service  # loaded: a job is only queued once the engine is ready (503 before)
+    runner = _job_store(request)
+    try:
+        job = runner.store.submit(JOB_KIND, q.model_dump(mode="json"))
+    except QueueFullError as exc:
+        resp = problem(429, str(exc), slug=exc.type_slug)
+        resp.headers["Retry-After"] = str(exc.retry_after_s)
+        return resp
+    runner.notify()
+    return _job_out(request, job, runner.store.keep_s)
+
+
+JobId = Annotated[str, Path(pattern=JOB_ID, examples=["0b8e4f5c-3d1a-4c77-9a59-1f0e2a8d6b11"])]
 
 
 @router.get(
@@ -232,13 +253,40 @@ def post_job(request: Request, service: ServiceDep, q: MatrixQuery) -> JobOut:
     responses=problem_responses(404),
     response_model=JobOut,
 )
-def get_job(
-    request: Request, job_id: Annotated[str, Path(pattern=r"^m\d{6}$", examples=["m000001"])]
-) -> Any:
-    """Status (queued, running, done, failed), progress in destination columns, result."""
-    job = _queue(request).get(job_id)
-    if job is None:
-        return problem(
-            404, f"no matrix job {job_id!r} (jobs are kept in memory)", slug="unknown-job"
-        )
-    return _job_out(request, job)
+def get_job(request: Request, job_id: JobId) -> Any:
+    """Status (queued, running, done, failed, cancelled), progress, then the result."""
+    runner = _job_store(request)
+    found = runner.store.get(job_id)
+    if found is None or found.kind != JOB_KIND:
+        return _unknown(request, job_id)
+    return _job_out(request, found, runner.store.keep_s)
+
+
+@router.delete(
+    "/jobs/{job_id}",
+    summary="Cancel a matrix job (or discard its result)",
+    responses=problem_responses(404),
+    response_model=JobOut,
+)
+def delete_job(request: Request, job_id: JobId) -> Any:
+    """Cancel: a queued job never runs, a running one stops at its next progress report.
+
+    A finished job's result is discarded. The job then reads ``cancelled`` until it is purged.
+    """
+    runner = _job_store(request)
+    found = runner.store.get(job_id)
+    if found is None or found.kind != JOB_KIND:
+        return _unknown(request, job_id)
+    return _job_out(request, runner.store.cancel(job_id) or found, runner.store.keep_s)
+
+
+@router.api_route(
+    "/jobs/{job_id}",
+    methods=["POST", "PUT", "PATCH", "OPTIONS"],
+    include_in_schema=False,
+)
+def job_other_methods(request: Request) -> Any:
+    """405 listing both methods of a job in ``Allow`` (Starlette's lists only the first route's)."""
+    resp = problem(405, f"{request.method} is not allowed on a job", instance=request.url.path)
+    resp.headers["Allow"] = "GET, DELETE"
+    return resp

@@ -2,7 +2,11 @@
 
 Owns: the landing page, conformance declaration, collection metadata, paged items
 (``limit``, ``offset``, ``bbox``, with ``self``/``next``/``prev`` links, ``numberMatched`` and
-``numberReturned``) and single items, all in CRS84 GeoJSON.
+``numberReturned``) and single items, all in CRS84 GeoJSON; and :func:`public_base`, the base
+URL of every absolute link the API writes (the configured ``SHUDAO_PUBLIC_URL``, else the request's
+host only when it is one of ``SHUDAO_TRUSTED_HOSTS``, else the address the server listens on:
+never an arbitrary ``Host`` header). An unknown collection is a 404, as OGC API – Features
+requires; the conformance list claims no OpenAPI 3.0 document, since the one served is 3.1.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from hubs.regions import places_feature_collection
 router = APIRouter(tags=["ogc-features"], responses=problem_responses(401, 422, 500, 503))
 ServiceDep = Annotated[Service, Depends(get_service)]
 
+# Part 1 defines an OpenAPI conformance class for 3.0 only (conf/oas30); the document served is
+# OpenAPI 3.1 (FastAPI), so that class is not claimed.
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 ]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -64,12 +69,45 @@ def _features(service: Service, cid: CollectionId) -> list[Mapping[str, Any]]:
     return list(places_feature_collection(places)["features"])
 
 
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+def public_base(request: Request) -> str:
+    """The base URL for absolute links, never taken from an untrusted ``Host`` header."""
+    settings = request.app.state.settings
+    if settings.public_url:
+        return str(settings.public_url).rstrip("/")
+    host = request.url.hostname or ""
+    if host and host in settings.trusted_hosts:
+        return str(request.base_url).rstrip("/")
+    server = request.scope.get("server")
+    scheme = request.url.scheme
+    if server is None:
+        return f"{scheme}://localhost"
+    name, port = server[0], server[1]
+    default = port is None or (scheme, port) in {("http", 80), ("https", 443)}
+    name = f"[{name}]" if ":" in str(name) else str(name)
+    return f"{scheme}://{name}" if default else f"{scheme}://{name}:{port}"
+
+
+def _cid(collection_id: str) -> CollectionId | None:
+    try:
+        return CollectionId(collection_id)
+    except ValueError:
+        return None
+
+
+def _no_collection(collection_id: str) -> Any:
+    known = ", ".join(c.value for c in CollectionId)
+    return problem(
+        404,
+        f"no collection {collection_id!r}; the collections are {known}",
+        slug="unknown-collection",
+    )
+
+
+CollectionPath = Annotated[str, Path(max_length=100, examples=["hubs"])]
 
 
 def _collection(request: Request, cid: CollectionId) -> dict[str, Any]:
-    base = _base(request)
+    base = public_base(request)
     title, description = TITLES[cid]
     return {
         "id": cid.value,
@@ -97,7 +135,8 @@ def _collection(request: Request, cid: CollectionId) -> dict[str, Any]:
 @router.get("/", summary="Landing page")
 def landing(request: Request) -> dict[str, Any]:
     """Links to the API description, conformance and collections."""
-    base = _base(request)
+    base = public_base(request)
+    oas_version = ".".join(str(request.app.openapi_version).split(".")[:2])
     return {
         "title": "Shudao 蜀道 corridor GIS",
         "description": (
@@ -108,7 +147,7 @@ def landing(request: Request) -> dict[str, Any]:
             {
                 "href": f"{base}/openapi.json",
                 "rel": "service-desc",
-                "type": "application/vnd.oai.openapi+json;version=3.0",
+                "type": f"application/vnd.oai.openapi+json;version={oas_version}",
             },
             {"href": f"{base}/docs", "rel": "service-doc", "type": "text/html"},
             {"href": f"{base}/conformance", "rel": "conformance", "type": "application/json"},
@@ -126,7 +165,7 @@ def conformance() -> dict[str, list[str]]:
 @router.get("/collections", summary="Collections")
 def collections(request: Request) -> dict[str, Any]:
     """The three collections."""
-    base = _base(request)
+    base = public_base(request)
     return {
         "links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
         "collections": [_collection(request, cid) for cid in CollectionId],
@@ -136,9 +175,12 @@ def collections(request: Request) -> dict[str, Any]:
 @router.get(
     "/collections/{collection_id}", summary="One collection", responses=problem_responses(404)
 )
-def collection(request: Request, collection_id: CollectionId) -> dict[str, Any]:
-    """Metadata of one collection."""
-    return _collection(request, collection_id)
+def collection(request: Request, collection_id: CollectionPath) -> Any:
+    """Metadata of one collection (404 problem for an unknown collection)."""
+    cid = _cid(collection_id)
+    if cid is None:
+        return _no_collection(collection_id)
+    return _collection(request, cid)
 
 
 @router.get(
@@ -150,22 +192,25 @@ def collection(request: Request, collection_id: CollectionId) -> dict[str, Any]:
 def items(
     request: Request,
     service: ServiceDep,
-    collection_id: CollectionId,
+    collection_id: CollectionPath,
     limit: Annotated[int, Query(ge=1, le=1000)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     bbox: Annotated[
         str | None,
         Query(pattern=r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?,-?\d+(\.\d+)?,-?\d+(\.\d+)?$"),
     ] = None,
-) -> dict[str, Any]:
+) -> Any:
     """GeoJSON FeatureCollection with paging links."""
+    cid = _cid(collection_id)
+    if cid is None:
+        return _no_collection(collection_id)
     box = None
     if bbox is not None:
         w, s, e, n = (float(x) for x in bbox.split(","))
         box = (w, s, e, n)
-    feats = bbox_filter(_features(service, collection_id), box)
+    feats = bbox_filter(_features(service, cid), box)
     page = feats[offset : offset + limit]
-    base = f"{_base(request)}/collections/{collection_id.value}/items"
+    base = f"{public_base(request)}/collections/{cid.value}/items"
     extra = f"&bbox={bbox}" if bbox else ""
     links = [
         {
@@ -174,7 +219,7 @@ def items(
             "type": "application/geo+json",
         },
         {
-            "href": f"{_base(request)}/collections/{collection_id.value}",
+            "href": f"{public_base(request)}/collections/{cid.value}",
             "rel": "collection",
             "type": "application/json",
         },
@@ -212,11 +257,14 @@ def items(
 )
 def item(
     service: ServiceDep,
-    collection_id: CollectionId,
+    collection_id: CollectionPath,
     feature_id: Annotated[str, Path(max_length=100)],
 ) -> Any:
-    """One feature by id (404 problem when absent)."""
-    for f in _features(service, collection_id):
+    """One feature by id (404 problem when the collection or the item is absent)."""
+    cid = _cid(collection_id)
+    if cid is None:
+        return _no_collection(collection_id)
+    for f in _features(service, cid):
         if str(f["id"]) == feature_id:
             return GeoJSONResponse(dict(f))
-    return problem(404, f"no item {feature_id!r} in {collection_id.value}", slug="unknown-item")
+    return problem(404, f"no item {feature_id!r} in {cid.value}", slug="unknown-item")

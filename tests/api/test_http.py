@@ -198,7 +198,9 @@ def test_ogc_features(client: TestClient) -> None:
     one = client.get("/collections/regions/items/510100").json()
     assert one["properties"]["name_zh"] == "成都市"
     _is_problem(client.get("/collections/regions/items/999999"), 404)
-    _is_problem(client.get("/collections/unknown"), 422)
+    _is_problem(
+        client.get("/collections/unknown"), 404
+    )  # OGC API - Features: unknown collection is a 404
 
 
 def test_api_key_and_cors(settings: Settings, service: Service) -> None:
