@@ -230,16 +230,27 @@ def main() -> None:
             cwd=args.previous,
         ).stdout
         prev = json.loads(out)
-        same = sum(a == b for a, b in zip(answers, prev["answers"], strict=True))
         row(
             f"previous implementation ({args.previous.name}), same 50 queries",
             f"median {prev['median_s'] * 1e3:.0f} ms",
             "(reference)",
         )
-        print(f"    answers equal to 6 decimals: {same} of {len(pairs)}")
+        exact = sum(a == b for a, b in zip(answers, prev["answers"], strict=True))
+        same_routes = 0
+        worst_h = worst_cny = 0.0
         for (o, d), a, b in zip(pairs, answers, prev["answers"], strict=True):
-            if a != b:
-                print(f"    differs: {o} -> {d}\n      now  {a}\n      then {b}")
+            if [r[0] for r in a] != [r[0] for r in b]:
+                print(f"    other corridors: {o} -> {d}\n      now  {a}\n      then {b}")
+                continue
+            same_routes += 1
+            for ra, rb in zip(a, b, strict=True):
+                worst_h = max(worst_h, abs(ra[1] - rb[1]))
+                worst_cny = max(worst_cny, abs(ra[2] - rb[2]))
+        print(
+            f"    same corridors in the same order: {same_routes} of {len(pairs)}; equal to 6 "
+            f"decimals: {exact}; largest difference {worst_h:.6f} h, {worst_cny:.3f} CNY "
+            "(road trips are now summed in whole decimetres)"
+        )
 
 
 if __name__ == "__main__":

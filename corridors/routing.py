@@ -158,9 +158,18 @@ class Router:
         return [Route(r.legs, r.corridor, rank=i + 1) for i, (r, _) in enumerate(found)]
 
     def _routes(
-        self, q: Query, road: list[SearchEdge], *, geometry: bool
+        self,
+        q: Query,
+        road: list[SearchEdge],
+        *,
+        geometry: bool,
+        seen_paths: dict[tuple[int, ...], Route] | None = None,
     ) -> list[tuple[Route, list[SearchEdge]]]:
-        """The routes of :meth:`route` with the path behind each, given the query's *road* edges."""
+        """The routes of :meth:`route` with the path behind each, given the query's *road* edges.
+
+        *seen_paths* (path edge ids -> route) lets several searches over one graph (the
+        objectives of a Pareto set) turn each distinct path into a route once.
+        """
         graph = self.query_graph(q, road)
         corridor_of = {sid: svc.corridor for sid, svc in self.network.services.items()}
         routes: list[Route] = []
@@ -181,7 +190,11 @@ class Router:
                 path = graph.shortest(q, frozenset(banned), direct=direct)
                 if path is None:
                     break
-                route = self.to_route(path, q, geometry=geometry)
+                pkey = tuple(id(e) for e in path)
+                known = seen_paths.get(pkey) if seen_paths is not None else None
+                route = known or self.to_route(path, q, geometry=geometry)
+                if seen_paths is not None:
+                    seen_paths[pkey] = route
                 if route.corridor == "road":
                     direct = False
                 self._ban(route, banned, corridor_of, by_corridor=by_corridor)
@@ -217,9 +230,10 @@ class Router:
         self._check_constraints(q)
         road = road_edges(self.network, self.costs, self.access, q)
         pool: list[tuple[Route, list[SearchEdge]]] = []
+        seen_paths: dict[tuple[int, ...], Route] = {}
         for objective in Objective:
             qq = q.relaxed(objective=objective, alternatives=per_objective)
-            pool.extend(self._routes(qq, road, geometry=False))
+            pool.extend(self._routes(qq, road, geometry=False, seen_paths=seen_paths))
         if not pool:
             self._explain_failure(q, [*self.service_edges(q), *road])
         unique: dict[tuple[str, ...], tuple[Route, list[SearchEdge]]] = {}
