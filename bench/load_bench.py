@@ -76,12 +76,17 @@ async def drive(base: str, paths: list[str], concurrency: int) -> tuple[float, l
 
 
 def wait_ready(
-    base: str, proc: subprocess.Popen[bytes], timeout_s: float = 180.0
+    base: str, proc: subprocess.Popen[bytes], timeout_s: float = 180.0, *, in_a_row: int = 1
 ) -> tuple[float | None, int | None, float]:
-    """Poll ``/healthz`` every 50 ms: (first answer s, its status, ready s) from process start."""
+    """Poll ``/healthz`` every 50 ms: (first answer s, its status, ready s) from process start.
+
+    Ready means *in_a_row* consecutive answers 200 (with several worker processes each new
+    connection may reach a worker that is still loading).
+    """
     t0 = time.perf_counter()
     first_s: float | None = None
     first_status: int | None = None
+    streak = 0
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -93,7 +98,8 @@ def wait_ready(
             status = None
         if status is not None and first_s is None:
             first_s, first_status = time.perf_counter() - t0, status
-        if status == 200:
+        streak = streak + 1 if status == 200 else 0
+        if streak >= in_a_row:
             return first_s, first_status, time.perf_counter() - t0
         time.sleep(0.05)
     msg = "server not ready in time"
@@ -146,7 +152,7 @@ def start(cache_size: int, port: int, *, workers: int = 1) -> tuple[subprocess.P
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        first_s, first_status, ready_s = wait_ready(base, proc)
+        first_s, first_status, ready_s = wait_ready(base, proc, in_a_row=1 if workers == 1 else 40)
     except BaseException:
         proc.terminate()
         proc.wait(timeout=30)
