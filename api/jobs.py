@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from gis.errors import ShudaoError
+
 STATUSES = ("queued", "running", "done", "failed", "cancelled")
 PENDING = ("queued", "running")
 
@@ -58,7 +60,7 @@ CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
 """
 
 
-class QueueFullError(Exception):
+class QueueFullError(ShudaoError):
     """The queue holds ``max_pending`` jobs already; retry after ``retry_after_s``."""
 
     status = 429
@@ -73,7 +75,7 @@ class QueueFullError(Exception):
         )
 
 
-class JobCancelledError(Exception):
+class JobCancelledError(ShudaoError):
     """Raised inside a job's progress callback once the job was cancelled."""
 
 

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gis.errors import ShudaoError
+
 # The repository root when installed in editable/development mode (the supported install).
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,12 +121,12 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
 
-class SettingsError(ValueError):
+class SettingsError(ShudaoError, ValueError):
     """One or more ``SHUDAO_*`` environment values are invalid (every one is listed)."""
 
     status = 500
     type_slug = "settings"
-    exit_code = 2
+    exit_code = 64
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems

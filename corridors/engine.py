@@ -325,7 +325,8 @@ class Engine:
             avoid=frozenset(avoid_ids),
             alternatives=alternatives,
         )
-        routes = self.router.pareto(q) if pareto else self.router.route(q)
+        with self.hierarchy.session():  # one set of road query objects for the whole answer
+            routes = self.router.pareto(q) if pareto else self.router.route(q)
         return RouteResult(
             o_place, d_place, q.cargo, q.objective, tuple(routes), self.params.version, self.names
         )

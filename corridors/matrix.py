@@ -705,7 +705,8 @@ def travel_matrix(
     if opts.via:
         msg = "via is not supported by matrices (a cell is the best route between its ends)"
         raise MatrixError(msg)
-    problem = prepare_matrix(engine, origins, destinations, options=opts)
+    with engine.hierarchy.session():
+        problem = prepare_matrix(engine, origins, destinations, options=opts)
     blocks = column_blocks(len(destinations), block_size=block_size)
     total = len(destinations)
     if run_blocks is None:

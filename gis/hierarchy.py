@@ -12,17 +12,22 @@ caller sees is re-summed in float metres along the arcs of the path found, so it
 length a float Dijkstra reports for the same path. Ties between paths whose lengths differ by
 less than the rounding (a few decimetres) may be broken differently from scipy's Dijkstra.
 
-Query objects of RoutingKit are not thread-safe: each thread gets its own (``threading.local``),
-while the hierarchy and its metric are shared read-only.
+RoutingKit's query objects may only be used, and dropped, by the thread that made them (pyo3
+``unsendable``); a cache of them in thread-locals is dropped by whichever thread frees the
+thread's state, which leaks them with an error message. So every query makes its own (about
+0.17 ms) and drops it before returning, unless it runs inside :meth:`Hierarchy.session`, which
+keeps the objects for the calls of one thread's unit of work (a route query) and drops them at
+its end, in that thread. The hierarchy and its metric are shared read-only.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import routingkit_cch as rk
@@ -34,8 +39,6 @@ from gis.layers import read_layer
 
 # RoutingKit weights are unsigned 32-bit; decimetres keep a 20,000 km path far below 2**31.
 UNITS_PER_M = 10.0
-# One-to-many queries kept per thread, each pinned to one target set.
-PINNED_TARGET_SETS = 16
 
 
 class HierarchyError(GisError, ValueError):
@@ -157,7 +160,7 @@ class Hierarchy:
     arc_row: NDArray[np.int64]
     cch: rk.CCH
     metric: rk.CCHMetric
-    _local: threading.local = field(default_factory=threading.local)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
 
     @classmethod
     def from_router(cls, router: CsrRouter, order: NDArray[np.int64]) -> Hierarchy:
@@ -184,12 +187,33 @@ class Hierarchy:
         metric = rk.CCHMetric(cch, weights.tolist())
         return cls(router, tail, head, length, arc_row, cch, metric)
 
-    def _query(self) -> rk.CCHQuery:
-        q = getattr(self._local, "query", None)
-        if q is None:
-            q = rk.CCHQuery(self.metric)
-            self._local.query = q
-        return q
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Reuse query objects for the calls this thread makes inside the block.
+
+        They are dropped when the outermost block ends, by this thread (RoutingKit's objects
+        must not outlive the thread's unit of work in a cache another thread could free).
+        """
+        local = self._local
+        depth = getattr(local, "depth", 0)
+        if depth == 0:
+            local.objects = {}
+        local.depth = depth + 1
+        try:
+            yield
+        finally:
+            local.depth = depth
+            if depth == 0:
+                local.objects = {}  # drop them here, in this thread
+
+    def _kept(self, key: tuple[object, ...], make: Callable[[], Any]) -> Any:
+        objects: dict[tuple[object, ...], Any] | None = getattr(self._local, "objects", None)
+        if not getattr(self._local, "depth", 0) or objects is None:
+            return make()
+        found = objects.get(key)
+        if found is None:
+            found = objects[key] = make()
+        return found
 
     def path(
         self, sources: Sequence[tuple[int, float]], targets: Sequence[tuple[int, float]]
@@ -197,7 +221,7 @@ class Hierarchy:
         """Shortest path from any source to any target, offsets included (None: unreachable)."""
         if not sources or not targets:  # RoutingKit aborts the process on an empty set
             return None
-        q = self._query()
+        q = self._kept(("query",), lambda: rk.CCHQuery(self.metric))
         res = q.run_multi(
             [(int(i), round(off * UNITS_PER_M)) for i, off in sources],
             [(int(i), round(off * UNITS_PER_M)) for i, off in targets],
@@ -205,7 +229,7 @@ class Hierarchy:
         dist = res.distance
         nodes = list(res.node_path)
         arcs = list(res.arc_path)
-        del res  # RoutingKit requires the result dropped before the next query
+        del res, q  # the result must be dropped before the query runs again
         if dist is None:
             return None
         idx = np.asarray(arcs, dtype=np.int64)
@@ -223,22 +247,9 @@ class Hierarchy:
         key = tuple(int(t) for t in targets)
         if not key or not sources:  # RoutingKit aborts the process on an empty set
             return np.full(len(key), np.inf)
-        pinned: OrderedDict[tuple[int, ...], rk.CCHOneToMany] | None = getattr(
-            self._local, "one_to_many", None
-        )
-        if pinned is None:
-            pinned = OrderedDict()
-            self._local.one_to_many = pinned
-        query = pinned.get(key)
-        if query is None:
-            # A few target sets recur (the terminals of each customs territory): keep them.
-            query = rk.CCHOneToMany(self.metric, list(key))
-            pinned[key] = query
-            while len(pinned) > PINNED_TARGET_SETS:
-                pinned.popitem(last=False)
-        else:
-            pinned.move_to_end(key)
+        query = self._kept(("one_to_many", key), lambda: rk.CCHOneToMany(self.metric, list(key)))
         raw = query.distances_from_multi([(int(i), round(off * UNITS_PER_M)) for i, off in sources])
+        del query
         out = np.full(len(key), np.inf)
         for k, d in enumerate(raw):
             if d is not None:

@@ -1,38 +1,35 @@
-"""The FastAPI application: factory, lifespan, security, limits.
+"""The FastAPI application: factory and lifespan.
 
 Owns: :func:`create_app` (one app per settings object; the engine and its views are loaded once,
 in a background thread started by the lifespan so that the port answers at once, 503 until the
 service is ready; or injected for tests), readiness at ``/healthz`` (answered on the event loop,
-never queued behind route work in the worker threads), the optional API key, CORS (closed unless
-origins are configured), request timeouts, and the inclusion of the ``/v1`` and OGC API –
-Features routers and of the browser workbench (``/app/``, offline ``/docs``).
+never queued behind route work in the worker threads), and the assembly: the ``/v1`` and OGC
+API – Features routers, the browser workbench (``/app/``, offline ``/docs``) and, outermost,
+the limits, CORS and API key of :mod:`api.http.security`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
-from fastapi.middleware.cors import CORSMiddleware
+from fastapi import FastAPI, Request
 
 from api.http.deps import service_of
 from api.http.maps_routes import router as maps_router
 from api.http.matrix_routes import router as matrix_router
 from api.http.ogc import router as ogc_router
-from api.http.problems import install_handlers, problem, problem_responses
+from api.http.problems import install_handlers, problem_responses
 from api.http.routes import router as v1_router
 from api.http.schemas import CacheStats, Health
 from api.http.security import install_security
-from api.http.workbench import OPEN_PAGES, OPEN_PREFIXES, install_workbench
+from api.http.workbench import install_workbench
 from api.service import Service
 from api.settings import Settings
 
 log = logging.getLogger("shudao.api")
-
-OPEN_PATHS = OPEN_PAGES | {"/healthz", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"}
 
 
 def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI:
@@ -89,27 +86,6 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
     app.state.loader = None
     app.state.load_error = None
     install_handlers(app)
-
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=["X-API-Key", "Content-Type"],
-        )
-
-    @app.middleware("http")
-    async def api_key_guard(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if (
-            settings.api_key
-            and request.url.path not in OPEN_PATHS
-            and not request.url.path.startswith(OPEN_PREFIXES)
-            and request.headers.get("x-api-key") != settings.api_key
-        ):
-            return problem(401, "Send the API key in the X-API-Key header.", slug="api-key")
-        return await call_next(request)
 
     @app.get("/healthz", tags=["meta"], summary="Readiness", responses=problem_responses(500, 503))
     async def healthz(request: Request) -> Health:
