@@ -249,6 +249,11 @@ def test_route_comparison_end_to_end(browser: WebDriver, live_url: str, shots: P
     assert xlsx["head"][:2] == [0x50, 0x4B]  # "PK": a zip container
     geo = fetch_in_page(d, d.find_element(By.ID, "x-geojson").get_attribute("href"))
     assert json.loads(geo["text"] if len(geo["text"]) < 4000 else "{}") or geo["status"] == 200
+    pdf = fetch_in_page(d, d.find_element(By.ID, "x-pdf-a3").get_attribute("href"))
+    assert pdf["status"] == 200
+    assert pdf["type"].startswith("application/pdf")
+    assert pdf["head"] == [0x25, 0x50, 0x44, 0x46]  # "%PDF"
+    assert "/MediaBox [ 0 0 1190.55" in pdf["text"] or "1190.55" in pdf["text"]  # A3 landscape
 
     # Switch to Chinese: labels, headers and place names follow, and the choice is remembered.
     d.find_element(By.ID, "lang-toggle").click()

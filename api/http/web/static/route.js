@@ -174,6 +174,9 @@ function renderExports() {
   set("x-csv", `/app/export/route.csv?${withLang()}`, "shudao-route.csv");
   set("x-xlsx", `/app/export/route.xlsx?${withLang()}`, "shudao-route.xlsx");
   set("x-png", `/maps/route.png?${q}`, "shudao-route.png");
+  const paper = (size) => { const x = new URLSearchParams(q); x.set("paper", size); return x; };
+  set("x-pdf", `/maps/route.pdf?${paper("A4")}`, "shudao-route-a4.pdf");
+  set("x-pdf-a3", `/maps/route.pdf?${paper("A3")}`, "shudao-route-a3.pdf");
   set("x-html", `/maps/route.html?${q}`, null);
 }
 
