@@ -153,11 +153,16 @@ class EstimateRow(BaseModel):
 
 
 class EstimateBatch(BaseModel):
-    """Up to 1,000 rows; each is answered on its own."""
+    """Up to ``SHUDAO_MAX_BATCH_ROWS`` rows (1,000); each is validated and answered on its own.
+
+    A row that is not a valid :class:`EstimateRow` (an unknown unit, a negative quantity, an
+    extra field) is taken as a plain object and answered with its own problem; more rows than
+    the limit answer 413.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    rows: list[EstimateRow] = Field(min_length=1, max_length=1000)
+    rows: list[EstimateRow | dict[str, Any]] = Field(min_length=1)
 
 
 class EstimateResult(BaseModel):
@@ -213,7 +218,10 @@ async def post_estimates(
                 )
                 continue
             try:
-                req = parse_request({**row.model_dump(), "alternatives": 1})
+                # a schema-invalid row is validated here, by the one set of rules, and
+                # answered with its own problem (422, every bad field named)
+                values = row.model_dump() if isinstance(row, EstimateRow) else dict(row)
+                req = parse_request({**values, "alternatives": 1})
                 result, hit = service.route(req)
             except Exception as exc:
                 body = problem_from_exception(exc).body

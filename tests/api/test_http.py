@@ -136,7 +136,7 @@ def test_batch_answers_every_row_and_isolates_failures(client: TestClient) -> No
 def test_batch_limits(client: TestClient) -> None:
     _is_problem(client.post("/v1/estimates", json={"rows": []}), 422)
     too_many = [{"origin": "Chengdu", "destination": "Lodz"}] * 1001
-    _is_problem(client.post("/v1/estimates", json={"rows": too_many}), 422)
+    _is_problem(client.post("/v1/estimates", json={"rows": too_many}), 413)  # declared limit
     _is_problem(client.post("/v1/estimates", json={"rows": [{"origin": "a"}], "x": 1}), 422)
 
 
