@@ -65,6 +65,24 @@ class Snap:
     offset: float = 0.0
 
 
+def best_ends(so: Snap, st: Snap, dist: NDArray[np.float64]) -> tuple[float, int, int] | None:
+    """The shortest way between two snapped points over their links' end nodes.
+
+    *dist* holds the network distances (m) from each end of ``so``'s link (one row each).
+    Returns (km including the stretches along both links, end of ``so``, end of ``st``), or None
+    when no end of ``st`` is reachable.
+    """
+    best: tuple[float, int, int] | None = None
+    for i, (_, along_o, _) in enumerate(so.ends):
+        for j, (tj, along_t, _) in enumerate(st.ends):
+            d = dist[i, tj]
+            if np.isfinite(d):
+                total = along_o + float(d) / 1000.0 + along_t
+                if best is None or total < best[0]:
+                    best = (total, i, j)
+    return best
+
+
 @dataclass(frozen=True, eq=False)
 class ModeNetwork:
     """One mode's built layers, indexed for nearest-link lookup and shortest paths.
@@ -230,14 +248,7 @@ class ModeNetwork:
                 on_km = GEOD.geometry_length(LineString(part)) / 1000.0 if len(part) > 1 else 0.0
                 out.append((on_km + gap, lambda g=line_pts: g, worst_gap))
                 continue
-            best: tuple[float, int, int] | None = None
-            for i, (_, along_o, _) in enumerate(so.ends):
-                for j, (tj, along_t, _) in enumerate(st.ends):
-                    d = dist[i, tj]
-                    if np.isfinite(d):
-                        total = along_o + float(d) / 1000.0 + along_t
-                        if best is None or total < best[0]:
-                            best = (total, i, j)
+            best = best_ends(so, st, dist)
             if best is None:
                 out.append(None)
                 continue
@@ -514,14 +525,7 @@ def _rail_path(net: ModeNetwork, a: tuple[float, float], b: tuple[float, float])
         return_predecessors=True,
         limit=limit_km * 1000.0,
     )
-    best: tuple[float, int, int] | None = None
-    for i, (_, along_o, _) in enumerate(so.ends):
-        for j, (tj, along_t, _) in enumerate(st.ends):
-            d = dist[i, tj]
-            if np.isfinite(d):
-                total = along_o + float(d) / 1000.0 + along_t
-                if best is None or total < best[0]:
-                    best = (total, i, j)
+    best = best_ends(so, st, dist)
     if best is None:
         msg = f"no freight rail path from {a} to {b}"
         raise GraphError(msg)
