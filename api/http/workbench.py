@@ -46,6 +46,7 @@ from corridors.models import CargoUnit, Mode, Objective
 from corridors.request import MAX_AVOID, MAX_QUANTITY
 from hubs.models import PlaceKind, Region
 from maps.briefings import CORRIDOR_STYLES, HUB_STYLES
+from maps.palette import ROUTE_COLOURS
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 TEMPLATES = Jinja2Templates(directory=str(WEB_DIR / "templates"))
@@ -137,6 +138,8 @@ def vocabulary() -> dict[str, Any]:
         "passages": PASSAGES,
         "access_kinds": [k.value for k in AccessKind],
         "units": [u.value for u in CargoUnit],
+        # the print maps' colour-blind-safe route colours (one definition: maps.palette)
+        "route_colours": list(ROUTE_COLOURS),
     }
 
 

@@ -1,8 +1,8 @@
 /* Route comparison: form <-> URL, /v1/route, table, charts (plotly.js), map (Leaflet), legs. */
 "use strict";
 
-const COLOURS = ["#d7191c", "#2c7bb6", "#1a9641", "#7b3294", "#fdae61", "#636363", "#e7298a",
-  "#a6761d", "#01665e", "#8c510a"];
+// Route #1, #2, ...: the print maps' colour-blind-safe palette (maps.palette.ROUTE_COLOURS).
+const COLOURS = VOCAB.route_colours;
 const form = document.getElementById("route-form");
 const fields = {
   origin: document.getElementById("origin"),
