@@ -195,7 +195,8 @@ class Engine:
         progress : callable, optional
             Receives progress messages.
         """
-        verify_build(build_dir)  # a partial, altered or corrupt build is refused (exit 4 / 503)
+        # a partial, altered or corrupt build is refused (exit 4 / 503)
+        digests = verify_build(build_dir)
         t0 = time.perf_counter()
         catalog = load_catalog(data_dir)
         places: list[Place] = list(catalog.places)
@@ -218,7 +219,7 @@ class Engine:
         hierarchy = Hierarchy.from_router(road.router, read_order(build_dir, "road"))
         t2 = time.perf_counter()
         terminals = {p.id: endpoint_of(p) for p in catalog.places}
-        fingerprint = inputs_fingerprint(data_dir, build_dir)
+        fingerprint = inputs_fingerprint(data_dir, build_dir, digests=digests)
         network = load_network(build_dir, records, terminals, fingerprint=fingerprint)
         if network is None:  # not stored by `shudao data build`, or stale: measure and store
             network = build_network(

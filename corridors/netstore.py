@@ -22,7 +22,7 @@ import geopandas as gpd
 from corridors.models import Mode, RideLeg, ServiceNetwork, Terminal
 from corridors.network import Infrastructure, ServiceMeasurement, build_service_network
 from corridors.services import ServiceRecord
-from gis.build import restamp
+from gis.build import file_sha256, restamp
 from gis.crs import WGS84
 from gis.layers import read_layer, write_layer
 
@@ -48,14 +48,26 @@ LAYER_INPUTS: tuple[str, ...] = (
 )
 
 
-def inputs_fingerprint(data_dir: Path, build_dir: Path) -> str:
-    """SHA-256 over the curated tables and layers the measurement depends on."""
+def inputs_fingerprint(
+    data_dir: Path, build_dir: Path, *, digests: Mapping[str, str] | None = None
+) -> str:
+    """SHA-256 over the SHA-256 of every curated table and layer the measurement depends on.
+
+    *digests* (file name -> SHA-256, as :func:`gis.integrity.verify_build` returns them) spares
+    reading layers that were just hashed; the files not in it are hashed here.
+    """
+    known = digests or {}
     h = hashlib.sha256()
     for base, names in ((data_dir, DATA_INPUTS), (build_dir, LAYER_INPUTS)):
         for name in names:
             path = base / name
             h.update(name.encode())
-            h.update(path.read_bytes() if path.exists() else b"<missing>")
+            if base == build_dir and name in known:
+                h.update(known[name].encode())
+            elif path.exists():
+                h.update(file_sha256(path).encode())
+            else:
+                h.update(b"<missing>")
     return h.hexdigest()
 
 

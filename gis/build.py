@@ -71,12 +71,10 @@ class BuildSummary:
         return sum(layer.size_bytes for layer in self.layers)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
+def file_sha256(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes: the digest the manifest records and checks."""
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _rows(path: Path) -> int:
@@ -278,7 +276,7 @@ def write_manifest(out_dir: Path) -> BuildSummary:
     layers = []
     for path in _layer_files(out_dir):
         rows = _rows(path)
-        layers.append(LayerInfo(path.stem, path, rows, path.stat().st_size, _sha256(path)))
+        layers.append(LayerInfo(path.stem, path, rows, path.stat().st_size, file_sha256(path)))
     manifest = {
         "packages": {dist: package_version(dist) for dist in SOURCE_PACKAGES},
         "layers": {
@@ -291,7 +289,7 @@ def write_manifest(out_dir: Path) -> BuildSummary:
             for info in layers
         },
         "extras": {
-            path.name: {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+            path.name: {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
             for path in _extra_files(out_dir)
         },
     }
@@ -312,7 +310,7 @@ def restamp(out_dir: Path, files: Sequence[str]) -> None:
     manifest = json.loads(manifest_path.read_text("utf-8"))
     for name in files:
         path = out_dir / name
-        entry = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        entry = {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
         if path.suffix == ".json":
             manifest.setdefault("extras", {})[name] = entry
         else:

@@ -14,12 +14,11 @@ everything; no stamp cache is needed (the engine-load goal is 1 s).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
-from gis.build import MANIFEST, SOURCE_PACKAGES
+from gis.build import MANIFEST, SOURCE_PACKAGES, file_sha256
 from gis.errors import LayerMissingError
 from gis.sources import package_version
 
@@ -52,11 +51,6 @@ class BuildIntegrityError(LayerMissingError):
             f"build {build_dir}: {file}: {problem}; rebuild the layers with `{REPAIR}` "
             f"(SHUDAO_BUILD_DIR={build_dir})"
         )
-
-
-def _digest(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _read_manifest(build_dir: Path) -> dict[str, Any]:
@@ -93,12 +87,17 @@ def _entries(build_dir: Path, manifest: dict[str, Any]) -> dict[str, dict[str, A
     return out
 
 
-def verify_build(build_dir: Path) -> None:
+def verify_build(build_dir: Path) -> dict[str, str]:
     """Refuse a build directory that its manifest does not vouch for.
 
     Checks, in order: the manifest exists and parses; the source-package versions it records are
     the installed ones; every file of :data:`ENGINE_FILES` is listed; every listed file exists
     with the recorded byte size and SHA-256.
+
+    Returns
+    -------
+    dict
+        File name -> its verified SHA-256, so that callers need not read the files again.
 
     Raises
     ------
@@ -121,6 +120,7 @@ def verify_build(build_dir: Path) -> None:
     for file in ENGINE_FILES:
         if file not in entries:
             raise BuildIntegrityError(build_dir, file, "not in the manifest (incomplete build)")
+    digests: dict[str, str] = {}
     for file, info in sorted(entries.items()):
         path = build_dir / file
         if not path.is_file():
@@ -132,7 +132,10 @@ def verify_build(build_dir: Path) -> None:
                 file,
                 f"{size} bytes, the manifest says {info['bytes']} (truncated or rewritten)",
             )
-        if _digest(path) != info["sha256"]:
+        digest = file_sha256(path)
+        if digest != info["sha256"]:
             raise BuildIntegrityError(
                 build_dir, file, "SHA-256 differs from the manifest (altered or corrupt)"
             )
+        digests[file] = digest
+    return digests
