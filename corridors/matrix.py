@@ -433,7 +433,7 @@ def prepare_matrix(
         n_nodes=len(index) + 1,
         in_node=in_node,
         stop_node=stop_node,
-        corridor_of={sid: s.corridor for sid, s in net.services.items()},
+        corridor_of=dict(router.corridor_of),
         short_leg_km=limits.short_leg_km,
     )
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Generic, TypeVar
 
 from corridors.access import AccessModel
 from corridors.costing import CostModel
@@ -29,6 +30,36 @@ from corridors.search import (
 # Priced service edges kept per (cargo, avoided places and passages): they do not depend on the
 # origin or destination, so repeated queries for one cargo reuse them.
 SERVICE_EDGE_CACHE = 64
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class LruCache(Generic[K, V]):
+    """A small thread-safe least-recently-used cache of values made on demand.
+
+    Two threads that miss the same key may both make the value; the last one is kept (the
+    values here are pure functions of the key).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        """The value of *key*, made by *make* (outside the lock) when not cached."""
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None:
+                self._data.move_to_end(key)
+                return hit
+        value = make()
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return value
 
 
 class Router:
@@ -58,11 +89,13 @@ class Router:
         self.costs = costs
         self.access = access
         self.sea_reroute = sea_reroute
-        self._edges: OrderedDict[tuple[Cargo, frozenset[str]], list[SearchEdge]] = OrderedDict()
-        self._graphs: OrderedDict[
+        self.corridor_of = {sid: svc.corridor for sid, svc in network.services.items()}
+        self._edges: LruCache[tuple[Cargo, frozenset[str]], list[SearchEdge]] = LruCache(
+            SERVICE_EDGE_CACHE
+        )
+        self._graphs: LruCache[
             tuple[Cargo, frozenset[str], frozenset[Mode] | None, Objective], SearchGraph
-        ] = OrderedDict()
-        self._lock = threading.Lock()
+        ] = LruCache(SERVICE_EDGE_CACHE)
 
     def rides(self, q: Query) -> list[RideLeg]:
         """The ride legs for this query: sea hops re-routed around avoided passages."""
@@ -79,22 +112,10 @@ class Router:
 
     def service_edges(self, q: Query) -> list[SearchEdge]:
         """The priced service edges of *q*'s cargo and avoid set (cached)."""
-        key = (q.cargo, q.avoid)
-        with self._lock:
-            hit = self._edges.get(key)
-            if hit is not None:
-                self._edges.move_to_end(key)
-                return hit
-        edges = service_edges(self.network, self.costs, q.cargo, self.rides(q))
-        with self._lock:
-            self._edges[key] = edges
-            while len(self._edges) > SERVICE_EDGE_CACHE:
-                self._edges.popitem(last=False)
-        return edges
-
-    def edges(self, q: Query) -> list[SearchEdge]:
-        """Every edge of *q*'s search graph: services, then road access, egress and direct."""
-        return [*self.service_edges(q), *road_edges(self.network, self.costs, self.access, q)]
+        return self._edges.get_or_make(
+            (q.cargo, q.avoid),
+            lambda: service_edges(self.network, self.costs, q.cargo, self.rides(q)),
+        )
 
     def graph(self, edges: list[SearchEdge], q: Query) -> SearchGraph:
         """The search graph of *q* over *edges* (allowed edges, weighed)."""
@@ -103,17 +124,10 @@ class Router:
     def query_graph(self, q: Query, road: list[SearchEdge]) -> SearchGraph:
         """The search graph of *q*: its cached service part plus the query's *road* edges."""
         vot = self.costs.value_of_time_cny_per_h(q.cargo)
-        key = (q.cargo, q.avoid, q.modes, q.objective)
-        with self._lock:
-            base = self._graphs.get(key)
-            if base is not None:
-                self._graphs.move_to_end(key)
-        if base is None:
-            base = SearchGraph.build(self.service_edges(q), q, vot=vot)
-            with self._lock:
-                self._graphs[key] = base
-                while len(self._graphs) > SERVICE_EDGE_CACHE:
-                    self._graphs.popitem(last=False)
+        base = self._graphs.get_or_make(
+            (q.cargo, q.avoid, q.modes, q.objective),
+            lambda: SearchGraph.build(self.service_edges(q), q, vot=vot),
+        )
         return base.extended(road, q, vot=vot)
 
     def shortest(
@@ -171,7 +185,7 @@ class Router:
         objectives of a Pareto set) turn each distinct path into a route once.
         """
         graph = self.query_graph(q, road)
-        corridor_of = {sid: svc.corridor for sid, svc in self.network.services.items()}
+        corridor_of = self.corridor_of
         routes: list[Route] = []
         paths: list[list[SearchEdge]] = []
         seen: set[tuple[str, ...]] = set()

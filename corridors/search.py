@@ -9,7 +9,7 @@ public functions: :func:`edge_weight` (an edge's weight under an objective), :fu
 :func:`same_customs_territory` (a truck crosses no customs border: same country or one customs
 union), :func:`is_short_leg` (a road leg so short that the endpoint is the terminal); building
 the edges (:func:`service_edges`, :func:`road_edges`); forward search for routes
-(:class:`SearchGraph`, :func:`shortest_path`) and reverse costs to a destination for matrices
+(:class:`SearchGraph`) and reverse costs to a destination for matrices
 (:class:`IndexedEdge`, :func:`index_edges`, :func:`reverse_costs`, with the tie rule
 :func:`better`); and
 :func:`path_to_route`, the one function that turns a path into a :class:`corridors.models.Route`.
@@ -512,13 +512,6 @@ class SearchGraph:
             st, e = prev[st]
             path.append(e)
         return path[::-1]
-
-
-def shortest_path(
-    edges: Sequence[SearchEdge], q: Query, banned: frozenset[str] = frozenset(), *, vot: float
-) -> list[SearchEdge] | None:
-    """The best path of *q* over *edges* (:meth:`SearchGraph.shortest` on a fresh graph)."""
-    return SearchGraph.build(edges, q, vot=vot).shortest(q, banned)
 
 
 @dataclass(frozen=True)
