@@ -68,7 +68,7 @@ MODES_DOC = (
 LIST_DOC = "Repeat the parameter or separate with commas; at most {n} after splitting."
 
 
-def route_request(
+async def route_request(
     origin: Annotated[
         str,
         Query(
@@ -101,6 +101,9 @@ def route_request(
     """The route query parameters (shared by ``/v1/route`` and ``/maps/route.*``).
 
     Validated and normalised by :func:`corridors.request.parse_request`, the CLI's rules.
+    Async on purpose: parsing is microseconds of work, and a sync dependency would wait for a
+    thread of the default pool, which a running batch may hold (the route would then queue
+    behind the batch although its own route threads are free).
     """
     return parse_request(
         {
