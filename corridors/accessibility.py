@@ -8,8 +8,9 @@ runners shared with :mod:`corridors.matrix`: :func:`local_runner` (this process)
 
 The friction surface (minutes per metre, :func:`gis.raster.friction_surface`):
 
-- road cells (every cell the road layer ``road_edges.parquet`` touches) at the road speed of the
-  parameter file, ``modes.road.speed_kph`` (60 km/h, an assumption stated there). The layer is
+- road cells (every cell the road layer ``road_edges.parquet`` touches) at China's road speed of
+  the parameter file, ``road_regions.cn.speed_kph`` (an assumption stated there; drivers'
+  breaks and rests are not applied inside one province's travel-time raster). The layer is
   OpenStreetMap's main road network from ``scgraph-data`` without a road class, so one speed
   applies to all of it;
 - elsewhere walking speed on the slope from Tobler's hiking function (5.04 km/h on flat ground),
@@ -372,7 +373,7 @@ def access_raster(
         elevation = read_resampled(dem, grid)
         offroad = tobler_speed_kph(slope_deg(elevation, grid))
         dem_note = f"{dem.name}, bilinear to the grid"
-    speed = engine.params.mode("road").speed_kph.value
+    speed = engine.params.road_region("CN")[1].speed_kph.value
     roads = read_layer(build_dir / "road_edges.parquet")
     w, s, e, n = grid.bounds
     roads = roads.cx[w:e, s:n]

@@ -42,13 +42,28 @@ class CostModel(Protocol):
     """What the router needs to price a route."""
 
     def line_haul(
-        self, mode: Mode, distance_km: float, cargo: Cargo, *, tariff_share_cny: float | None = None
+        self,
+        mode: Mode,
+        distance_km: float,
+        cargo: Cargo,
+        *,
+        tariff_share_cny: float | None = None,
+        time_h: float | None = None,
     ) -> Charge:
-        """Moving *cargo* *distance_km* by *mode* (time, cost, CO2).
+        """Moving *cargo* *distance_km* by *mode* (time, cost, CO2; *time_h* when known).
 
         ``tariff_share_cny`` replaces the per-km tariff when a service publishes an all-in price
         (the share of that price for this hop, per unit of cargo).
         """
+
+    def road_haul(self, distance_km: float, cargo: Cargo, *, country: str) -> Charge:
+        """Driving *cargo* *distance_km* by truck in *country*'s region (breaks and rests in)."""
+
+    def road_leg(self, distance_km: float, cargo: Cargo, *, country: str) -> Charge:
+        """A whole trucking leg: :meth:`road_haul` plus road handling and the fixed charge."""
+
+    def transfer(self, mode_a: Mode, mode_b: Mode, cargo: Cargo) -> Charge:
+        """A change from *mode_a* to *mode_b* at one terminal (time and charge)."""
 
     def board(self, mode: Mode, headway_h: float, cargo: Cargo) -> Charge:
         """Boarding a service at a terminal: handling in plus the wait implied by the headway."""

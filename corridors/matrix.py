@@ -47,21 +47,26 @@ from numpy.typing import NDArray
 from shapely.geometry import LineString
 
 from corridors.access import RoadTrip
+from corridors.costing import Charge
 from corridors.engine import SEA_PASSAGES, Engine, endpoint_of
 from corridors.errors import CorridorError
 from corridors.models import Cargo, Mode, Objective, Terminal
 from corridors.request import RouteOptions, parse_options
 from corridors.search import (
     IndexedEdge,
+    Node,
     Query,
     access_cap_km,
     access_terminals,
+    at_terminal,
     better,
     direct_edge,
     edge_allowed,
     edge_weight,
     index_edges,
+    main_haul_corridor,
     reverse_costs,
+    road_charge,
 )
 from gis.crs import geodesic_distance_m
 from hubs.models import Place, PlaceKind
@@ -113,24 +118,37 @@ class MatrixError(CorridorError):
 # --------------------------------------------------------------------------- problem records
 @dataclass(frozen=True)
 class MatrixProblem:
-    """Everything :func:`solve_block` needs; picklable (sent once to every Dask worker)."""
+    """Everything :func:`solve_block` needs; picklable (sent once to every Dask worker).
+
+    Charges are arrays whose last axis is (weight, time_h, cost_cny, co2_kg). An *entry* is a
+    (service, stop) pair: ``in_*`` where cargo trucked from an origin boards, ``out_*`` where
+    it leaves for the road egress; ``in_allowed`` and ``out_allowed`` hold the access caps and
+    the drayage rule (:func:`corridors.search.first_nearest`) per origin and per destination.
+    """
 
     objective: Objective
     origins: tuple[Place, ...]
     destinations: tuple[Place, ...]
     terminal_ids: tuple[str, ...]
-    terminal_countries: tuple[str, ...]
-    access_km: NDArray[np.float64]  # (n_origins, n_terminals), inf where no access edge
-    egress_km: NDArray[np.float64]  # (n_terminals, n_destinations), inf where no egress edge
+    access_km: NDArray[np.float64]  # (n_origins, n_terminals), inf where no access trip
+    egress_km: NDArray[np.float64]  # (n_terminals, n_destinations), inf where no egress trip
     direct_km: NDArray[np.float64]  # (n_origins, n_destinations), inf where no direct road
-    road_per_km: tuple[float, float, float, float]  # weight, time_h, cost_cny, co2_kg per km
-    direct_border: tuple[float, float, float, float]  # weight, time_h, cost_cny, co2_kg
+    access_charge: NDArray[np.float64]  # (n_origins, n_terminals, 4): the road leg
+    egress_charge: NDArray[np.float64]  # (n_terminals, n_destinations, 4)
+    direct_charge: NDArray[np.float64]  # (n_origins, n_destinations, 4), border included
     cell_allowed: NDArray[np.bool_]  # (n_origins, n_destinations)
     edges: tuple[IndexedEdge, ...]
     n_nodes: int
-    in_node: tuple[int, ...]  # per terminal: its ("in", t) node, -1 if none
-    stop_node: tuple[int, ...]  # per terminal: its ("stop", t) node, -1 if none
+    in_node: tuple[int, ...]  # per in-entry: its ("in", service, i) node
+    in_terminal: tuple[int, ...]  # per in-entry: the terminal's position
+    in_transfer: NDArray[np.float64]  # (n_in, 4): road -> the service's mode
+    in_allowed: NDArray[np.bool_]  # (n_origins, n_in)
+    out_node: tuple[int, ...]  # per out-entry: its ("out", service, i) node
+    out_terminal: tuple[int, ...]
+    out_transfer: NDArray[np.float64]  # (n_out, 4): the service's mode -> road
+    out_allowed: NDArray[np.bool_]  # (n_out, n_destinations)
     corridor_of: Mapping[str, str]
+    country_of: Mapping[str, str]
     short_leg_km: float
 
 
@@ -300,6 +318,62 @@ def _place_list(engine: Engine, spec: str) -> list[Place]:
 
 
 # --------------------------------------------------------------------------- preparation
+def _charge_row(charge: Charge, objective: Objective, vot: float) -> NDArray[np.float64]:
+    return np.asarray(
+        [
+            max(edge_weight(charge, objective, vot), 0.0),
+            charge.time_h,
+            charge.cost_cny,
+            charge.co2_kg,
+        ]
+    )
+
+
+def _entries(
+    engine: Engine,
+    index: Mapping[Node, int],
+    tpos: Mapping[str, int],
+    kind: str,
+) -> list[tuple[int, int, str, int]]:
+    """(node, terminal position, service id, stop index) of every in- or out-entry in *index*."""
+    out = []
+    for sid in sorted(engine.network.services):
+        svc = engine.network.services[sid]
+        for i, stop in enumerate(svc.waypoints):
+            node = index.get((kind, sid, str(i)))
+            if node is not None and stop in tpos:
+                out.append((node, tpos[stop], sid, i))
+    return out
+
+
+def _drayage_allowed(
+    entries: Sequence[tuple[int, int, str, int]],
+    km: NDArray[np.float64],
+    *,
+    reverse: bool,
+) -> NDArray[np.bool_]:
+    """Per entry and per endpoint (rows of *km*: endpoints x terminals), the drayage rule.
+
+    The vectorised form of :func:`corridors.search.first_nearest`: an entry at stop *i* of a
+    service is allowed when its terminal is reachable and no earlier (``reverse``: later)
+    reachable stop of the service is nearer.
+    """
+    n_end = km.shape[0]
+    allowed = np.zeros((len(entries), n_end), dtype=bool)
+    by_service: dict[str, list[tuple[int, int, int]]] = {}
+    for k, (_, t, sid, i) in enumerate(entries):
+        by_service.setdefault(sid, []).append((i, t, k))
+    for items in by_service.values():
+        items.sort(reverse=reverse)
+        best = np.full(n_end, np.inf)
+        for _, t, k in items:
+            d = km[:, t]
+            ok = np.isfinite(d) & (d <= best + 1e-9)
+            allowed[k] = ok
+            best = np.minimum(best, d)
+    return allowed
+
+
 def prepare_matrix(
     engine: Engine,
     origins: Sequence[Place],
@@ -309,16 +383,17 @@ def prepare_matrix(
     """Reduce a matrix request to a :class:`MatrixProblem` (all road trips measured here).
 
     *options* are the route options (no ``via``; ``alternatives`` and ``pareto`` do not apply:
-    a cell is the best route). Road trips come
-    from the engine's own :class:`corridors.access.RoadAccess` with the rules of
-    :mod:`corridors.search` (customs territory, access caps, the direct road route), so a cell
-    prices the same road trips as the route: access trips from each origin, egress trips from
-    each destination, and direct trips from each destination to every origin in one
-    one-to-many query (the road layer is undirected; the lengths are symmetric by
-    construction).
+    a cell is the best route). Road trips come from the engine's own
+    :class:`corridors.access.RoadAccess` with the rules of :mod:`corridors.search` (customs
+    territory, access caps, the drayage rule, the direct road route) and are priced by the same
+    cost model (:func:`corridors.search.road_charge`, transfers), so a cell prices the same road
+    legs as the route: access trips from each origin, egress trips from each destination, and
+    direct trips from each destination to every origin in one one-to-many query (the road
+    layer is undirected; the lengths are symmetric by construction).
     """
     router = engine.router
     access = engine.access
+    costs = router.costs
     cargo = engine.cargo(options.unit.value, options.quantity)
     obj = options.objective
     mode_set = frozenset(options.modes) if options.modes is not None else None
@@ -329,7 +404,7 @@ def prepare_matrix(
     limits = engine.limits
     stub = Terminal("_o", "", "", 0.0, 0.0, "CN")
     q = Query(stub, stub, cargo, limits, obj, mode_set, (), frozenset(avoid_ids))
-    vot = router.costs.value_of_time_cny_per_h(cargo)
+    vot = costs.value_of_time_cny_per_h(cargo)
 
     # Service graph: the router's own edges, filtered by the core's rule, nodes numbered.
     raw = [e for e in router.service_edges(q) if edge_allowed(e, q)]
@@ -338,38 +413,56 @@ def prepare_matrix(
     terms = net.terminals
     tids = tuple(sorted(terms))
     tpos = {t: k for k, t in enumerate(tids)}
-    in_node = tuple(index.get(("in", t), -1) for t in tids)
-    stop_node = tuple(index.get(("stop", t), -1) for t in tids)
     o_ends = [endpoint_of(o) for o in origins]
     d_ends = [endpoint_of(d) for d in destinations]
+    zero = np.zeros(4)
+
+    def road_row(km: float, country: str) -> NDArray[np.float64]:
+        return _charge_row(road_charge(costs, cargo, km, country=country, limits=limits), obj, vot)
 
     # Road access: one one-to-many query per origin, capped like the router's access edges.
     acc = np.full((len(origins), len(tids)), np.inf)
+    acc_charge = np.zeros((len(origins), len(tids), 4))
     for i, ep in enumerate(o_ends):
         if ep.id in avoid_ids:
             continue
         reach = {t: x for t, x in access_terminals(net, ep).items() if t not in avoid_ids}
         for tid, trip in access.road_trips(ep.lon, ep.lat, reach).items():
             if trip.distance_km <= access_cap_km(ep, terms[tid], limits):
-                acc[i, tpos[tid]] = trip.distance_km
+                km = at_terminal(ep, tid, trip).distance_km
+                acc[i, tpos[tid]] = km
+                acc_charge[i, tpos[tid]] = road_row(km, ep.country)
     # Road egress: one query per destination.
     egress = np.full((len(tids), len(destinations)), np.inf)
+    egress_charge = np.zeros((len(tids), len(destinations), 4))
     for j, ep in enumerate(d_ends):
         if ep.id in avoid_ids:
             continue
-        reach = {
-            t: x
-            for t, x in access_terminals(net, ep).items()
-            if t not in avoid_ids and stop_node[tpos[t]] >= 0
-        }
+        reach = {t: x for t, x in access_terminals(net, ep).items() if t not in avoid_ids}
         for tid, trip in access.road_trips(ep.lon, ep.lat, reach).items():
             if trip.distance_km <= limits.max_egress_km:
-                egress[tpos[tid], j] = trip.distance_km
+                km = at_terminal(ep, tid, trip).distance_km
+                egress[tpos[tid], j] = km
+                egress_charge[tpos[tid], j] = road_row(km, ep.country)
 
-    per_km = router.costs.line_haul(Mode.ROAD, 1.0, cargo)
-    border = router.costs.border("default", cargo)
+    ins = _entries(engine, index, tpos, "in")
+    outs = _entries(engine, index, tpos, "out")
+    mode_of = {sid: svc.mode for sid, svc in net.services.items()}
+
+    def change(a: Mode, b: Mode) -> NDArray[np.float64]:
+        if a is b:
+            return zero
+        return _charge_row(costs.transfer(a, b, cargo), obj, vot)
+
+    in_transfer = np.asarray([change(Mode.ROAD, mode_of[sid]) for _, _, sid, _ in ins])
+    out_transfer = np.asarray([change(mode_of[sid], Mode.ROAD) for _, _, sid, _ in outs])
+    in_allowed = _drayage_allowed(ins, acc, reverse=False).T
+    out_allowed = _drayage_allowed(outs, egress.T, reverse=True)
+
+    border = costs.border("default", cargo)
     road_allowed = mode_set is None or Mode.ROAD in mode_set
     direct = np.full((len(origins), len(destinations)), np.inf)
+    direct_charge = np.zeros((len(origins), len(destinations), 4))
     cell_ok = np.ones((len(origins), len(destinations)), dtype=bool)
     o_avoid = np.asarray([op.id in avoid_ids for op in o_ends])
     o_lon = np.asarray([op.lon for op in o_ends])
@@ -383,7 +476,7 @@ def prepare_matrix(
         key = (op.country, dp.country)
         if key not in direct_ok:
             probe = direct_edge(
-                router.costs, q.relaxed(origin=op, destination=dp), RoadTrip(0.0, LineString())
+                costs, q.relaxed(origin=op, destination=dp), RoadTrip(0.0, LineString())
             )
             direct_ok[key] = probe is not None and edge_allowed(probe, q)
         return direct_ok[key]
@@ -406,34 +499,37 @@ def prepare_matrix(
         }
         if allowed:
             for key, trip in access.road_trips(dp.lon, dp.lat, allowed).items():
-                direct[int(key), j] = trip.distance_km
+                i = int(key)
+                op = o_ends[i]
+                charge = costs.road_leg(trip.distance_km, cargo, country=op.country)
+                if op.country and dp.country and op.country != dp.country:
+                    charge = charge + border
+                direct[i, j] = trip.distance_km
+                direct_charge[i, j] = _charge_row(charge, obj, vot)
     return MatrixProblem(
         objective=obj,
         origins=tuple(origins),
         destinations=tuple(destinations),
         terminal_ids=tids,
-        terminal_countries=tuple(terms[t].country for t in tids),
         access_km=acc,
         egress_km=egress,
         direct_km=direct,
-        road_per_km=(
-            max(edge_weight(per_km, obj, vot), 0.0),
-            per_km.time_h,
-            per_km.cost_cny,
-            per_km.co2_kg,
-        ),
-        direct_border=(
-            edge_weight(border, obj, vot),
-            border.time_h,
-            border.cost_cny,
-            border.co2_kg,
-        ),
+        access_charge=acc_charge,
+        egress_charge=egress_charge,
+        direct_charge=direct_charge,
         cell_allowed=cell_ok,
         edges=edges,
         n_nodes=len(index) + 1,
-        in_node=in_node,
-        stop_node=stop_node,
+        in_node=tuple(e[0] for e in ins),
+        in_terminal=tuple(e[1] for e in ins),
+        in_transfer=in_transfer.reshape(len(ins), 4),
+        in_allowed=in_allowed,
+        out_node=tuple(e[0] for e in outs),
+        out_terminal=tuple(e[1] for e in outs),
+        out_transfer=out_transfer.reshape(len(outs), 4),
+        out_allowed=out_allowed,
         corridor_of=dict(router.corridor_of),
+        country_of={t: terms[t].country for t in tids},
         short_leg_km=limits.short_leg_km,
     )
 
@@ -449,13 +545,12 @@ def _avoid_ids(engine: Engine, avoid: Iterable[str]) -> set[str]:
 # --------------------------------------------------------------------------- solving
 @dataclass(frozen=True)
 class _Tail:
-    """Best path from boarding at one terminal to one destination, summarised."""
+    """Best path from boarding at one in-entry to one destination, summarised."""
 
     weight: float
     totals: tuple[float, float, float, float]  # time_h, cost_cny, co2_kg, distance_km
     corridor: str
     modes: tuple[str, ...]
-    legs: tuple[tuple[str, float, bool], ...]  # (service, km, crosses a border)
 
 
 def _tail(
@@ -463,7 +558,8 @@ def _tail(
 ) -> _Tail:
     t = c = g = km = 0.0
     modes: list[str] = []
-    legs: list[tuple[str, float, bool]] = []
+    # service legs as (service, from place, to place, km)
+    legs: list[list[Any]] = []
     u = start
     dest = problem.n_nodes - 1
     while u != dest:
@@ -478,18 +574,20 @@ def _tail(
             km += e.distance_km
             if not modes or modes[-1] != e.mode:
                 modes.append(e.mode)
-        if e.service:
-            if legs and legs[-1][0] == e.service and e.kind != "board":
-                s, dk, b = legs[-1]
-                legs[-1] = (s, dk + e.distance_km, b or e.border)
-            elif e.kind == "board":
-                legs.append((e.service, 0.0, False))
+        if e.kind == "board":
+            legs.append([e.service, "", "", 0.0])
+        elif e.kind == "ride" and legs:
+            leg = legs[-1]
+            leg[1] = leg[1] or e.from_id
+            leg[2] = e.to_id
+            leg[3] += e.distance_km
         u = e.dst
-    corridor = "road"
-    if legs:
-        best = max(legs, key=lambda leg: (leg[2], leg[1]))
-        corridor = problem.corridor_of[best[0]]
-    return _Tail(dist[start], (t, c, g, km), corridor, tuple(modes), tuple(legs))
+    country = problem.country_of
+    corridor = main_haul_corridor(
+        [(sid, country.get(a, ""), country.get(b, ""), dk) for sid, a, b, dk in legs],
+        problem.corridor_of,
+    )
+    return _Tail(dist[start], (t, c, g, km), corridor, tuple(modes))
 
 
 def solve_block(problem: MatrixProblem, columns: Sequence[int]) -> MatrixBlock:
@@ -504,7 +602,6 @@ def solve_block(problem: MatrixProblem, columns: Sequence[int]) -> MatrixBlock:
     radj: list[list[tuple[int, int]]] = [[] for _ in range(problem.n_nodes)]
     for k, e in enumerate(problem.edges):
         radj[e.dst].append((e.src, k))
-    w_km, t_km, c_km, g_km = problem.road_per_km
     cols = tuple(columns)
     shape = (n_o, len(cols))
     out_w = np.full(shape, np.nan)
@@ -512,21 +609,30 @@ def solve_block(problem: MatrixProblem, columns: Sequence[int]) -> MatrixBlock:
     corridor = [[""] * len(cols) for _ in range(n_o)]
     modes = [[""] * len(cols) for _ in range(n_o)]
     term = [[""] * len(cols) for _ in range(n_o)]
-    acc = problem.access_km
-    acc_w = acc * w_km
-    short = acc < problem.short_leg_km
+    in_t = np.asarray(problem.in_terminal, dtype=np.int64)
+    acc_km = problem.access_km[:, in_t]  # (n_o, n_in)
+    short = acc_km < problem.short_leg_km
+    # the road leg to each in-entry plus the change of mode there (none for a short leg)
+    lead = problem.access_charge[:, in_t, :] + np.where(
+        short[:, :, None], 0.0, problem.in_transfer[None, :, :]
+    )
+    lead_w = np.where(problem.in_allowed, lead[:, :, 0], np.inf)
     for jj, j in enumerate(cols):
         egress: list[IndexedEdge] = []
-        for k in np.flatnonzero(np.isfinite(problem.egress_km[:, j])).tolist():
-            km = float(problem.egress_km[k, j])
+        for m in np.flatnonzero(problem.out_allowed[:, j]).tolist():
+            t = problem.out_terminal[m]
+            km = float(problem.egress_km[t, j])
+            ch = problem.egress_charge[t, j]
+            if km >= problem.short_leg_km:
+                ch = ch + problem.out_transfer[m]
             egress.append(
                 IndexedEdge(
-                    problem.stop_node[k],
+                    problem.out_node[m],
                     problem.n_nodes - 1,
-                    km * w_km,
-                    km * t_km,
-                    km * c_km,
-                    km * g_km,
+                    float(ch[0]),
+                    float(ch[1]),
+                    float(ch[2]),
+                    float(ch[3]),
                     km,
                     "egress",
                     Mode.ROAD.value,
@@ -536,67 +642,69 @@ def solve_block(problem: MatrixProblem, columns: Sequence[int]) -> MatrixBlock:
             )
         dist, succ = reverse_costs(problem.edges, radj, problem.n_nodes, egress)
         tails: list[_Tail | None] = []
-        h = np.full(len(problem.terminal_ids), np.inf)
+        h = np.full(len(problem.in_node), np.inf)
+        h_t = np.full(len(problem.in_node), np.inf)
         for k, node in enumerate(problem.in_node):
-            if node >= 0 and math.isfinite(dist[node]):
+            if math.isfinite(dist[node]):
                 tail = _tail(problem, node, dist, succ, egress)
                 tails.append(tail)
                 h[k] = tail.weight
+                h_t[k] = tail.totals[0]
             else:
                 tails.append(None)
-        combo = acc_w + h[None, :]
-        best_w = combo.min(axis=1)
-        # among terminals tied on the objective, the fastest route
-        h_t = np.asarray([t.totals[0] if t is not None else np.inf for t in tails])
-        combo_t = np.where(short, 0.0, acc) * t_km + h_t[None, :]
+        combo = lead_w + h[None, :]
+        best_w = combo.min(axis=1) if combo.shape[1] else np.full(n_o, np.inf)
+        # among entries tied on the objective, the fastest route
+        combo_t = lead[:, :, 1] + h_t[None, :]
         tied = combo <= (best_w + 1e-9 * np.maximum(1.0, np.abs(best_w)))[:, None]
-        best_t = np.argmin(np.where(tied, combo_t, np.inf), axis=1)
-        bw, bt, bc, bg = problem.direct_border  # border charge of a direct road trip
+        best_k = (
+            np.argmin(np.where(tied, combo_t, np.inf), axis=1)
+            if combo.shape[1]
+            else np.zeros(n_o, dtype=np.int64)
+        )
         for i in range(n_o):
             if not problem.cell_allowed[i, j]:
                 continue
-            direct_w = direct_t = math.inf
             direct_km: float | None = None
-            crosses = _crosses(problem.origins[i], problem.destinations[j])
+            direct_w = direct_t = math.inf
             if math.isfinite(problem.direct_km[i, j]):
                 direct_km = float(problem.direct_km[i, j])
-                if direct_km is not None:
-                    direct_w = max(direct_km * w_km + (bw if crosses else 0.0), 0.0)
-                    direct_t = direct_km * t_km + (bt if crosses else 0.0)
-            service_t = float(combo_t[i, best_t[i]]) if math.isfinite(best_w[i]) else math.inf
+                direct_w, direct_t = (float(x) for x in problem.direct_charge[i, j, :2])
+            service_w = float(best_w[i])
+            k = int(best_k[i])
+            service_t = float(combo_t[i, k]) if math.isfinite(service_w) else math.inf
             if direct_km is not None and (
-                better(direct_w, direct_t, float(best_w[i]), service_t)
-                or not better(float(best_w[i]), service_t, direct_w, direct_t)
+                better(direct_w, direct_t, service_w, service_t)
+                or not better(service_w, service_t, direct_w, direct_t)
             ):
-                extra = (bt, bc, bg) if crosses else (0.0, 0.0, 0.0)
+                _, dt, dc, dg = (float(x) for x in problem.direct_charge[i, j])
                 out_w[i, jj] = direct_w
-                out_t[i, jj] = direct_km * t_km + extra[0]
-                out_c[i, jj] = direct_km * c_km + extra[1]
-                out_g[i, jj] = direct_km * g_km + extra[2]
+                out_t[i, jj] = dt
+                out_c[i, jj] = dc
+                out_g[i, jj] = dg
                 out_d[i, jj] = direct_km
                 corridor[i][jj], modes[i][jj] = "road", "road"
                 continue
-            if not math.isfinite(best_w[i]):
+            if not math.isfinite(service_w):
                 continue
-            k = int(best_t[i])
             found = tails[k]
             if found is None:  # cannot happen: a finite weight has a path
                 continue
             tail = found
-            a_km = float(acc[i, k])
-            lead = 0.0 if short[i, k] else a_km
+            _, lt, lc, lg = (float(x) for x in lead[i, k])
+            lead_km = 0.0 if short[i, k] else float(acc_km[i, k])
             tt, tc, tg, td = tail.totals
-            out_w[i, jj] = best_w[i]
-            out_t[i, jj] = lead * t_km + tt
-            out_c[i, jj] = lead * c_km + tc
-            out_g[i, jj] = lead * g_km + tg
-            out_d[i, jj] = lead + td
+            out_w[i, jj] = service_w
+            out_t[i, jj] = lt + tt
+            out_c[i, jj] = lc + tc
+            out_g[i, jj] = lg + tg
+            out_d[i, jj] = lead_km + td
             seq = list(tail.modes)
             if not short[i, k] and (not seq or seq[0] != "road"):
                 seq.insert(0, "road")
             corridor[i][jj] = tail.corridor
             modes[i][jj] = "/".join(seq)
-            term[i][jj] = problem.terminal_ids[k]
+            term[i][jj] = problem.terminal_ids[problem.in_terminal[k]]
     return MatrixBlock(
         cols,
         out_w,

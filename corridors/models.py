@@ -160,9 +160,15 @@ class Leg:
     gauge_breaks: tuple[str, ...] = ()
     passages: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    customs: tuple[str, ...] = ()
 
     def to_dict(self, names: dict[str, dict[str, str]]) -> dict[str, Any]:
-        """JSON form (numbers rounded to 6 decimals)."""
+        """JSON form (numbers rounded to 6 decimals).
+
+        ``border_crossings`` are land borders crossed by rail or road; ``customs`` are the
+        customs clearances of a sea, river or air leg between countries (port of loading to
+        port of discharge), which cross no land border.
+        """
         return {
             "from": self.from_id,
             "from_name": names.get(self.from_id, {}),
@@ -179,6 +185,7 @@ class Leg:
             "gauge_breaks": list(self.gauge_breaks),
             "passages": list(self.passages),
             "sources": list(self.sources),
+            "customs": list(self.customs),
         }
 
 

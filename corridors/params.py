@@ -45,6 +45,7 @@ __all__ = [
     "Parameters",
     "Payload",
     "PerUnit",
+    "RoadRegion",
     "ServiceDefaults",
     "Services",
     "SourceEntry",
@@ -55,6 +56,7 @@ __all__ = [
     "default_parameters_path",
     "load_overrides",
     "load_parameters",
+    "road_time_h",
 ]
 
 Mode = Literal["road", "rail", "sea", "inland_waterway", "air"]
@@ -206,7 +208,8 @@ class ModeParams(_Frozen):
     Attributes
     ----------
     speed_kph : SourcedValue
-        Average commercial speed on the line, stops included, km/h.
+        Average commercial speed on the line, stops included, km/h. Not given for road:
+        road speeds and drivers' hours are per region (``[road_regions]``).
     tariff_cny_per_km : PerUnit
         Line-haul price per unit and km, CNY.
     fixed_cny : PerUnit
@@ -217,15 +220,16 @@ class ModeParams(_Frozen):
         Well-to-wheel GHG intensity, g CO2e per tonne-km.
     """
 
-    speed_kph: SourcedValue
     tariff_cny_per_km: PerUnit
     fixed_cny: PerUnit
     handling_h: SourcedValue
     co2_g_per_tkm: SourcedValue
+    speed_kph: SourcedValue | None = None
 
     @model_validator(mode="after")
     def _ranges(self) -> ModeParams:
-        _require(self.speed_kph, name="speed_kph", positive=True)
+        if self.speed_kph is not None:
+            _require(self.speed_kph, name="speed_kph", positive=True)
         _require(self.handling_h, name="handling_h", positive=False)
         _require(self.co2_g_per_tkm, name="co2_g_per_tkm", positive=False)
         return self
@@ -239,6 +243,17 @@ class Modes(_Frozen):
     sea: ModeParams
     inland_waterway: ModeParams
     air: ModeParams
+
+    @model_validator(mode="after")
+    def _speeds(self) -> Modes:
+        if self.road.speed_kph is not None:
+            msg = "modes.road.speed_kph is not used: road speeds are per region ([road_regions])"
+            raise ValueError(msg)
+        missing = [m for m in MODES if m != "road" and getattr(self, m).speed_kph is None]
+        if missing:
+            msg = f"speed_kph is required for {', '.join(missing)}"
+            raise ValueError(msg)
+        return self
 
 
 class TimeCost(_Frozen):
@@ -306,6 +321,87 @@ class AccessPolicy(_Frozen):
         return self
 
 
+class RoadRegion(_Frozen):
+    """Road speed and drivers' hours of one region (``[road_regions.<id>]``).
+
+    A road leg's time is its driving time plus the breaks and daily rests the region's
+    hours-of-service rules impose (:meth:`Parameters.road_time_h`).
+
+    Attributes
+    ----------
+    countries : list[str]
+        ISO 3166-1 alpha-2 codes of the countries in the region (empty for ``default``).
+    speed_kph : SourcedValue
+        Average moving speed of a loaded container truck, km/h (breaks and rests excluded).
+    max_continuous_driving_h, break_h : SourcedValue
+        Longest driving without a break, and the break then due.
+    max_daily_driving_h, daily_rest_h : SourcedValue
+        Longest driving of one driver in a day, and the daily rest then due.
+    crew : SourcedValue
+        Drivers per truck on long hauls (1 or 2). With two, the co-driver drives during the
+        other's breaks (no break stops) and the truck may drive twice the daily limit before
+        the daily rest.
+    """
+
+    countries: list[str] = Field(default_factory=list)
+    speed_kph: SourcedValue
+    max_continuous_driving_h: SourcedValue
+    break_h: SourcedValue
+    max_daily_driving_h: SourcedValue
+    daily_rest_h: SourcedValue
+    crew: SourcedValue
+
+    @model_validator(mode="after")
+    def _ranges(self) -> RoadRegion:
+        for name in ("speed_kph", "max_continuous_driving_h", "max_daily_driving_h"):
+            _require(getattr(self, name), name=name, positive=True)
+        for name in ("break_h", "daily_rest_h"):
+            _require(getattr(self, name), name=name, positive=False)
+        if self.crew.value not in (1.0, 2.0):
+            msg = f"crew must be 1 or 2 drivers (got {self.crew.value:g})"
+            raise ValueError(msg)
+        for code in self.countries:
+            if not re.fullmatch(r"[A-Z]{2}", code):
+                msg = f"country {code!r} must be an upper-case ISO 3166-1 alpha-2 code"
+                raise ValueError(msg)
+        return self
+
+
+def road_time_h(
+    distance_km: float,
+    *,
+    speed_kph: float,
+    max_continuous_driving_h: float,
+    break_h: float,
+    max_daily_driving_h: float,
+    daily_rest_h: float,
+    crew: int,
+) -> tuple[float, float]:
+    """Driving time and the rest time drivers' hours add to a road trip of *distance_km*.
+
+    The truck drives ``max_daily_driving_h`` (x 2 with a double crew) per day, then stops for
+    ``daily_rest_h``; within a day a single driver stops ``break_h`` after every
+    ``max_continuous_driving_h`` of driving (a double crew changes drivers instead). No break
+    or rest is due at the end of the trip.
+
+    Returns
+    -------
+    (driving_h, rest_h)
+    """
+    driving_h = distance_km / speed_kph
+    if driving_h <= 0:
+        return 0.0, 0.0
+    daily = max_daily_driving_h * (2 if crew == 2 else 1)
+    days = math.ceil(driving_h / daily - 1e-9)
+    rest_h = (days - 1) * daily_rest_h
+    if crew != 2:
+        full_day_breaks = math.ceil(daily / max_continuous_driving_h - 1e-9) - 1
+        last_day_h = driving_h - (days - 1) * daily
+        last_breaks = math.ceil(last_day_h / max_continuous_driving_h - 1e-9) - 1
+        rest_h += ((days - 1) * full_day_breaks + last_breaks) * break_h
+    return driving_h, rest_h
+
+
 class Services(_Frozen):
     """Service-level parameters (``[services]``)."""
 
@@ -368,6 +464,7 @@ class Parameters(_Frozen):
     value_of_time: PerUnit
     services: Services
     access: AccessPolicy
+    road_regions: dict[str, RoadRegion]
 
     @field_validator("version")
     @classmethod
@@ -403,6 +500,24 @@ class Parameters(_Frozen):
             if key != _pair_key(*parts):
                 msg = f"transfer key {key!r} must list its modes alphabetically"
                 raise ValueError(msg)
+        return value
+
+    @field_validator("road_regions")
+    @classmethod
+    def _road_regions(cls, value: dict[str, RoadRegion]) -> dict[str, RoadRegion]:
+        if "default" not in value:
+            msg = "a [road_regions.default] entry is required"
+            raise ValueError(msg)
+        seen: dict[str, str] = {}
+        for key, region in value.items():
+            if not _KEY_RE.match(key):
+                msg = f"road region id {key!r} must be lower-case letters, digits and '_'"
+                raise ValueError(msg)
+            for code in region.countries:
+                if code in seen:
+                    msg = f"country {code} is in road regions {seen[code]!r} and {key!r}"
+                    raise ValueError(msg)
+                seen[code] = key
         return value
 
     @field_validator("border_table")
@@ -488,6 +603,26 @@ class Parameters(_Frozen):
             self.mode(m)
         table = self.transfer_table
         return table.get(_pair_key(mode_a, mode_b), table["default"])
+
+    def road_region(self, country: str) -> tuple[str, RoadRegion]:
+        """The road region (id, parameters) of *country* (ISO alpha-2), or ``default``."""
+        for key, region in self.road_regions.items():
+            if country in region.countries:
+                return key, region
+        return "default", self.road_regions["default"]
+
+    def road_time_h(self, distance_km: float, country: str) -> tuple[float, float]:
+        """Driving and rest time of a road trip in *country*'s region (see :func:`road_time_h`)."""
+        _, r = self.road_region(country)
+        return road_time_h(
+            distance_km,
+            speed_kph=r.speed_kph.value,
+            max_continuous_driving_h=r.max_continuous_driving_h.value,
+            break_h=r.break_h.value,
+            max_daily_driving_h=r.max_daily_driving_h.value,
+            daily_rest_h=r.daily_rest_h.value,
+            crew=int(r.crew.value),
+        )
 
     def value_of_time_cny_per_h(self, unit: str) -> float:
         """Value of time for one ``unit`` and one hour, CNY."""

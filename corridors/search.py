@@ -27,7 +27,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +44,7 @@ from corridors.models import (
     Objective,
     RideLeg,
     Route,
+    Service,
     ServiceNetwork,
     Terminal,
 )
@@ -69,6 +70,9 @@ ORIGIN: Node = ("origin",)
 DESTINATION: Node = ("destination",)
 # Edge kinds that belong to a service (the rest are road: access, egress, direct).
 SERVICE_KINDS = frozenset({"ride", "board", "stay", "alight"})
+# Modes that cross land borders; a sea, river or air leg between countries clears customs at
+# its ports instead (reported as the leg's ``customs``, not as border crossings).
+LAND_MODES = frozenset({Mode.RAIL, Mode.ROAD})
 
 # An origin or destination is reduced to what routing needs, exactly a terminal's fields.
 Endpoint = Terminal
@@ -197,10 +201,47 @@ def edge_allowed(edge: SearchEdge, q: Query, banned: frozenset[str] = frozenset(
     return not any(b in q.avoid for b in edge.borders)
 
 
+def _country(network: ServiceNetwork, place_id: str) -> str:
+    terminal = network.terminals.get(place_id)
+    return terminal.country if terminal is not None else ""
+
+
+def arriving_modes(network: ServiceNetwork) -> dict[str, frozenset[Mode]]:
+    """Per place, the modes of the services that can set cargo down there for another service.
+
+    Road services (international trucking, TIR) are left out: a truck that has crossed a
+    border delivers to the door and never feeds another service (issue: trucks ran 3,162 km to
+    Khorgos to board a weekly train).
+    """
+    out: dict[str, set[Mode]] = {}
+    for svc in network.services.values():
+        if svc.mode is Mode.ROAD:
+            continue
+        for stop in svc.waypoints[1:]:
+            out.setdefault(stop, set()).add(svc.mode)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _stop_edge(
+    svc: Service, src: Node, dst: Node, kind: str, stop: str, charge: Charge
+) -> SearchEdge:
+    """A board, stay or alight edge of *svc* at *stop* (no distance, no geometry)."""
+    return SearchEdge(
+        src, dst, kind, svc.mode, svc.id, stop, stop, 0.0, charge, None, frozenset({stop})
+    )
+
+
 def service_edges(
     network: ServiceNetwork, costs: CostModel, cargo: Cargo, rides: Iterable[RideLeg]
 ) -> list[SearchEdge]:
     """Board, ride, stay and alight edges of every service, priced for *cargo*.
+
+    Nodes: ``("in", service, i)`` is the road access to stop *i* of a service (entered by the
+    per-query access edges, see :func:`road_edges`); ``("dep"|"arr", service, i)`` are the
+    departure and arrival at stop *i*; ``("out", service, i)`` leads to the road egress;
+    ``("stop", place, mode)`` is cargo set down at *place* by a service of *mode*, waiting for
+    another service. Boarding from a stop pays the change of mode (``transfer``) when the modes
+    differ. Road services have no ``stop`` node: they never feed another service.
 
     *rides* are the network's ride legs as the query sees them (sea hops may be re-routed
     around avoided passages); they do not depend on the origin or destination, so callers may
@@ -222,7 +263,21 @@ def service_edges(
             and service_dist.get(svc.id)
         ):
             share = svc.tariff_cny_per_unit * ride.distance_km / service_dist[svc.id]
-        charge = costs.line_haul(svc.mode, ride.distance_km, cargo, tariff_share_cny=share)
+        if svc.mode is Mode.ROAD:
+            # an international road service: the drivers' hours of the region it drives in
+            charge = costs.road_haul(
+                ride.distance_km, cargo, country=_country(network, ride.from_id)
+            )
+            if share is not None:
+                charge = Charge(
+                    charge.time_h,
+                    share * cargo.quantity,
+                    charge.co2_kg,
+                    {**charge.breakdown, "line_haul_cny": share * cargo.quantity},
+                    charge.sources,
+                )
+        else:
+            charge = costs.line_haul(svc.mode, ride.distance_km, cargo, tariff_share_cny=share)
         borders: tuple[str, ...] = ()
         if (ride.from_id, ride.to_id) in svc.border_crossings:
             crossing = f"{ride.from_id}-{ride.to_id}"
@@ -252,66 +307,39 @@ def service_edges(
                 tuple(dict.fromkeys((*svc.sources, *ride.sources))),
             )
         )
+    arriving = arriving_modes(network)
     for svc in network.services.values():
+        board = costs.board(svc.mode, svc.headway_h, cargo)
         for i, stop in enumerate(svc.waypoints):
             # Departure and arrival nodes are distinct, so boarding and alighting at the same
             # stop without riding is impossible; "stay" keeps the cargo on board.
             node: Node = ("dep", svc.id, str(i))
             arrival: Node = ("arr", svc.id, str(i))
-            place: Node = ("stop", stop)
+
             if 0 < i < len(svc.waypoints) - 1:
-                edges.append(
-                    SearchEdge(
-                        arrival,
-                        node,
-                        "stay",
-                        svc.mode,
-                        svc.id,
-                        stop,
-                        stop,
-                        0.0,
-                        Charge(),
-                        None,
-                        frozenset({stop}),
-                    )
-                )
+                edges.append(_stop_edge(svc, arrival, node, "stay", stop, Charge()))
             if i < len(svc.waypoints) - 1:
-                board = costs.board(svc.mode, svc.headway_h, cargo)
-                # Board from the stop (after another service) or from the road access
-                # node: access nodes lead only to services, so a road access trip can never
-                # run straight into a road egress trip (that is the direct road route).
-                for src in (place, ("in", stop)):
+                # from the road (the access edges of the query end at the "in" node) ...
+                edges.append(_stop_edge(svc, ("in", svc.id, str(i)), node, "board", stop, board))
+                # ... or from another service that set the cargo down here
+                for mode in sorted(arriving.get(stop, ()), key=lambda m: m.value):
+                    change = board
+                    if mode is not svc.mode:
+                        change = costs.transfer(mode, svc.mode, cargo) + board
                     edges.append(
-                        SearchEdge(
-                            src,
-                            node,
-                            "board",
-                            svc.mode,
-                            svc.id,
-                            stop,
-                            stop,
-                            0.0,
-                            board,
-                            None,
-                            frozenset({stop}),
-                        )
+                        _stop_edge(svc, ("stop", stop, mode.value), node, "board", stop, change)
                     )
             if i > 0:
+                alight = costs.alight(svc.mode, cargo)
                 edges.append(
-                    SearchEdge(
-                        arrival,
-                        place,
-                        "alight",
-                        svc.mode,
-                        svc.id,
-                        stop,
-                        stop,
-                        0.0,
-                        costs.alight(svc.mode, cargo),
-                        None,
-                        frozenset({stop}),
-                    )
+                    _stop_edge(svc, arrival, ("out", svc.id, str(i)), "alight", stop, alight)
                 )
+                if svc.mode is not Mode.ROAD:
+                    edges.append(
+                        _stop_edge(
+                            svc, arrival, ("stop", stop, svc.mode.value), "alight", stop, alight
+                        )
+                    )
     return edges
 
 
@@ -333,42 +361,95 @@ def access_cap_km(origin: Endpoint, terminal: Terminal, limits: AccessLimits) ->
     return limits.max_home_access_km if home else limits.max_access_km
 
 
-def access_edge(costs: CostModel, q: Query, terminal: Terminal, trip: RoadTrip) -> SearchEdge:
-    """The road access edge from the origin of *q* to *terminal* by *trip*."""
+def first_nearest(stops: Sequence[str], km: Mapping[str, float], *, reverse: bool) -> set[int]:
+    """Stops of one service a truck may use: none nearer along the way (the drayage rule).
+
+    Cargo trucked to a service boards at stop *i* only if no earlier stop of the service is
+    nearer by road (it would not drive past a stop the train calls at anyway); with
+    ``reverse``, cargo leaves at stop *i* only if no later stop is nearer the destination (it
+    stays on the train to the stop nearest the destination). *km* gives the road distance of
+    the stops a truck can reach; the others are not candidates. Ties are allowed.
+
+    Returns
+    -------
+    set of int
+        The allowed stop indices.
+    """
+    order = range(len(stops) - 1, -1, -1) if reverse else range(len(stops))
+    best = math.inf
+    allowed: set[int] = set()
+    for i in order:
+        d = km.get(stops[i])
+        if d is None:
+            continue
+        if d <= best + 1e-9:
+            allowed.add(i)
+        best = min(best, d)
+    return allowed
+
+
+def road_charge(
+    costs: CostModel, cargo: Cargo, trip_km: float, *, country: str, limits: AccessLimits
+) -> Charge:
+    """The charge of a drayage trip of *trip_km*: nothing when it is a short leg."""
+    if is_short_leg(trip_km, limits):
+        return Charge()
+    return costs.road_leg(trip_km, cargo, country=country)
+
+
+def access_edge(costs: CostModel, q: Query, svc: Service, index: int, trip: RoadTrip) -> SearchEdge:
+    """The road access edge from the origin of *q* to stop *index* of *svc* by *trip*.
+
+    It pays the trucking leg and the change from road to the service's mode (a short leg,
+    the origin being the terminal, pays neither).
+    """
+    terminal = svc.waypoints[index]
+    charge = road_charge(
+        costs, q.cargo, trip.distance_km, country=q.origin.country, limits=q.limits
+    )
+    if svc.mode is not Mode.ROAD and not is_short_leg(trip.distance_km, q.limits):
+        charge = charge + costs.transfer(Mode.ROAD, svc.mode, q.cargo)
     return SearchEdge(
         ORIGIN,
-        ("in", terminal.id),
+        ("in", svc.id, str(index)),
         "access",
         Mode.ROAD,
         None,
         q.origin.id,
-        terminal.id,
+        terminal,
         trip.distance_km,
-        costs.line_haul(Mode.ROAD, trip.distance_km, q.cargo),
+        charge,
         trip.line,
-        frozenset({terminal.id}),
+        frozenset({terminal}),
         sources=trip.sources,
     )
 
 
-def egress_edge(costs: CostModel, q: Query, terminal: Terminal, trip: RoadTrip) -> SearchEdge:
-    """The road egress edge from *terminal* to the destination of *q*.
+def egress_edge(costs: CostModel, q: Query, svc: Service, index: int, trip: RoadTrip) -> SearchEdge:
+    """The road egress edge from stop *index* of *svc* to the destination of *q*.
 
     *trip* is measured from the destination to the terminal (the road layer is undirected),
-    so its geometry is reversed.
+    so its geometry is reversed. It pays the change from the service's mode to road and the
+    trucking leg (neither for a short leg).
     """
+    terminal = svc.waypoints[index]
+    charge = road_charge(
+        costs, q.cargo, trip.distance_km, country=q.destination.country, limits=q.limits
+    )
+    if svc.mode is not Mode.ROAD and not is_short_leg(trip.distance_km, q.limits):
+        charge = costs.transfer(svc.mode, Mode.ROAD, q.cargo) + charge
     return SearchEdge(
-        ("stop", terminal.id),
+        ("out", svc.id, str(index)),
         DESTINATION,
         "egress",
         Mode.ROAD,
         None,
-        terminal.id,
+        terminal,
         q.destination.id,
         trip.distance_km,
-        costs.line_haul(Mode.ROAD, trip.distance_km, q.cargo),
+        charge,
         _reversed(trip.line),
-        frozenset({terminal.id}),
+        frozenset({terminal}),
         sources=trip.sources,
     )
 
@@ -376,12 +457,13 @@ def egress_edge(costs: CostModel, q: Query, terminal: Terminal, trip: RoadTrip) 
 def direct_edge(costs: CostModel, q: Query, trip: RoadTrip | None) -> SearchEdge | None:
     """The direct all-road route of *q* by *trip*, or None (no trip, or road not allowed).
 
-    It pays the default border charge when origin and destination lie in different countries.
+    A whole trucking leg (handling, drivers' hours of the origin's region); it pays the
+    default border charge when origin and destination lie in different countries.
     """
     if trip is None or (q.modes is not None and Mode.ROAD not in q.modes):
         return None
     o, d = q.origin, q.destination
-    charge = costs.line_haul(Mode.ROAD, trip.distance_km, q.cargo)
+    charge = costs.road_leg(trip.distance_km, q.cargo, country=o.country)
     borders: tuple[str, ...] = ()
     if o.country and d.country and o.country != d.country:
         charge = charge + costs.border("default", q.cargo)
@@ -403,24 +485,52 @@ def direct_edge(costs: CostModel, q: Query, trip: RoadTrip | None) -> SearchEdge
     )
 
 
+def at_terminal(endpoint: Endpoint, terminal_id: str, trip: RoadTrip) -> RoadTrip:
+    """*trip*, of zero length when *endpoint* is the terminal itself (the place, not a snap).
+
+    An endpoint resolved to a terminal (``Kunming`` is the Kunming rail terminal) and that
+    terminal snap to the road a few metres apart; no road leg joins a place to itself.
+    """
+    if endpoint.id == terminal_id:
+        return RoadTrip(0.0, LineString(), trip.sources)
+    return trip
+
+
 def road_edges(
     network: ServiceNetwork, costs: CostModel, access: AccessModel, q: Query
 ) -> list[SearchEdge]:
     """Road access, egress and the direct road route of *q*.
 
     Access and egress stay within the endpoint's customs territory (:func:`access_terminals`)
-    and within the limits of ``q.limits``; the direct road route is :func:`direct_edge`.
+    and within the limits of ``q.limits``, and follow the drayage rule of
+    :func:`first_nearest` per service; the direct road route is :func:`direct_edge`.
     """
     o, d = q.origin, q.destination
     edges: list[SearchEdge] = []
     terms = access_terminals(network, o)
-    for tid, trip in access.road_trips(o.lon, o.lat, terms).items():
-        if trip.distance_km <= access_cap_km(o, terms[tid], q.limits):
-            edges.append(access_edge(costs, q, terms[tid], trip))
+    trips = {
+        tid: at_terminal(o, tid, trip)
+        for tid, trip in access.road_trips(o.lon, o.lat, terms).items()
+        if trip.distance_km <= access_cap_km(o, terms[tid], q.limits)
+    }
+    # an avoided terminal is no candidate: the truck drives on to the next stop
+    km = {tid: trip.distance_km for tid, trip in trips.items() if tid not in q.avoid}
+    for svc in network.services.values():
+        stops = svc.waypoints[:-1]
+        for i in sorted(first_nearest(stops, km, reverse=False)):
+            edges.append(access_edge(costs, q, svc, i, trips[stops[i]]))
     terms = access_terminals(network, d)
-    for tid, trip in access.road_trips(d.lon, d.lat, terms).items():
-        if trip.distance_km <= q.limits.max_egress_km:
-            edges.append(egress_edge(costs, q, terms[tid], trip))
+    trips = {
+        tid: at_terminal(d, tid, trip)
+        for tid, trip in access.road_trips(d.lon, d.lat, terms).items()
+        if trip.distance_km <= q.limits.max_egress_km
+    }
+    km = {tid: trip.distance_km for tid, trip in trips.items() if tid not in q.avoid}
+    for svc in network.services.values():
+        stops = svc.waypoints
+        for i in sorted(first_nearest(stops, km, reverse=True)):
+            if i > 0:
+                edges.append(egress_edge(costs, q, svc, i, trips[stops[i]]))
     direct = None
     if q.modes is None or Mode.ROAD in q.modes:
         direct = direct_edge(costs, q, access.road_trip((o.lon, o.lat), (d.lon, d.lat)))
@@ -529,6 +639,8 @@ class IndexedEdge:
     mode: str
     service: str
     border: bool
+    from_id: str = ""
+    to_id: str = ""
 
 
 def index_edges(
@@ -557,6 +669,8 @@ def index_edges(
             e.mode.value,
             e.service or "",
             bool(e.borders),
+            e.from_id,
+            e.to_id,
         )
         for e in edges
     )
@@ -618,6 +732,40 @@ def reverse_costs(
     return dist, succ
 
 
+GENERIC_CORRIDORS = frozenset({"sea", "road"})
+
+
+def main_haul_corridor(
+    legs: Sequence[tuple[str, str, str, float]], corridor_of: Mapping[str, str]
+) -> str:
+    """The corridor of a route: that of its main haul.
+
+    *legs* are the route's service legs in order, as (service id, country where the leg starts,
+    country where it ends, km). The main haul is the first leg that leaves the country where
+    the first service leg starts (the corridor by which the goods leave, or enter, the
+    country); when that leg's corridor is generic ocean shipping (``sea``), an earlier leg's
+    specific corridor names the route (the Yangtze barge before the Shanghai sailing). A route
+    that never leaves one country is named by its longest leg; a route with no service is
+    ``road``.
+    """
+    if not legs:
+        return "road"
+    home = legs[0][1]
+    for k, (sid, a, b, _) in enumerate(legs):
+        if (a and b and a != b) or (b and home and b != home):
+            corridor = corridor_of[sid]
+            if corridor in GENERIC_CORRIDORS:
+                earlier = [
+                    corridor_of[x[0]]
+                    for x in legs[:k]
+                    if corridor_of[x[0]] not in GENERIC_CORRIDORS
+                ]
+                if earlier:
+                    return earlier[-1]
+            return corridor
+    return corridor_of[max(legs, key=lambda leg: leg[3])[0]]
+
+
 def path_to_route(
     path: Sequence[SearchEdge],
     network: ServiceNetwork,
@@ -628,8 +776,7 @@ def path_to_route(
     """The :class:`Route` of a path: one leg per road trip and per service ridden.
 
     Road access and egress legs shorter than ``limits.short_leg_km`` are left out (the endpoint
-    is the terminal). The corridor is that of the longest international service leg (one that
-    crosses a border), else of the longest service leg; a route with no service is ``road``.
+    is the terminal). The corridor is that of the main haul (:func:`main_haul_corridor`).
     Without ``geometry`` the legs carry empty lines (for candidates that are only compared).
     """
     legs: list[Leg] = []
@@ -685,6 +832,7 @@ def path_to_route(
             if pj.kind == "alight":
                 break
         rides = [p for p in path[i:j] if p.kind == "ride"]
+        land = e.mode in LAND_MODES
         legs.append(
             Leg(
                 rides[0].from_id,
@@ -697,19 +845,25 @@ def path_to_route(
                 charge.co2_kg,
                 _joined(coords),
                 dict(charge.breakdown),
-                tuple(borders),
+                tuple(borders) if land else (),
                 tuple(gauges),
                 tuple(passages),
                 tuple(dict.fromkeys((*sources, *charge.sources))),
+                () if land else tuple(borders),
             )
         )
         i = j
-    # The corridor is that of the longest international service leg (one that crosses a
-    # border), else of the longest service leg; a route with no service is "road".
-    service_legs = [leg for leg in legs if leg.service is not None]
-    if service_legs:
-        main = max(service_legs, key=lambda leg: (bool(leg.border_crossings), leg.distance_km))
-        corridor = network.services[str(main.service)].corridor
-    else:
-        corridor = "road"
+    corridor = main_haul_corridor(
+        [
+            (
+                str(leg.service),
+                _country(network, leg.from_id),
+                _country(network, leg.to_id),
+                leg.distance_km,
+            )
+            for leg in legs
+            if leg.service is not None
+        ],
+        {sid: svc.corridor for sid, svc in network.services.items()},
+    )
     return Route(tuple(legs), corridor)

@@ -10,8 +10,11 @@ Owns: how each step of a route is priced from :class:`corridors.params.Parameter
 - border crossings and breaks of gauge: time and fee from their tables (``default`` where a
   crossing has no entry of its own).
 
-Road access and egress trips are charged line haul only: the terminal handling at their service
-end is already in the service's boarding charge.
+- road: time from the region's speed and drivers' hours (``[road_regions]``: breaks, daily
+  rests, crew); every trucking leg (drayage and the direct road route) also pays the road
+  handling time and fixed charge (:meth:`ParameterCostModel.road_leg`);
+- a change of mode at a terminal: the ``[transfer]`` time and charge of the two modes
+  (:meth:`ParameterCostModel.transfer`), on top of each leg's own handling.
 """
 
 from __future__ import annotations
@@ -31,11 +34,22 @@ class ParameterCostModel:
         return (f"parameters:{key}@{self.params.version}",)
 
     def line_haul(
-        self, mode: Mode, distance_km: float, cargo: Cargo, *, tariff_share_cny: float | None = None
+        self,
+        mode: Mode,
+        distance_km: float,
+        cargo: Cargo,
+        *,
+        tariff_share_cny: float | None = None,
+        time_h: float | None = None,
     ) -> Charge:
-        """Move *cargo* *distance_km* by *mode*."""
+        """Move *cargo* *distance_km* by *mode* (*time_h* given: the moving time is known)."""
         mp = self.params.mode(mode.value)
-        time_h = distance_km / mp.speed_kph.value
+        speed_key = f"modes.{mode.value}.speed_kph"
+        if time_h is None:
+            if mp.speed_kph is None:
+                msg = f"{mode.value} line haul needs its time (speeds are per region)"
+                raise ValueError(msg)
+            time_h = distance_km / mp.speed_kph.value
         if tariff_share_cny is not None:
             cost = tariff_share_cny * cargo.quantity
             cost_key = "service tariff"
@@ -50,10 +64,58 @@ class ParameterCostModel:
             co2,
             {"line_haul_h": time_h, "line_haul_cny": cost},
             (
-                *self._src(f"modes.{mode.value}.speed_kph"),
+                *(self._src(speed_key) if mp.speed_kph is not None else ()),
                 *self._src(cost_key),
                 *self._src(f"modes.{mode.value}.co2_g_per_tkm"),
             ),
+        )
+
+    def road_haul(self, distance_km: float, cargo: Cargo, *, country: str) -> Charge:
+        """Drive *cargo* *distance_km* in *country*'s road region: driving, breaks and rests.
+
+        The time follows the region's speed and drivers' hours (:func:`corridors.params.
+        road_time_h`); the rest time is also reported as ``driver_rest_h``.
+        """
+        region, _ = self.params.road_region(country)
+        driving_h, rest_h = self.params.road_time_h(distance_km, country)
+        charge = self.line_haul(Mode.ROAD, distance_km, cargo, time_h=driving_h)
+        return charge + Charge(
+            rest_h,
+            0.0,
+            0.0,
+            {"driver_rest_h": rest_h},
+            self._src(f"road_regions.{region}"),
+        )
+
+    def road_leg(self, distance_km: float, cargo: Cargo, *, country: str) -> Charge:
+        """A whole trucking leg (drayage or the direct road route): haul plus handling.
+
+        Every road leg pays the road handling time and fixed charge (pick-up and drop) on top
+        of :meth:`road_haul`.
+        """
+        mp = self.params.mode(Mode.ROAD.value)
+        fixed = self.params.fixed_cny(Mode.ROAD.value, cargo.unit.value) * cargo.quantity
+        handling_h = mp.handling_h.value
+        return self.road_haul(distance_km, cargo, country=country) + Charge(
+            handling_h,
+            fixed,
+            0.0,
+            {"handling_h": handling_h, "handling_cny": fixed},
+            (*self._src("modes.road.handling_h"), *self._src("modes.road.fixed_cny")),
+        )
+
+    def transfer(self, mode_a: Mode, mode_b: Mode, cargo: Cargo) -> Charge:
+        """A change of mode at a terminal (``[transfer]``, order-free; ``default`` otherwise)."""
+        t = self.params.transfer(mode_a.value, mode_b.value)
+        key = "-".join(sorted((mode_a.value, mode_b.value)))
+        key = key if key in self.params.transfer_table else "default"
+        cost = t.cost_cny.per(cargo.unit.value, self.params.payload) * cargo.quantity
+        return Charge(
+            t.time_h.value,
+            cost,
+            0.0,
+            {"transfer_h": t.time_h.value, "transfer_cny": cost},
+            self._src(f"transfer.{key}"),
         )
 
     def board(self, mode: Mode, headway_h: float, cargo: Cargo) -> Charge:

@@ -97,10 +97,15 @@ class LegOut(BaseModel):
         description="Parts of time (``*_h``) and cost (``*_cny``): line haul, wait, handling, "
         "border, gauge."
     )
-    border_crossings: list[str]
+    border_crossings: list[str] = Field(description="Land borders crossed by rail or road.")
     gauge_breaks: list[str]
     passages: list[str] = Field(description="Sea passages (suez, malacca, ...).")
     sources: list[str] = Field(description="Where the service and its figures come from.")
+    customs: list[str] = Field(
+        default_factory=list,
+        description="Customs clearances of a sea, river or air leg between countries "
+        "(loading-discharge), which cross no land border.",
+    )
 
 
 class RouteOut(BaseModel):
