@@ -79,3 +79,9 @@ class CostModel(Protocol):
 
     def value_of_time_cny_per_h(self, cargo: Cargo) -> float:
         """Value of time of the whole consignment, for the generalized objective."""
+
+    def transhipment(self, place_id: str, cargo: Cargo) -> Charge:
+        """Dwell and handling at *place_id* between two services of one mode.
+
+        Vessel to vessel or train to train, e.g. at Singapore, Piraeus, Małaszewicze.
+        """

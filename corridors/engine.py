@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -129,9 +129,8 @@ class Engine:
         self.build_dir = build_dir
         self.limits = AccessLimits.from_parameters(params)
         self.access = RoadAccess(road, hierarchy, limit_km=self.limits.road_search_limit_km)
-        self.router = Router(
-            network, ParameterCostModel(params), self.access, sea_reroute=self._sea_reroute
-        )
+        self.costs = ParameterCostModel(params)
+        self.router = Router(network, self.costs, self.access, sea_reroute=self._sea_reroute)
         self.names = {p.id: {"name_zh": p.name_zh, "name_en": p.name_en} for p in resolver.places}
 
     @property
@@ -328,6 +327,21 @@ class Engine:
         )
         with self.hierarchy.session():  # one set of road query objects for the whole answer
             routes = self.router.pareto(q) if pareto else self.router.route(q)
+        dated = tuple(self.price_dated(r, q.cargo) for r in routes)
         return RouteResult(
-            o_place, d_place, q.cargo, q.objective, tuple(routes), self.params.version, self.names
+            o_place, d_place, q.cargo, q.objective, dated, self.params.version, self.names
         )
+
+    def price_dated(self, route: Route, cargo: Cargo) -> Route:
+        """*route* with each leg's ``prices_as_of``: the date of the line-haul price it uses."""
+        services = self.network.services
+        legs = tuple(
+            replace(
+                leg,
+                prices_as_of=self.costs.prices_as_of(
+                    leg.mode, cargo, services.get(leg.service) if leg.service else None
+                ),
+            )
+            for leg in route.legs
+        )
+        return replace(route, legs=legs)

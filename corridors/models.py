@@ -90,11 +90,22 @@ class Service:
     tariff_cny_per_unit: float | None = None
     tariff_unit: str | None = None
     sources: tuple[str, ...] = ()
+    tariff_as_of: str | None = None
 
     @property
     def headway_h(self) -> float:
         """Hours between departures."""
         return 168.0 / self.frequency_per_week
+
+    def published_tariff_cny(self, unit: str) -> float | None:
+        """The service's published all-in price per *unit* (CNY), or None when it has none.
+
+        A published price applies only to its own unit; other units pay the mode's per-km
+        tariff.
+        """
+        if self.tariff_cny_per_unit is not None and self.tariff_unit == unit:
+            return self.tariff_cny_per_unit
+        return None
 
 
 @dataclass(frozen=True)
@@ -161,6 +172,25 @@ class Leg:
     passages: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     customs: tuple[str, ...] = ()
+    prices_as_of: str | None = None
+
+    @property
+    def wait_h(self) -> float:
+        """Expected wait for a departure (half the headway), from the breakdown's ``wait_h``."""
+        return self.breakdown.get("wait_h", 0.0)
+
+    @property
+    def moving_h(self) -> float:
+        """Time moving on the line (the breakdown's ``line_haul_h``)."""
+        return self.breakdown.get("line_haul_h", 0.0)
+
+    @property
+    def stops_h(self) -> float:
+        """Time neither moving nor waiting for a departure (``time_h - moving_h - wait_h``).
+
+        Terminal handling, borders, gauge breaks, transfers, transhipment dwell, rest.
+        """
+        return self.time_h - self.moving_h - self.wait_h
 
     def to_dict(self, names: dict[str, dict[str, str]]) -> dict[str, Any]:
         """JSON form (numbers rounded to 6 decimals).
@@ -186,6 +216,10 @@ class Leg:
             "passages": list(self.passages),
             "sources": list(self.sources),
             "customs": list(self.customs),
+            "moving_h": round(self.moving_h, 6),
+            "wait_h": round(self.wait_h, 6),
+            "stops_h": round(self.stops_h, 6),
+            "prices_as_of": self.prices_as_of,
         }
 
 
@@ -246,6 +280,31 @@ class Route:
         """Services used, in order."""
         return tuple(leg.service for leg in self.legs if leg.service)
 
+    @property
+    def wait_h(self) -> float:
+        """Total expected wait for departures (part of :attr:`time_h`)."""
+        return sum(leg.wait_h for leg in self.legs)
+
+    @property
+    def moving_h(self) -> float:
+        """Total time moving on the lines (part of :attr:`time_h`)."""
+        return sum(leg.moving_h for leg in self.legs)
+
+    @property
+    def stops_h(self) -> float:
+        """Total time at terminals, borders and transfers (``time_h - moving_h - wait_h``)."""
+        return sum(leg.stops_h for leg in self.legs)
+
+    @property
+    def prices_as_of(self) -> str | None:
+        """Date of the oldest dated price the route uses (ISO date), None if none is dated.
+
+        An estimate is no fresher than its oldest price; legs priced on an undated assumption
+        carry ``prices_as_of = None``.
+        """
+        dates = [leg.prices_as_of for leg in self.legs if leg.prices_as_of]
+        return min(dates) if dates else None
+
     def geometry(self) -> dict[str, Any]:
         """GeoJSON MultiLineString of the legs (WGS84, 6 decimals)."""
         parts = [
@@ -275,4 +334,8 @@ class Route:
             "passages": list(self.passages),
             "legs": [leg.to_dict(names) for leg in self.legs],
             "geometry": self.geometry(),
+            "moving_h": round(self.moving_h, 6),
+            "wait_h": round(self.wait_h, 6),
+            "stops_h": round(self.stops_h, 6),
+            "prices_as_of": self.prices_as_of,
         }

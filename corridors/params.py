@@ -190,14 +190,23 @@ class PerUnit(_Frozen):
         float
             The amount per ``unit``.
         """
-        target_t = payload.tonnes_per(unit)
-        direct: SourcedValue | None = getattr(self, unit)
-        if direct is not None:
-            return direct.value
-        for src in ("tonne", "kg", "FEU", "TEU"):
-            sv: SourcedValue | None = getattr(self, src)
+        src, sv = self.basis(unit)
+        if src == unit:
+            return sv.value
+        return sv.value * payload.tonnes_per(unit) / payload.tonnes_per(src)
+
+    def basis(self, unit: str) -> tuple[str, SourcedValue]:
+        """The row :meth:`per` uses for ``unit``: its own, else ``tonne``, ``kg``, ``FEU``, ``TEU``.
+
+        Returns
+        -------
+        tuple[str, SourcedValue]
+            The unit of the row used and the row (its source and date apply to the amount).
+        """
+        for src in (unit, "tonne", "kg", "FEU", "TEU"):
+            sv: SourcedValue | None = getattr(self, src, None)
             if sv is not None:
-                return sv.value * target_t / payload.tonnes_per(src)
+                return src, sv
         msg = "PerUnit without any value"  # unreachable: the validator requires one
         raise UnknownParameterError([unit], what=msg)
 
@@ -450,6 +459,10 @@ class Parameters(_Frozen):
         Frequency-wait rule.
     access : AccessPolicy
         Road drayage limits and the direct road route's search limit.
+    transhipment_table : dict[str, TimeCost]
+        ``[transhipment]``: dwell and handling where containers change from one service to
+        another of the same mode (vessel to vessel, train to train), by place id, plus
+        ``"default"``; empty when the file has no such table.
     """
 
     version: str
@@ -465,6 +478,7 @@ class Parameters(_Frozen):
     services: Services
     access: AccessPolicy
     road_regions: dict[str, RoadRegion]
+    transhipment_table: dict[str, TimeCost] = Field(default_factory=dict, alias="transhipment")
 
     @field_validator("version")
     @classmethod
@@ -668,6 +682,33 @@ class Parameters(_Frozen):
             ensure_ascii=False,
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    # ------------------------------------------------------------ transhipment
+
+    @field_validator("transhipment_table")
+    @classmethod
+    def _transhipment(cls, value: dict[str, TimeCost]) -> dict[str, TimeCost]:
+        if value and "default" not in value:
+            msg = "a [transhipment.default] entry is required when [transhipment] is given"
+            raise ValueError(msg)
+        for key in value:
+            if not _KEY_RE.match(key):
+                msg = f"transhipment place id {key!r} must be lower-case letters, digits and '_'"
+                raise ValueError(msg)
+        return value
+
+    def transhipment(self, place_id: str) -> TimeCost | None:
+        """Dwell at ``place_id`` between two services of one mode, the default, or None.
+
+        None only when the file has no ``[transhipment]`` table.
+        """
+        table = self.transhipment_table
+        return table.get(place_id.strip().lower(), table.get("default"))
+
+    def tariff_as_of(self, mode: str, unit: str) -> date | None:
+        """Date of the per-km tariff row of ``mode`` that prices ``unit`` (None if undated)."""
+        _, row = self.mode(mode).tariff_cny_per_km.basis(unit)
+        return row.as_of
 
 
 def _gauge_key(kind: str) -> str:

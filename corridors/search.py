@@ -241,7 +241,8 @@ def service_edges(
     departure and arrival at stop *i*; ``("out", service, i)`` leads to the road egress;
     ``("stop", place, mode)`` is cargo set down at *place* by a service of *mode*, waiting for
     another service. Boarding from a stop pays the change of mode (``transfer``) when the modes
-    differ. Road services have no ``stop`` node: they never feed another service.
+    differ, and the place's ``transhipment`` dwell when they are the same. Road services
+    have no ``stop`` node: they never feed another service.
 
     *rides* are the network's ride legs as the query sees them (sea hops may be re-routed
     around avoided passages); they do not depend on the origin or destination, so callers may
@@ -323,9 +324,12 @@ def service_edges(
                 edges.append(_stop_edge(svc, ("in", svc.id, str(i)), node, "board", stop, board))
                 # ... or from another service that set the cargo down here
                 for mode in sorted(arriving.get(stop, ()), key=lambda m: m.value):
-                    change = board
                     if mode is not svc.mode:
                         change = costs.transfer(mode, svc.mode, cargo) + board
+                    else:
+                        # same mode, another service: a transhipment (vessel to vessel at
+                        # Singapore, train to train at Malaszewicze), one dwell with its source
+                        change = costs.transhipment(stop, cargo) + board
                     edges.append(
                         _stop_edge(svc, ("stop", stop, mode.value), node, "board", stop, change)
                     )

@@ -431,6 +431,7 @@ def load_services(
             tariff_cny_per_unit=tariff_cny,
             tariff_unit=tariff_unit,
             sources=tuple(dict.fromkeys(sources)),
+            tariff_as_of=tariff.as_of if tariff is not None and tariff_cny is not None else None,
         )
         closed: tuple[str, ...] = ()
         over = s.get("overflight")

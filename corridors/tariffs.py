@@ -8,7 +8,11 @@ Owns: how each step of a route is priced from :class:`corridors.params.Parameter
 - boarding a service: the mode's terminal handling time and fixed charge, plus the average wait
   for the next departure (``wait_fraction_of_headway`` x headway);
 - border crossings and breaks of gauge: time and fee from their tables (``default`` where a
-  crossing has no entry of its own).
+  crossing has no entry of its own);
+- transhipment, a change from one service to another of the same mode at a place (Singapore,
+  Piraeus, Małaszewicze): dwell time and handling charge from ``[transhipment]``;
+- the date of the prices a leg uses (:meth:`ParameterCostModel.prices_as_of`): the service's
+  published all-in price, else the mode's per-km tariff row.
 
 - road: time from the region's speed and drivers' hours (``[road_regions]``: breaks, daily
   rests, crew); every trucking leg (drayage and the direct road route) also pays the road
@@ -20,7 +24,7 @@ Owns: how each step of a route is priced from :class:`corridors.params.Parameter
 from __future__ import annotations
 
 from corridors.costing import Charge
-from corridors.models import Cargo, Mode
+from corridors.models import Cargo, Mode, Service
 from corridors.params import Parameters
 
 
@@ -170,3 +174,34 @@ class ParameterCostModel:
     def value_of_time_cny_per_h(self, cargo: Cargo) -> float:
         """Value of time of the whole consignment per hour."""
         return self.params.value_of_time_cny_per_h(cargo.unit.value) * cargo.quantity
+
+    def transhipment(self, place_id: str, cargo: Cargo) -> Charge:
+        """Dwell and handling where cargo changes between two services of one mode.
+
+        ``[transhipment.<place_id>]``, else ``[transhipment.default]``; nothing when the
+        parameter file has no ``[transhipment]`` table.
+        """
+        t = self.params.transhipment(place_id)
+        if t is None:
+            return Charge()
+        cost = t.cost_cny.per(cargo.unit.value, self.params.payload) * cargo.quantity
+        key = place_id if place_id in self.params.transhipment_table else "default"
+        return Charge(
+            t.time_h.value,
+            cost,
+            0.0,
+            {"transhipment_h": t.time_h.value, "transhipment_cny": cost},
+            self._src(f"transhipment.{key}"),
+        )
+
+    def prices_as_of(self, mode: Mode, cargo: Cargo, service: Service | None) -> str | None:
+        """ISO date of the line-haul price a leg of *mode* (on *service*, if any) uses.
+
+        The service's published all-in price when it has one for the cargo's unit, else the
+        per-km tariff row of the mode that prices the unit; None when that price is an undated
+        assumption.
+        """
+        if service is not None and service.published_tariff_cny(cargo.unit.value) is not None:
+            return service.tariff_as_of
+        as_of = self.params.tariff_as_of(mode.value, cargo.unit.value)
+        return as_of.isoformat() if as_of is not None else None

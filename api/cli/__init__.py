@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from api.cli.access import register as register_access
@@ -335,11 +336,10 @@ def _print_routes(res: dict[str, Any]) -> None:
         f"objective {res['objective']}, parameters {res['parameters_version']}"
     )
     table = Table()
-    for col in ("#", "corridor", "modes", "km", "hours", "days", "CNY", "kg CO2e", "borders"):
-        table.add_column(
-            col,
-            justify="right" if col in {"#", "km", "hours", "days", "CNY", "kg CO2e"} else "left",
-        )
+    cols = ("#", "corridor", "modes", "km", "hours", "days", "wait h", "CNY", "kg CO2e", "borders")
+    for col in cols:
+        left = col in {"corridor", "modes", "borders"}
+        table.add_column(col, justify="left" if left else "right")
     for r in res["routes"]:
         table.add_row(
             str(r["rank"]),
@@ -348,18 +348,24 @@ def _print_routes(res: dict[str, Any]) -> None:
             f"{r['distance_km']:,.0f}",
             f"{r['time_h']:,.1f}",
             f"{r['time_h'] / 24:,.1f}",
+            f"{r.get('wait_h', 0.0):,.1f}",
             f"{r['cost_cny']:,.0f}",
             f"{r['co2_kg']:,.0f}",
             ", ".join(r["border_crossings"]),
         )
     out.print(table)
     for r in res["routes"]:
-        out.print(f"route {r['rank']} ({r['corridor']}):")
+        dated = r.get("prices_as_of")
+        out.print(
+            f"route {r['rank']} ({r['corridor']}): prices as of {dated or 'undated assumptions'}"
+        )
         for leg in r["legs"]:
-            via = f" [{leg['service']}]" if leg["service"] else ""
+            via = escape(f" [{leg['service']}]") if leg["service"] else ""
             out.print(
                 f"  {leg['from']} → {leg['to']} {leg['mode']}{via}: {leg['distance_km']:,.0f} km, "
-                f"{leg['time_h']:,.1f} h, {leg['cost_cny']:,.0f} CNY, {leg['co2_kg']:,.0f} kg"
+                f"{leg['time_h']:,.1f} h (moving {leg.get('moving_h', 0.0):,.1f}, "
+                f"wait {leg.get('wait_h', 0.0):,.1f}), {leg['cost_cny']:,.0f} CNY, "
+                f"{leg['co2_kg']:,.0f} kg, prices {leg.get('prices_as_of') or 'undated'}"
             )
 
 

@@ -106,6 +106,20 @@ class LegOut(BaseModel):
         description="Customs clearances of a sea, river or air leg between countries "
         "(loading-discharge), which cross no land border.",
     )
+    moving_h: float = Field(0.0, description="Part of ``time_h`` moving on the line.")
+    wait_h: float = Field(
+        0.0, description="Part of ``time_h`` waiting for a departure (half the headway)."
+    )
+    stops_h: float = Field(
+        0.0,
+        description="Part of ``time_h`` at terminals, borders, gauge breaks, transfers and "
+        "transhipments (``time_h - moving_h - wait_h``).",
+    )
+    prices_as_of: str | None = Field(
+        None,
+        description="ISO date of the line-haul price used (the service's published price or "
+        "the mode's per-km tariff); null when that price is an undated assumption.",
+    )
 
 
 class RouteOut(BaseModel):
@@ -124,11 +138,20 @@ class RouteOut(BaseModel):
     passages: list[str]
     legs: list[LegOut]
     geometry: MultiLineStringGeometry
+    moving_h: float = Field(0.0, description="Sum of the legs' ``moving_h``.")
+    wait_h: float = Field(0.0, description="Sum of the legs' ``wait_h``: waiting for departures.")
+    stops_h: float = Field(0.0, description="Sum of the legs' ``stops_h``.")
+    prices_as_of: str | None = Field(
+        None,
+        description="Date of the oldest dated price among the legs: the estimate is no fresher.",
+    )
 
 
 _ROUTE_EXAMPLE: dict[str, Any] = (
     # A real answer (Kunming -> Vientiane, modes=rail, alternatives=1; data of 2026-12-01),
-    # with each leg's line cut to its end points and its sources to the first one.
+    # with each leg's line cut to its end points and its sources to the first one; the time
+    # parts (moving_h, wait_h, stops_h) and prices_as_of added from its breakdown and the
+    # rail tariff's date.
     {
         "origin": {
             "type": "Feature",
@@ -211,6 +234,10 @@ _ROUTE_EXAMPLE: dict[str, Any] = (
                         "gauge_breaks": [],
                         "passages": [],
                         "sources": ["parameters:modes.road.speed_kph@2025-09-01.1"],
+                        "moving_h": 0.001197,
+                        "wait_h": 0.0,
+                        "stops_h": 0.0,
+                        "prices_as_of": None,
                     },
                     {
                         "from": "kunming",
@@ -241,6 +268,10 @@ _ROUTE_EXAMPLE: dict[str, Any] = (
                             "bound 6/day used), "
                             "https://big5.huaxia.com/gate/big5/gd.huaxia.com/c/2023/01/11/1591209.shtml"
                         ],
+                        "moving_h": 15.379983,
+                        "wait_h": 2.0,
+                        "stops_h": 17.0,
+                        "prices_as_of": "2025-03-31",
                     },
                     {
                         "from": "boten",
@@ -258,6 +289,10 @@ _ROUTE_EXAMPLE: dict[str, Any] = (
                         "gauge_breaks": [],
                         "passages": [],
                         "sources": ["parameters:modes.road.speed_kph@2025-09-01.1"],
+                        "moving_h": 8.020899,
+                        "wait_h": 0.0,
+                        "stops_h": 0.0,
+                        "prices_as_of": None,
                     },
                 ],
                 "geometry": {
@@ -268,6 +303,10 @@ _ROUTE_EXAMPLE: dict[str, Any] = (
                         [[101.666667, 21.166667], [102.55, 17.966667]],
                     ],
                 },
+                "moving_h": 23.402079,
+                "wait_h": 2.0,
+                "stops_h": 17.0,
+                "prices_as_of": "2025-03-31",
             }
         ],
     }

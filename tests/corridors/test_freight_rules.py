@@ -6,6 +6,8 @@ Each test names the defect it guards against and the figure it expects, worked o
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from corridors.engine import Engine
@@ -112,7 +114,7 @@ def test_international_trucks_never_feed_another_service(engine: Engine) -> None
     for dest in ("Almaty", "Tashkent", "Moscow", "Bangkok", "Hanoi", "Duisburg"):
         for route in engine.route("Chengdu", dest, alternatives=5).routes:
             services = [leg for leg in route.legs if leg.service is not None]
-            for a, b in zip(services, services[1:], strict=False):
+            for a, b in itertools.pairwise(services):
                 assert a.mode is not Mode.ROAD, (dest, a.service, b.service)
 
 
@@ -136,7 +138,7 @@ def test_each_change_of_mode_is_priced_once(engine: Engine) -> None:
     p = engine.params
     want = 0.0
     modes = [leg.mode.value for leg in route.legs]
-    for a, b in zip(modes, modes[1:], strict=False):
+    for a, b in itertools.pairwise(modes):
         if a != b:
             want += p.transfer(a, b).time_h.value
     got = sum(leg.breakdown.get("transfer_h", 0.0) for leg in route.legs)
