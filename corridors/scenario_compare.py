@@ -184,15 +184,27 @@ def _answer(engine: Engine, req: RouteRequest) -> tuple[RouteResult | None, str 
         return None, str(exc)
 
 
-def compare_route(base: Engine, scen: Engine, req: RouteRequest) -> RouteComparison:
+def compare_route(
+    base: Engine,
+    scen: Engine,
+    req: RouteRequest,
+    *,
+    baseline_result: RouteResult | None = None,
+) -> RouteComparison:
     """Answer *req* on the baseline and under the scenario, and pair the alternatives.
+
+    *baseline_result* is the baseline's answer to *req* when the caller has it (e.g. from its
+    route cache): then only the scenario is routed, and a comparison costs about one route.
 
     Alternatives are paired by corridor (the n-th route of a corridor with the n-th of the
     same corridor on the other side); a corridor one side lacks is paired with None. A side
     without any route (the scenario closed every way) is reported in ``*_problem``, not
     raised; an unknown place or a bad option still raises, as for a route.
     """
-    b, b_problem = _answer(base, req)
+    b: RouteResult | None = baseline_result
+    b_problem: str | None = None
+    if b is None:
+        b, b_problem = _answer(base, req)
     s, s_problem = _answer(scen, req)
     b_routes = list(b.routes) if b else []
     s_routes = list(s.routes) if s else []

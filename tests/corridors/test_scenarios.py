@@ -460,6 +460,9 @@ def test_compare_route_pairs_corridors_and_names_the_scenario(engine: Engine) ->
     assert d["scenario"]["title"] == "Alashankou closed"
     assert d["best_corridor_changed"] is False  # still the China–Europe railway
     assert {a["corridor"] for a in d["alternatives"]} >= {"china_europe_rail"}
+    # with the baseline's answer given (from a cache), only the scenario is routed: same result
+    again = compare_route(engine, scen, req, baseline_result=engine.answer(req))
+    assert again.to_dict() == d
 
 
 def test_compare_matrix_counts_the_counties_whose_best_corridor_changes(engine: Engine) -> None:
