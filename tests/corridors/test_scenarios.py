@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -513,3 +514,71 @@ def test_cli_scenario_diff_bad_file_exits_64(run: Callable[..., Result], tmp_pat
     res = run("scenario", "diff", str(bad), "Chengdu", "Lodz")
     assert res.exit_code == 64
     assert "atlantis" in res.output
+
+
+def test_closing_russian_airspace_detours_only_the_flights_that_crossed_it(
+    engine: Engine,
+) -> None:
+    scen = _apply(engine, {"title": "no RUS", "changes": {"close": ["airspace:RUS"]}})
+
+    def km(e: Engine, sid: str) -> float:
+        return sum(r.distance_km for r in e.network.rides if r.service_id == sid)
+
+    # Lufthansa's CTU–PVG–FRA is measured round Russia already (its overflight rights): unchanged
+    assert km(scen, "air_ctu_fra_lh_cargo") == pytest.approx(km(engine, "air_ctu_fra_lh_cargo"))
+    # CTU–Budapest flies the great circle (over Russia) in the baseline; round Russia it is
+    # longer than the great circle
+    ctu, bud = engine.network.terminals["ctu"], engine.network.terminals["bud"]
+    gc = _haversine_km((ctu.lon, ctu.lat), (bud.lon, bud.lat))
+    assert km(engine, "air_ctu_bud_sichuan_airlines") == pytest.approx(gc, rel=0.01)
+    assert km(scen, "air_ctu_bud_sichuan_airlines") > gc * 1.01
+    # Chengdu–Singapore never crossed Russia
+    assert km(scen, "air_ctu_sin") == pytest.approx(km(engine, "air_ctu_sin"))
+
+
+def test_accessibility_delta_new_bonded_zone_closer_closed_one_farther(
+    engine: Engine, built_dir: Path, tmp_path: Path
+) -> None:
+    from corridors.scenario_compare import compare_access  # noqa: PLC0415
+
+    scen = _apply(
+        engine,
+        {
+            "title": "Xichang bonded zone",
+            "changes": {
+                "add_places": [
+                    {
+                        "id": "cbz_xichang_test",
+                        "name_zh": "西昌综合保税区（测试）",
+                        "name_en": "Xichang bonded zone (test)",
+                        "lon": 102.26,
+                        "lat": 27.89,
+                        "country": "CN",
+                        "kind": "bonded_zone",
+                        "assumption": "test",
+                    }
+                ],
+                "close": ["cbz_mianyang"],
+            },
+        },
+    )
+    cmp = compare_access(
+        engine, scen, "bonded_zone", build_dir=built_dir, res_deg=1 / 15, use_dem=False
+    )
+    d = cmp.delta_hours
+    grid = cmp.baseline.grid
+    finite = np.isfinite(d)
+    assert finite.any()
+
+    def cell(lon: float, lat: float) -> float:
+        col = int((lon - grid.west) / grid.res_deg)
+        row = int((grid.north - lat) / grid.res_deg)
+        return float(d[row, col])
+
+    assert cell(102.26, 27.89) < -1.0  # Xichang: a bonded zone next door now
+    assert cell(104.7, 31.5) > 0.0  # Mianyang: its bonded zone closed
+    assert {h.id for h in cmp.scenario_raster.hubs} - {h.id for h in cmp.baseline.hubs} == {
+        "cbz_xichang_test"
+    }
+    out = cmp.write(tmp_path / "delta.tif")
+    assert out.stat().st_size > 0
