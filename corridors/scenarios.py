@@ -736,6 +736,18 @@ def baseline_ref(engine: Engine) -> tuple[str, str]:
     return engine.params.version, engine.params.fingerprint()
 
 
+def cache_fingerprint(engine: Engine) -> str:
+    """A cache key of everything that decides *engine*'s answers.
+
+    The parameter fingerprint, and for a scenario engine also the scenario's fingerprint (a
+    scenario that only closes places leaves the parameters as they were).
+    """
+    fp = engine.params.fingerprint()
+    if isinstance(engine, ScenarioEngine):
+        return f"{fp}+{engine.ref.fingerprint}"
+    return fp
+
+
 def apply_scenario(engine: Engine, scenario: Scenario) -> ScenarioEngine:
     """A new engine with *scenario* applied; *engine* (the baseline) is not changed.
 

@@ -26,6 +26,7 @@ from corridors.scenarios import (
     ScenarioEngine,
     ScenarioError,
     apply_scenario,
+    cache_fingerprint,
     load_scenario_file,
     parse_scenario,
     parse_scenario_text,
@@ -86,6 +87,10 @@ def test_fingerprint_ignores_key_order_and_follows_content(engine: Engine) -> No
     assert scenario_fingerprint(a) == scenario_fingerprint(b)
     assert scenario_fingerprint(a) != scenario_fingerprint(c)
     assert len(scenario_fingerprint(a)) == 64
+    # a closure leaves the parameters alone, but caches must still tell the engines apart
+    closed = _apply(engine, {"title": "t", "changes": {"close": ["khorgos"]}})
+    assert closed.params.fingerprint() == engine.params.fingerprint()
+    assert cache_fingerprint(closed) != cache_fingerprint(engine)
 
 
 def test_every_problem_of_a_bad_document_is_reported_at_once(engine: Engine) -> None:
