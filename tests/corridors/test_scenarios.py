@@ -373,6 +373,9 @@ def test_every_shipped_scenario_loads_applies_and_cites_its_changes(
     scenario = load_scenario_file(path, engine=engine)
     applied = apply_scenario(engine, scenario)
     assert applied.ref.fingerprint == scenario_fingerprint(scenario)
+    # the stored JSON form reads back as the same scenario (what a store keeps)
+    again = parse_scenario(json.loads(scenario.canonical_json()), engine=engine)
+    assert scenario_fingerprint(again) == scenario_fingerprint(scenario)
     ch = scenario.changes
     cited_whole = bool(scenario.source or scenario.assumption)
 
