@@ -61,6 +61,7 @@ from corridors.routing import LruCache, Router
 from corridors.search import Query, SearchEdge
 from corridors.services import CORRIDORS
 from gis.errors import ShudaoError
+from hubs.errors import AmbiguousPlaceError
 from hubs.models import Place, PlaceKind
 from hubs.resolver import PlaceResolver
 
@@ -412,7 +413,10 @@ def _check_references(changes: Mapping[str, Any], engine: Engine, out: _Problems
             except ShudaoError as exc:
                 hint = list(getattr(exc, "suggestions", []) or [])
                 hint += [p for p in _close(item.lower(), sorted(SEA_PASSAGES)) if p not in hint]
-                out.add(loc, f"unknown place or sea passage {item!r}", "unknown_place", hint)
+                if isinstance(exc, AmbiguousPlaceError):
+                    out.add(loc, str(exc), "ambiguous_place", exc.candidates)
+                else:
+                    out.add(loc, f"unknown place or sea passage {item!r}", "unknown_place", hint)
     # service edits and removals
     edits = changes.get("services")
     if isinstance(edits, Mapping):
