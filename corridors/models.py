@@ -90,6 +90,7 @@ class Service:
     tariff_cny_per_unit: float | None = None
     tariff_unit: str | None = None
     sources: tuple[str, ...] = ()
+    vehicle: str | None = None  # emission vehicle type (corridors.emissions); None = mode default
 
     @property
     def headway_h(self) -> float:
@@ -160,9 +161,10 @@ class Leg:
     gauge_breaks: tuple[str, ...] = ()
     passages: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    co2_ttw_kg: float = 0.0  # tank-to-wheel; co2_kg is well-to-wheel (ISO 14083)
 
     def to_dict(self, names: dict[str, dict[str, str]]) -> dict[str, Any]:
-        """JSON form (numbers rounded to 6 decimals)."""
+        """JSON form (numbers rounded to 6 decimals; ``co2_kg`` is well-to-wheel)."""
         return {
             "from": self.from_id,
             "from_name": names.get(self.from_id, {}),
@@ -174,6 +176,7 @@ class Leg:
             "time_h": round(self.time_h, 6),
             "cost_cny": round(self.cost_cny, 6),
             "co2_kg": round(self.co2_kg, 6),
+            "co2_ttw_kg": round(self.co2_ttw_kg, 6),
             "breakdown": {k: round(v, 6) for k, v in sorted(self.breakdown.items())},
             "border_crossings": list(self.border_crossings),
             "gauge_breaks": list(self.gauge_breaks),
@@ -216,8 +219,13 @@ class Route:
 
     @property
     def co2_kg(self) -> float:
-        """Total CO2e."""
+        """Total CO2e, well-to-wheel."""
         return sum(leg.co2_kg for leg in self.legs)
+
+    @property
+    def co2_ttw_kg(self) -> float:
+        """Total CO2e, tank-to-wheel."""
+        return sum(leg.co2_ttw_kg for leg in self.legs)
 
     @property
     def border_crossings(self) -> tuple[str, ...]:
@@ -263,6 +271,7 @@ class Route:
             "time_h": round(self.time_h, 6),
             "cost_cny": round(self.cost_cny, 6),
             "co2_kg": round(self.co2_kg, 6),
+            "co2_ttw_kg": round(self.co2_ttw_kg, 6),
             "border_crossings": list(self.border_crossings),
             "gauge_breaks": list(self.gauge_breaks),
             "passages": list(self.passages),

@@ -222,7 +222,7 @@ def service_edges(
             and service_dist.get(svc.id)
         ):
             share = svc.tariff_cny_per_unit * ride.distance_km / service_dist[svc.id]
-        charge = costs.line_haul(svc.mode, ride.distance_km, cargo, tariff_share_cny=share)
+        charge = costs.line_haul(svc.mode, ride.distance_km, cargo, tariff_share_cny=share, vehicle=svc.vehicle, country=network.terminals[ride.from_id].country)  # fmt: skip
         borders: tuple[str, ...] = ()
         if (ride.from_id, ride.to_id) in svc.border_crossings:
             crossing = f"{ride.from_id}-{ride.to_id}"
@@ -656,6 +656,7 @@ def path_to_route(
                     (),
                     (),
                     tuple(dict.fromkeys((*e.charge.sources, *e.sources))),
+                    co2_ttw_kg=e.charge.co2_ttw_kg,
                 )
             )
             i += 1
@@ -701,6 +702,7 @@ def path_to_route(
                 tuple(gauges),
                 tuple(passages),
                 tuple(dict.fromkeys((*sources, *charge.sources))),
+                co2_ttw_kg=charge.co2_ttw_kg,
             )
         )
         i = j

@@ -3,8 +3,9 @@
 Owns: how each step of a route is priced from :class:`corridors.params.Parameters`:
 
 - line haul: time = distance / mode speed; cost = per-km tariff x distance x quantity, or the
-  service's published all-in price prorated by distance; CO2e = distance x tonnes x the mode's
-  g CO2e/tkm;
+  service's published all-in price prorated by distance; CO2e well-to-wheel and tank-to-wheel
+  = distance x tonnes x the factor of the leg's vehicle (:mod:`corridors.emissions`; road
+  access, egress and direct legs take the road default);
 - boarding a service: the mode's terminal handling time and fixed charge, plus the average wait
   for the next departure (``wait_fraction_of_headway`` x headway);
 - border crossings and breaks of gauge: time and fee from their tables (``default`` where a
@@ -17,6 +18,7 @@ end is already in the service's boarding charge.
 from __future__ import annotations
 
 from corridors.costing import Charge
+from corridors.emissions import leg_emissions
 from corridors.models import Cargo, Mode
 from corridors.params import Parameters
 
@@ -31,9 +33,16 @@ class ParameterCostModel:
         return (f"parameters:{key}@{self.params.version}",)
 
     def line_haul(
-        self, mode: Mode, distance_km: float, cargo: Cargo, *, tariff_share_cny: float | None = None
+        self,
+        mode: Mode,
+        distance_km: float,
+        cargo: Cargo,
+        *,
+        tariff_share_cny: float | None = None,
+        vehicle: str | None = None,
+        country: str = "",
     ) -> Charge:
-        """Move *cargo* *distance_km* by *mode*."""
+        """Move *cargo* *distance_km* by *mode* (by *vehicle*, departing in *country*)."""
         mp = self.params.mode(mode.value)
         time_h = distance_km / mp.speed_kph.value
         if tariff_share_cny is not None:
@@ -43,17 +52,20 @@ class ParameterCostModel:
             cost = self.params.tariff_cny_per_km(mode.value, cargo.unit.value) * distance_km
             cost *= cargo.quantity
             cost_key = f"modes.{mode.value}.tariff_cny_per_km"
-        co2 = distance_km * cargo.tonnes * mp.co2_g_per_tkm.value / 1000.0
+        em = leg_emissions(
+            self.params, mode, distance_km, cargo.tonnes, vehicle=vehicle, country=country
+        )
         return Charge(
             time_h,
             cost,
-            co2,
+            em.wtw_kg,
             {"line_haul_h": time_h, "line_haul_cny": cost},
             (
                 *self._src(f"modes.{mode.value}.speed_kph"),
                 *self._src(cost_key),
-                *self._src(f"modes.{mode.value}.co2_g_per_tkm"),
+                *(s for key in em.keys for s in self._src(key)),
             ),
+            em.ttw_kg,
         )
 
     def board(self, mode: Mode, headway_h: float, cargo: Cargo) -> Charge:

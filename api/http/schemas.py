@@ -92,7 +92,9 @@ class LegOut(BaseModel):
     distance_km: float
     time_h: float
     cost_cny: float
-    co2_kg: float = Field(description="CO2e, kg (well-to-wheel where the factor says so).")
+    co2_kg: float = Field(
+        description="CO2e, kg, well-to-wheel (ISO 14083 / GLEC factor of the leg's vehicle)."
+    )
     breakdown: dict[str, float] = Field(
         description="Parts of time (``*_h``) and cost (``*_cny``): line haul, wait, handling, "
         "border, gauge."
@@ -101,6 +103,7 @@ class LegOut(BaseModel):
     gauge_breaks: list[str]
     passages: list[str] = Field(description="Sea passages (suez, malacca, ...).")
     sources: list[str] = Field(description="Where the service and its figures come from.")
+    co2_ttw_kg: float = Field(0.0, description="CO2e, kg, tank-to-wheel (zero for electric rail).")
 
 
 class RouteOut(BaseModel):
@@ -119,6 +122,7 @@ class RouteOut(BaseModel):
     passages: list[str]
     legs: list[LegOut]
     geometry: MultiLineStringGeometry
+    co2_ttw_kg: float = Field(0.0, description="Total CO2e, kg, tank-to-wheel.")
 
 
 _ROUTE_EXAMPLE: dict[str, Any] = (
@@ -282,6 +286,11 @@ class RouteResultOut(BaseModel):
     routes: list[RouteOut] = Field(
         description="Best first; alternatives are other corridors, then other gateways "
         "(with pareto=true: the routes no other route beats on time, cost and CO2 at once)."
+    )
+    emissions_method: str = Field(
+        "",
+        description="How co2_kg (well-to-wheel) and co2_ttw_kg (tank-to-wheel) are computed.",
+        examples=["ISO 14083:2023; GLEC Framework v3.1 (2024) default intensities; well-to-wheel"],
     )
 
 
