@@ -36,10 +36,10 @@ from corridors.errors import ParameterError, QuantityError, UnknownParameterErro
 from gis.errors import Problem
 
 __all__ = [
-    "MODES",
-    "UNITS",
     "EMISSION_FACTOR_KEYS",
+    "MODES",
     "RAIL_REGIONS",
+    "UNITS",
     "Border",
     "EmissionFactor",
     "Emissions",
@@ -353,14 +353,18 @@ class EmissionFactor(_Frozen):
     wtw: SourcedValue
     ttw: SourcedValue
 
-    @model_validator(mode="after")
-    def _ranges(self) -> EmissionFactor:
-        _require(self.wtw, name="wtw", positive=False)
-        _require(self.ttw, name="ttw", positive=False)
+    def problems(self, key: str) -> list[str]:
+        """What is wrong with this factor (checked by :class:`Emissions`, all entries at once)."""
+        out = [
+            f"factors.{key}.{name}: must be >= 0 (got {sv.value:g})"
+            for name, sv in (("wtw", self.wtw), ("ttw", self.ttw))
+            if sv.value < 0
+        ]
         if self.ttw.value > self.wtw.value:
-            msg = f"ttw ({self.ttw.value:g}) must not exceed wtw ({self.wtw.value:g})"
-            raise ValueError(msg)
-        return self
+            out.append(
+                f"factors.{key}: ttw ({self.ttw.value:g}) must not exceed wtw ({self.wtw.value:g})"
+            )
+        return out
 
 
 class Emissions(_Frozen):
@@ -390,15 +394,18 @@ class Emissions(_Frozen):
         problems: list[str] = []
         if self.air_long_haul_min_km.value <= 0:
             problems.append("air_long_haul_min_km must be > 0")
-        for key in self.factors:
+        for key, factor in self.factors.items():
             if not _KEY_RE.match(key):
                 problems.append(f"factors.{key}: key must be lower-case letters, digits and '_'")
+            problems += factor.problems(key)
         missing = [k for k in EMISSION_FACTOR_KEYS if k not in self.factors]
         if missing:
             problems.append(f"factors: missing {', '.join(missing)}")
         for region in self.rail_electric_share:
             if region not in RAIL_REGIONS:
-                problems.append(f"rail_electric_share.{region}: unknown region; one of {RAIL_REGIONS}")
+                problems.append(
+                    f"rail_electric_share.{region}: unknown region; one of {RAIL_REGIONS}"
+                )
         for region in RAIL_REGIONS:
             share = self.rail_electric_share.get(region)
             if share is None:

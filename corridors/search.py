@@ -222,7 +222,14 @@ def service_edges(
             and service_dist.get(svc.id)
         ):
             share = svc.tariff_cny_per_unit * ride.distance_km / service_dist[svc.id]
-        charge = costs.line_haul(svc.mode, ride.distance_km, cargo, tariff_share_cny=share, vehicle=svc.vehicle, country=network.terminals[ride.from_id].country)  # fmt: skip
+        charge = costs.line_haul(
+            svc.mode,
+            ride.distance_km,
+            cargo,
+            tariff_share_cny=share,
+            vehicle=svc.vehicle,
+            country=network.terminals[ride.from_id].country,
+        )
         borders: tuple[str, ...] = ()
         if (ride.from_id, ride.to_id) in svc.border_crossings:
             crossing = f"{ride.from_id}-{ride.to_id}"

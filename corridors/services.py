@@ -1,7 +1,8 @@
 """The service layer catalog: ``data/geo/services.toml`` read, validated and typed.
 
 Owns: the schema of a curated service (ordered waypoints served by one mode, with operator,
-emission vehicle type (``vehicle``, default per mode from :mod:`corridors.emissions`), frequency, border crossings, gauge breaks, expected sea passages, published transit time,
+emission vehicle type (``vehicle``, default per mode from :mod:`corridors.emissions`),
+frequency, border crossings, gauge breaks, expected sea passages, published transit time,
 distance and tariff, each sourced) and its validation against the place catalog, reporting every
 problem at once with the TOML path; and the rail itineraries: the curated line sections
 (``data/geo/rail_sections.toml``) and station points (``data/geo/itinerary_points.csv``) that a
