@@ -22,7 +22,13 @@ def test_parameters_publish_every_emission_factor_with_its_source(client: TestCl
 
 def test_route_answer_names_the_method_and_both_scopes(client: TestClient) -> None:
     resp = client.get(
-        "/v1/route", params={"origin": "Yibin port", "destination": "Shanghai", "alternatives": 1}
+        "/v1/route",
+        params={
+            "origin": "Yibin port",
+            "destination": "Shanghai",
+            "modes": "inland_waterway",
+            "alternatives": 1,
+        },
     )
     assert resp.status_code == 200, resp.text[:300]
     body = resp.json()
