@@ -334,12 +334,12 @@ def _print_routes(res: dict[str, Any]) -> None:
         f"{cargo['quantity']:g} {cargo['unit']} ({cargo['tonnes']:g} t), "
         f"objective {res['objective']}, parameters {res['parameters_version']}"
     )
+    out.print(f"CO2e: {res['emissions_method']} (TTW = tank-to-wheel)")
     table = Table()
-    for col in ("#", "corridor", "modes", "km", "hours", "days", "CNY", "kg CO2e", "borders"):
-        table.add_column(
-            col,
-            justify="right" if col in {"#", "km", "hours", "days", "CNY", "kg CO2e"} else "left",
-        )
+    numeric = {"#", "km", "hours", "days", "CNY", "kg CO2e", "kg TTW"}
+    for col in ("#", "corridor", "modes", "km", "hours", "days", "CNY", "kg CO2e", "kg TTW"):
+        table.add_column(col, justify="right" if col in numeric else "left")
+    table.add_column("borders", justify="left")
     for r in res["routes"]:
         table.add_row(
             str(r["rank"]),
@@ -350,6 +350,7 @@ def _print_routes(res: dict[str, Any]) -> None:
             f"{r['time_h'] / 24:,.1f}",
             f"{r['cost_cny']:,.0f}",
             f"{r['co2_kg']:,.0f}",
+            f"{r['co2_ttw_kg']:,.0f}",
             ", ".join(r["border_crossings"]),
         )
     out.print(table)
@@ -359,7 +360,8 @@ def _print_routes(res: dict[str, Any]) -> None:
             via = f" [{leg['service']}]" if leg["service"] else ""
             out.print(
                 f"  {leg['from']} → {leg['to']} {leg['mode']}{via}: {leg['distance_km']:,.0f} km, "
-                f"{leg['time_h']:,.1f} h, {leg['cost_cny']:,.0f} CNY, {leg['co2_kg']:,.0f} kg"
+                f"{leg['time_h']:,.1f} h, {leg['cost_cny']:,.0f} CNY, {leg['co2_kg']:,.0f} kg CO2e "
+                f"({leg['co2_ttw_kg']:,.0f} TTW)"
             )
 
 
