@@ -16,13 +16,18 @@ from corridors.models import Cargo, Mode
 
 @dataclass(frozen=True)
 class Charge:
-    """Time, money and CO2 of one step, with a named breakdown and the sources used."""
+    """Time, money and CO2 of one step, with a named breakdown and the sources used.
+
+    ``co2_kg`` is well-to-wheel (the objective uses it), ``co2_ttw_kg`` tank-to-wheel
+    (ISO 14083; see :mod:`corridors.emissions`).
+    """
 
     time_h: float = 0.0
     cost_cny: float = 0.0
     co2_kg: float = 0.0
     breakdown: dict[str, float] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
+    co2_ttw_kg: float = 0.0
 
     def __add__(self, other: Charge) -> Charge:
         merged = dict(self.breakdown)
@@ -35,6 +40,7 @@ class Charge:
             self.co2_kg + other.co2_kg,
             merged,
             srcs,
+            self.co2_ttw_kg + other.co2_ttw_kg,
         )
 
 
@@ -49,11 +55,16 @@ class CostModel(Protocol):
         *,
         tariff_share_cny: float | None = None,
         time_h: float | None = None,
+        vehicle: str | None = None,
+        country: str = "",
     ) -> Charge:
-        """Moving *cargo* *distance_km* by *mode* (time, cost, CO2; *time_h* when known).
+        """Moving *cargo* *distance_km* by *mode*: time, cost, CO2 well-to-wheel and tank-to-wheel.
 
+        ``time_h`` is given when the moving time is known (road: drivers' hours).
         ``tariff_share_cny`` replaces the per-km tariff when a service publishes an all-in price
-        (the share of that price for this hop, per unit of cargo).
+        (the share of that price for this hop, per unit of cargo). ``vehicle`` is the service's
+        vehicle type (None: the mode's default) and ``country`` the ISO alpha-2 country of the
+        departure terminal (the rail traction region), see :mod:`corridors.emissions`.
         """
 
     def road_haul(self, distance_km: float, cargo: Cargo, *, country: str) -> Charge:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from corridors.access import RoadAccess
+from corridors.emissions import method as emissions_method
 from corridors.errors import InfeasibleConstraintError
 from corridors.models import (
     Cargo,
@@ -86,6 +87,7 @@ class RouteResult:
     routes: tuple[Route, ...]
     parameters_version: str
     names: dict[str, dict[str, str]] = field(default_factory=dict)
+    emissions_method: str = ""  # how co2_kg (well-to-wheel) and co2_ttw_kg are computed
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form shared by the CLI and the API."""
@@ -95,6 +97,7 @@ class RouteResult:
             "cargo": self.cargo.to_dict(),
             "objective": self.objective.value,
             "parameters_version": self.parameters_version,
+            "emissions_method": self.emissions_method,
             "routes": [r.to_dict(self.names) for r in self.routes],
         }
 
@@ -329,7 +332,14 @@ class Engine:
             routes = self.router.pareto(q) if pareto else self.router.route(q)
         dated = tuple(self.price_dated(r, q.cargo) for r in routes)
         return RouteResult(
-            o_place, d_place, q.cargo, q.objective, dated, self.params.version, self.names
+            o_place,
+            d_place,
+            q.cargo,
+            q.objective,
+            dated,
+            self.params.version,
+            self.names,
+            emissions_method(self.params),
         )
 
     def price_dated(self, route: Route, cargo: Cargo) -> Route:

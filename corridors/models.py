@@ -91,6 +91,7 @@ class Service:
     tariff_unit: str | None = None
     sources: tuple[str, ...] = ()
     tariff_as_of: str | None = None
+    vehicle: str | None = None  # emission vehicle type (corridors.emissions); None = mode default
 
     @property
     def headway_h(self) -> float:
@@ -173,6 +174,7 @@ class Leg:
     sources: tuple[str, ...] = ()
     customs: tuple[str, ...] = ()
     prices_as_of: str | None = None
+    co2_ttw_kg: float = 0.0  # tank-to-wheel; co2_kg is well-to-wheel (ISO 14083)
 
     @property
     def wait_h(self) -> float:
@@ -193,7 +195,7 @@ class Leg:
         return self.time_h - self.moving_h - self.wait_h
 
     def to_dict(self, names: dict[str, dict[str, str]]) -> dict[str, Any]:
-        """JSON form (numbers rounded to 6 decimals).
+        """JSON form (numbers rounded to 6 decimals; ``co2_kg`` is well-to-wheel).
 
         ``border_crossings`` are land borders crossed by rail or road; ``customs`` are the
         customs clearances of a sea, river or air leg between countries (port of loading to
@@ -210,6 +212,7 @@ class Leg:
             "time_h": round(self.time_h, 6),
             "cost_cny": round(self.cost_cny, 6),
             "co2_kg": round(self.co2_kg, 6),
+            "co2_ttw_kg": round(self.co2_ttw_kg, 6),
             "breakdown": {k: round(v, 6) for k, v in sorted(self.breakdown.items())},
             "border_crossings": list(self.border_crossings),
             "gauge_breaks": list(self.gauge_breaks),
@@ -257,8 +260,13 @@ class Route:
 
     @property
     def co2_kg(self) -> float:
-        """Total CO2e."""
+        """Total CO2e, well-to-wheel."""
         return sum(leg.co2_kg for leg in self.legs)
+
+    @property
+    def co2_ttw_kg(self) -> float:
+        """Total CO2e, tank-to-wheel."""
+        return sum(leg.co2_ttw_kg for leg in self.legs)
 
     @property
     def border_crossings(self) -> tuple[str, ...]:
@@ -329,6 +337,7 @@ class Route:
             "time_h": round(self.time_h, 6),
             "cost_cny": round(self.cost_cny, 6),
             "co2_kg": round(self.co2_kg, 6),
+            "co2_ttw_kg": round(self.co2_ttw_kg, 6),
             "border_crossings": list(self.border_crossings),
             "gauge_breaks": list(self.gauge_breaks),
             "passages": list(self.passages),

@@ -36,9 +36,13 @@ from corridors.errors import ParameterError, QuantityError, UnknownParameterErro
 from gis.errors import Problem
 
 __all__ = [
+    "EMISSION_FACTOR_KEYS",
     "MODES",
+    "RAIL_REGIONS",
     "UNITS",
     "Border",
+    "EmissionFactor",
+    "Emissions",
     "Mode",
     "ModeParams",
     "Modes",
@@ -417,6 +421,114 @@ class Services(_Frozen):
     defaults: ServiceDefaults
 
 
+EMISSION_FACTOR_KEYS: tuple[str, ...] = (
+    "articulated_truck",
+    "diesel_train",
+    "electric_train_cn",
+    "electric_train_eu",
+    "container_ship",
+    "container_ship_asia_europe",
+    "container_ship_transpacific",
+    "container_ship_intra_asia",
+    "container_ship_feeder",
+    "ropax_ferry",
+    "inland_container_barge",
+    "freighter_long_haul",
+    "freighter_short_haul",
+    "belly_long_haul",
+    "belly_short_haul",
+)
+"""Factors ``[emissions.factors]`` must give (the vehicles of :mod:`corridors.emissions`)."""
+
+RAIL_REGIONS: tuple[str, ...] = ("cn", "eu", "eurasia", "la", "default")
+"""Regions of ``[emissions.rail_electric_share]``, all required (see :mod:`corridors.emissions`)."""
+
+
+class EmissionFactor(_Frozen):
+    """GHG intensity of one vehicle type (``[emissions.factors.<vehicle>]``), g CO2e per t-km.
+
+    Attributes
+    ----------
+    wtw : SourcedValue
+        Well-to-wheel (energy provision plus operation).
+    ttw : SourcedValue
+        Tank-to-wheel (operation only; zero for electric traction). Never above ``wtw``.
+    """
+
+    wtw: SourcedValue
+    ttw: SourcedValue
+
+    def problems(self, key: str) -> list[str]:
+        """What is wrong with this factor (checked by :class:`Emissions`, all entries at once)."""
+        out = [
+            f"factors.{key}.{name}: must be >= 0 (got {sv.value:g})"
+            for name, sv in (("wtw", self.wtw), ("ttw", self.ttw))
+            if sv.value < 0
+        ]
+        if self.ttw.value > self.wtw.value:
+            out.append(
+                f"factors.{key}: ttw ({self.ttw.value:g}) must not exceed wtw ({self.wtw.value:g})"
+            )
+        return out
+
+
+class Emissions(_Frozen):
+    """``[emissions]``: the method, the factor per vehicle type and rail traction by region.
+
+    Attributes
+    ----------
+    method : str
+        Name of the method, shown once per answer (e.g. ``ISO 14083:2023; GLEC ...``).
+    air_long_haul_min_km : SourcedValue
+        Air legs at least this long take the long-haul factor.
+    factors : dict[str, EmissionFactor]
+        By factor key (every key of :data:`EMISSION_FACTOR_KEYS`, plus
+        ``electric_train_<region>`` for each region with electric traction).
+    rail_electric_share : dict[str, SourcedValue]
+        Share (0-1) of rail tonne-km hauled electrically, for every region of
+        :data:`RAIL_REGIONS`.
+    """
+
+    method: str = Field(min_length=1)
+    air_long_haul_min_km: SourcedValue
+    factors: dict[str, EmissionFactor]
+    rail_electric_share: dict[str, SourcedValue]
+
+    @model_validator(mode="after")
+    def _complete(self) -> Emissions:
+        problems: list[str] = []
+        if self.air_long_haul_min_km.value <= 0:
+            problems.append("air_long_haul_min_km must be > 0")
+        for key, factor in self.factors.items():
+            if not _KEY_RE.match(key):
+                problems.append(f"factors.{key}: key must be lower-case letters, digits and '_'")
+            problems += factor.problems(key)
+        missing = [k for k in EMISSION_FACTOR_KEYS if k not in self.factors]
+        if missing:
+            problems.append(f"factors: missing {', '.join(missing)}")
+        for region in self.rail_electric_share:
+            if region not in RAIL_REGIONS:
+                problems.append(
+                    f"rail_electric_share.{region}: unknown region; one of {RAIL_REGIONS}"
+                )
+        for region in RAIL_REGIONS:
+            share = self.rail_electric_share.get(region)
+            if share is None:
+                problems.append(f"rail_electric_share.{region}: missing")
+                continue
+            if not 0.0 <= share.value <= 1.0:
+                problems.append(
+                    f"rail_electric_share.{region}: must be between 0 and 1 (got {share.value:g})"
+                )
+            elif share.value > 0 and f"electric_train_{region}" not in self.factors:
+                problems.append(
+                    f"rail_electric_share.{region} > 0 needs factors.electric_train_{region}"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class SourceEntry(NamedTuple):
     """One row of :meth:`Parameters.sources`."""
 
@@ -463,6 +575,9 @@ class Parameters(_Frozen):
         ``[transhipment]``: dwell and handling where containers change from one service to
         another of the same mode (vessel to vessel, train to train), by place id, plus
         ``"default"``; empty when the file has no such table.
+    emissions : Emissions | None
+        ``[emissions]``: ISO 14083 / GLEC well-to-wheel and tank-to-wheel factors per vehicle
+        type; None in a file without the section (then ``modes.<m>.co2_g_per_tkm`` applies).
     """
 
     version: str
@@ -479,6 +594,7 @@ class Parameters(_Frozen):
     access: AccessPolicy
     road_regions: dict[str, RoadRegion]
     transhipment_table: dict[str, TimeCost] = Field(default_factory=dict, alias="transhipment")
+    emissions: Emissions | None = None
 
     @field_validator("version")
     @classmethod

@@ -28,7 +28,7 @@ import heapq
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
@@ -264,21 +264,25 @@ def service_edges(
             and service_dist.get(svc.id)
         ):
             share = svc.tariff_cny_per_unit * ride.distance_km / service_dist[svc.id]
+        country = _country(network, ride.from_id)
         if svc.mode is Mode.ROAD:
             # an international road service: the drivers' hours of the region it drives in
-            charge = costs.road_haul(
-                ride.distance_km, cargo, country=_country(network, ride.from_id)
-            )
+            charge = costs.road_haul(ride.distance_km, cargo, country=country)
             if share is not None:
-                charge = Charge(
-                    charge.time_h,
-                    share * cargo.quantity,
-                    charge.co2_kg,
-                    {**charge.breakdown, "line_haul_cny": share * cargo.quantity},
-                    charge.sources,
+                charge = replace(
+                    charge,
+                    cost_cny=share * cargo.quantity,
+                    breakdown={**charge.breakdown, "line_haul_cny": share * cargo.quantity},
                 )
         else:
-            charge = costs.line_haul(svc.mode, ride.distance_km, cargo, tariff_share_cny=share)
+            charge = costs.line_haul(
+                svc.mode,
+                ride.distance_km,
+                cargo,
+                tariff_share_cny=share,
+                vehicle=svc.vehicle,
+                country=country,
+            )
         borders: tuple[str, ...] = ()
         if (ride.from_id, ride.to_id) in svc.border_crossings:
             crossing = f"{ride.from_id}-{ride.to_id}"
@@ -807,6 +811,7 @@ def path_to_route(
                     (),
                     (),
                     tuple(dict.fromkeys((*e.charge.sources, *e.sources))),
+                    co2_ttw_kg=e.charge.co2_ttw_kg,
                 )
             )
             i += 1
@@ -854,6 +859,7 @@ def path_to_route(
                 tuple(passages),
                 tuple(dict.fromkeys((*sources, *charge.sources))),
                 () if land else tuple(borders),
+                co2_ttw_kg=charge.co2_ttw_kg,
             )
         )
         i = j

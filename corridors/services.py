@@ -1,6 +1,7 @@
 """The service layer catalog: ``data/geo/services.toml`` read, validated and typed.
 
 Owns: the schema of a curated service (ordered waypoints served by one mode, with operator,
+emission vehicle type (``vehicle``, default per mode from :mod:`corridors.emissions`),
 frequency, border crossings, gauge breaks, expected sea passages, published transit time,
 distance and tariff, each sourced) and its validation against the place catalog, reporting every
 problem at once with the TOML path; and the rail itineraries: the curated line sections
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from corridors.emissions import DEFAULT_VEHICLE, VEHICLES
 from corridors.errors import ParameterError
 from corridors.models import GaugeBreak, Mode, Service
 from gis.errors import Problem
@@ -343,6 +345,16 @@ def load_services(
         except ValueError:
             problems.append(Problem(file, None, f"{p}.mode", f"unknown mode {s['mode']!r}"))
             continue
+        vehicle = str(s.get("vehicle", DEFAULT_VEHICLE[mode]))
+        if vehicle not in VEHICLES[mode]:
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    f"{p}.vehicle",
+                    f"unknown {mode.value} vehicle {vehicle!r}; one of {VEHICLES[mode]}",
+                )
+            )
         waypoints = tuple(str(w) for w in s["waypoints"])
         if len(waypoints) < 2:
             problems.append(Problem(file, None, f"{p}.waypoints", "needs at least two waypoints"))
@@ -432,6 +444,7 @@ def load_services(
             tariff_unit=tariff_unit,
             sources=tuple(dict.fromkeys(sources)),
             tariff_as_of=tariff.as_of if tariff is not None and tariff_cny is not None else None,
+            vehicle=vehicle,
         )
         closed: tuple[str, ...] = ()
         over = s.get("overflight")

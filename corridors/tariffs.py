@@ -3,8 +3,9 @@
 Owns: how each step of a route is priced from :class:`corridors.params.Parameters`:
 
 - line haul: time = distance / mode speed; cost = per-km tariff x distance x quantity, or the
-  service's published all-in price prorated by distance; CO2e = distance x tonnes x the mode's
-  g CO2e/tkm;
+  service's published all-in price prorated by distance; CO2e well-to-wheel and tank-to-wheel
+  = distance x tonnes x the factor of the leg's vehicle (:mod:`corridors.emissions`; road
+  access, egress and direct legs take the road default);
 - boarding a service: the mode's terminal handling time and fixed charge, plus the average wait
   for the next departure (``wait_fraction_of_headway`` x headway);
 - border crossings and breaks of gauge: time and fee from their tables (``default`` where a
@@ -24,6 +25,7 @@ Owns: how each step of a route is priced from :class:`corridors.params.Parameter
 from __future__ import annotations
 
 from corridors.costing import Charge
+from corridors.emissions import leg_emissions
 from corridors.models import Cargo, Mode, Service
 from corridors.params import Parameters
 
@@ -45,8 +47,13 @@ class ParameterCostModel:
         *,
         tariff_share_cny: float | None = None,
         time_h: float | None = None,
+        vehicle: str | None = None,
+        country: str = "",
     ) -> Charge:
-        """Move *cargo* *distance_km* by *mode* (*time_h* given: the moving time is known)."""
+        """Move *cargo* *distance_km* by *mode* (by *vehicle*, departing in *country*).
+
+        *time_h* given: the moving time is known (road: from the region's drivers' hours).
+        """
         mp = self.params.mode(mode.value)
         speed_key = f"modes.{mode.value}.speed_kph"
         if time_h is None:
@@ -61,17 +68,20 @@ class ParameterCostModel:
             cost = self.params.tariff_cny_per_km(mode.value, cargo.unit.value) * distance_km
             cost *= cargo.quantity
             cost_key = f"modes.{mode.value}.tariff_cny_per_km"
-        co2 = distance_km * cargo.tonnes * mp.co2_g_per_tkm.value / 1000.0
+        em = leg_emissions(
+            self.params, mode, distance_km, cargo.tonnes, vehicle=vehicle, country=country
+        )
         return Charge(
             time_h,
             cost,
-            co2,
+            em.wtw_kg,
             {"line_haul_h": time_h, "line_haul_cny": cost},
             (
                 *(self._src(speed_key) if mp.speed_kph is not None else ()),
                 *self._src(cost_key),
-                *self._src(f"modes.{mode.value}.co2_g_per_tkm"),
+                *(s for key in em.keys for s in self._src(key)),
             ),
+            em.ttw_kg,
         )
 
     def road_haul(self, distance_km: float, cargo: Cargo, *, country: str) -> Charge:
@@ -82,7 +92,7 @@ class ParameterCostModel:
         """
         region, _ = self.params.road_region(country)
         driving_h, rest_h = self.params.road_time_h(distance_km, country)
-        charge = self.line_haul(Mode.ROAD, distance_km, cargo, time_h=driving_h)
+        charge = self.line_haul(Mode.ROAD, distance_km, cargo, time_h=driving_h, country=country)
         return charge + Charge(
             rest_h,
             0.0,

@@ -337,11 +337,13 @@ def _print_routes(res: dict[str, Any]) -> None:
         f"{cargo['quantity']:g} {cargo['unit']} ({cargo['tonnes']:g} t), "
         f"objective {res['objective']}, parameters {res['parameters_version']}"
     )
+    out.print(f"CO2e: {res['emissions_method']} (TTW = tank-to-wheel)")
     table = Table()
-    cols = ("#", "corridor", "modes", "km", "hours", "days", "wait h", "CNY", "kg CO2e", "borders")
+    numeric = {"#", "km", "hours", "days", "wait h", "CNY", "kg CO2e", "kg TTW"}
+    cols = ("#", "corridor", "modes", "km", "hours", "days", "wait h", "CNY", "kg CO2e", "kg TTW")
     for col in cols:
-        left = col in {"corridor", "modes", "borders"}
-        table.add_column(col, justify="left" if left else "right")
+        table.add_column(col, justify="right" if col in numeric else "left")
+    table.add_column("borders", justify="left")
     for r in res["routes"]:
         table.add_row(
             str(r["rank"]),
@@ -353,6 +355,7 @@ def _print_routes(res: dict[str, Any]) -> None:
             f"{r.get('wait_h', 0.0):,.1f}",
             f"{r['cost_cny']:,.0f}",
             f"{r['co2_kg']:,.0f}",
+            f"{r['co2_ttw_kg']:,.0f}",
             ", ".join(r["border_crossings"]),
         )
     out.print(table)
@@ -367,7 +370,8 @@ def _print_routes(res: dict[str, Any]) -> None:
                 f"  {leg['from']} → {leg['to']} {leg['mode']}{via}: {leg['distance_km']:,.0f} km, "
                 f"{leg['time_h']:,.1f} h (moving {leg.get('moving_h', 0.0):,.1f}, "
                 f"wait {leg.get('wait_h', 0.0):,.1f}), {leg['cost_cny']:,.0f} CNY, "
-                f"{leg['co2_kg']:,.0f} kg, prices {leg.get('prices_as_of') or 'undated'}"
+                f"{leg['co2_kg']:,.0f} kg CO2e ({leg['co2_ttw_kg']:,.0f} TTW), "
+                f"prices {leg.get('prices_as_of') or 'undated'}"
             )
 
 

@@ -19,6 +19,7 @@ from api.http.problems import problem, problem_from_exception, problem_responses
 from api.http.schemas import RouteOut, RouteResultOut, RowProblem
 from api.service import Service, bbox_filter
 from api.settings import Settings
+from corridors.emissions import method as emissions_method
 from corridors.models import CargoUnit, Mode, Objective
 from corridors.request import (
     MAX_ALTERNATIVES,
@@ -359,6 +360,9 @@ class ParametersOut(BaseModel):
     as_of: str
     fingerprint: str
     parameters: list[ParameterEntry]
+    emissions_method: str = Field(
+        "", description="How the CO2 figures are computed (the [emissions] method)."
+    )
 
 
 @router.get("/parameters", summary="Parameters in force, with sources and dates", tags=["meta"])
@@ -380,4 +384,5 @@ def get_parameters(service: ServiceDep) -> ParametersOut:
             )
             for e in p.sources()
         ],
+        emissions_method=emissions_method(p),
     )

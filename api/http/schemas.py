@@ -92,7 +92,9 @@ class LegOut(BaseModel):
     distance_km: float
     time_h: float
     cost_cny: float
-    co2_kg: float = Field(description="CO2e, kg (well-to-wheel where the factor says so).")
+    co2_kg: float = Field(
+        description="CO2e, kg, well-to-wheel (ISO 14083 / GLEC factor of the leg's vehicle)."
+    )
     breakdown: dict[str, float] = Field(
         description="Parts of time (``*_h``) and cost (``*_cny``): line haul, wait, handling, "
         "border, gauge."
@@ -120,6 +122,7 @@ class LegOut(BaseModel):
         description="ISO date of the line-haul price used (the service's published price or "
         "the mode's per-km tariff); null when that price is an undated assumption.",
     )
+    co2_ttw_kg: float = Field(0.0, description="CO2e, kg, tank-to-wheel (zero for electric rail).")
 
 
 class RouteOut(BaseModel):
@@ -145,13 +148,13 @@ class RouteOut(BaseModel):
         None,
         description="Date of the oldest dated price among the legs: the estimate is no fresher.",
     )
+    co2_ttw_kg: float = Field(0.0, description="Total CO2e, kg, tank-to-wheel.")
 
 
 _ROUTE_EXAMPLE: dict[str, Any] = (
-    # A real answer (Kunming -> Vientiane, modes=rail, alternatives=1; data of 2026-12-01),
-    # with each leg's line cut to its end points and its sources to the first one; the time
-    # parts (moving_h, wait_h, stops_h) and prices_as_of added from its breakdown and the
-    # rail tariff's date.
+    # The engine's answer to Kunming -> Vientiane (alternatives=1; data and parameters of
+    # 2026-12-01), with each route's line cut to its end points and each leg's sources to the
+    # first one: the China-Laos train runs through to Vientiane (no truck from Boten).
     {
         "origin": {
             "type": "Feature",
@@ -204,109 +207,63 @@ _ROUTE_EXAMPLE: dict[str, Any] = (
         "cargo": {"unit": "FEU", "quantity": 1.0, "tonnes": 20.0},
         "objective": "time",
         "parameters_version": "2025-09-01.1",
+        "emissions_method": "ISO 14083:2023; GLEC Framework v3.1 (2024) default intensities; "
+        "well-to-wheel",
         "routes": [
             {
                 "rank": 1,
-                "corridor": "china_laos",
-                "modes": ["road", "rail", "road"],
-                "services": ["cl_rail_kunming_vientiane"],
-                "distance_km": 1096.525118,
-                "time_h": 42.40208,
-                "cost_cny": 8293.877638,
-                "co2_kg": 1251.508927,
-                "border_crossings": ["mohan-boten"],
+                "corridor": "road",
+                "modes": ["road"],
+                "services": [],
+                "distance_km": 1011.780716,
+                "time_h": 37.45391,
+                "cost_cny": 7915.465013,
+                "co2_kg": 1912.265553,
+                "co2_ttw_kg": 1467.082038,
+                "border_crossings": ["CN-LA"],
                 "gauge_breaks": [],
                 "passages": [],
                 "legs": [
                     {
                         "from": "kunming",
                         "from_name": {"name_zh": "昆明", "name_en": "Kunming"},
-                        "to": "kunming",
-                        "to_name": {"name_zh": "昆明", "name_en": "Kunming"},
-                        "mode": "road",
-                        "service": None,
-                        "distance_km": 0.071841,
-                        "time_h": 0.001197,
-                        "cost_cny": 0.502889,
-                        "co2_kg": 0.15374,
-                        "breakdown": {"line_haul_cny": 0.502889, "line_haul_h": 0.001197},
-                        "border_crossings": [],
-                        "gauge_breaks": [],
-                        "passages": [],
-                        "sources": ["parameters:modes.road.speed_kph@2025-09-01.1"],
-                        "moving_h": 0.001197,
-                        "wait_h": 0.0,
-                        "stops_h": 0.0,
-                        "prices_as_of": None,
-                    },
-                    {
-                        "from": "kunming",
-                        "from_name": {"name_zh": "昆明", "name_en": "Kunming"},
-                        "to": "boten",
-                        "to_name": {"name_zh": "磨丁", "name_en": "Boten"},
-                        "mode": "rail",
-                        "service": "cl_rail_kunming_vientiane",
-                        "distance_km": 615.19934,
-                        "time_h": 34.379983,
-                        "cost_cny": 4924.597195,
-                        "co2_kg": 221.471762,
-                        "breakdown": {
-                            "border_cny": 533.0,
-                            "border_h": 5.0,
-                            "handling_cny": 1777.0,
-                            "handling_h": 12.0,
-                            "line_haul_cny": 2614.597195,
-                            "line_haul_h": 15.379983,
-                            "wait_h": 2.0,
-                        },
-                        "border_crossings": ["mohan-boten"],
-                        "gauge_breaks": [],
-                        "passages": [],
-                        "sources": [
-                            "China News via Huaxia, '中老铁路运来春运首批洋年货' (cross-border "
-                            "freight trains grew to 6–7 pairs a day in 2022; lower "
-                            "bound 6/day used), "
-                            "https://big5.huaxia.com/gate/big5/gd.huaxia.com/c/2023/01/11/1591209.shtml"
-                        ],
-                        "moving_h": 15.379983,
-                        "wait_h": 2.0,
-                        "stops_h": 17.0,
-                        "prices_as_of": "2025-03-31",
-                    },
-                    {
-                        "from": "boten",
-                        "from_name": {"name_zh": "磨丁", "name_en": "Boten"},
                         "to": "vientiane",
                         "to_name": {"name_zh": "万象", "name_en": "Vientiane"},
                         "mode": "road",
                         "service": None,
-                        "distance_km": 481.253936,
-                        "time_h": 8.020899,
-                        "cost_cny": 3368.777554,
-                        "co2_kg": 1029.883424,
-                        "breakdown": {"line_haul_cny": 3368.777554, "line_haul_h": 8.020899},
-                        "border_crossings": [],
+                        "distance_km": 1011.780716,
+                        "time_h": 37.45391,
+                        "cost_cny": 7915.465013,
+                        "co2_kg": 1912.265553,
+                        "co2_ttw_kg": 1467.082038,
+                        "breakdown": {
+                            "border_cny": 533.0,
+                            "border_h": 12.0,
+                            "driver_rest_h": 8.9999,
+                            "handling_cny": 300.0,
+                            "handling_h": 2.0,
+                            "line_haul_cny": 7082.465013,
+                            "line_haul_h": 14.45401,
+                        },
+                        "border_crossings": ["CN-LA"],
                         "gauge_breaks": [],
                         "passages": [],
-                        "sources": ["parameters:modes.road.speed_kph@2025-09-01.1"],
-                        "moving_h": 8.020899,
+                        "sources": ["parameters:modes.road.tariff_cny_per_km@2025-09-01.1"],
+                        "customs": [],
+                        "moving_h": 14.45401,
                         "wait_h": 0.0,
-                        "stops_h": 0.0,
+                        "stops_h": 22.9999,
                         "prices_as_of": None,
-                    },
+                    }
                 ],
                 "geometry": {
                     "type": "MultiLineString",
-                    "coordinates": [
-                        [[102.7, 25.066667], [102.7, 25.066667]],
-                        [[102.7, 25.066667], [101.666667, 21.166667]],
-                        [[101.666667, 21.166667], [102.55, 17.966667]],
-                    ],
+                    "coordinates": [[[102.7, 25.066667], [102.55, 17.966667]]],
                 },
-                "moving_h": 23.402079,
-                "wait_h": 2.0,
-                "stops_h": 17.0,
-                "prices_as_of": "2025-03-31",
+                "moving_h": 14.45401,
+                "wait_h": 0.0,
+                "stops_h": 22.9999,
+                "prices_as_of": None,
             }
         ],
     }
@@ -326,6 +283,11 @@ class RouteResultOut(BaseModel):
     routes: list[RouteOut] = Field(
         description="Best first; alternatives are other corridors, then other gateways "
         "(with pareto=true: the routes no other route beats on time, cost and CO2 at once)."
+    )
+    emissions_method: str = Field(
+        "",
+        description="How co2_kg (well-to-wheel) and co2_ttw_kg (tank-to-wheel) are computed.",
+        examples=["ISO 14083:2023; GLEC Framework v3.1 (2024) default intensities; well-to-wheel"],
     )
 
 
