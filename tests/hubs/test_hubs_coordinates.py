@@ -131,6 +131,11 @@ def test_yibin_port_is_down_river_of_the_city_on_the_waterway(catalog: Catalog) 
     # no longer the city point: the city centre is on the confluence, the port down river
     assert _km(port.lonlat, city.lonlat) > 10.0
     # and it lies on the engine's Yangtze polyline (services.toml), within 1.5 km
+    assert _km_to_waterway(port.lonlat) <= 1.5
+
+
+def _km_to_waterway(lonlat: tuple[float, float]) -> float:
+    """Km from a point to the engine's Yangtze polyline (Yibin–Shanghai, services.toml)."""
     svc = next(
         s
         for s in tomllib.loads((DATA_DIR / "services.toml").read_text("utf-8"))["service"]
@@ -139,8 +144,19 @@ def test_yibin_port_is_down_river_of_the_city_on_the_waterway(catalog: Catalog) 
     line = shapely.LineString(
         [tuple(map(float, c.split())) for c in svc["coords"].split(";") if c.strip()]
     )
-    near = line.interpolate(line.project(shapely.Point(port.lonlat)))
-    assert _km(port.lonlat, (near.x, near.y)) <= 1.5
+    near = line.interpolate(line.project(shapely.Point(lonlat)))
+    return _km(lonlat, (near.x, near.y))
+
+
+def test_guoyuan_is_the_yuzui_port_not_central_chongqing(catalog: Catalog) -> None:
+    # Guoyuan port: Yuzui, on the Yangtze north bank, about 30 km from Chaotianmen (press report
+    # 2012); central Chongqing (the city point, Chaotianmen) lies about 20-25 km up river of it.
+    port, city = catalog.places_by_id["chongqing_guoyuan"], catalog.places_by_id["chongqing"]
+    chaotianmen = (106.585, 29.565)  # the Jialing mouth (Natural Earth Jialing line ends here)
+    assert 18.0 <= _km(port.lonlat, chaotianmen) <= 30.0
+    assert _km(port.lonlat, city.lonlat) > 15.0
+    assert port.lon > chaotianmen[0]  # down river, to the east
+    assert _km_to_waterway(port.lonlat) <= 1.5
 
 
 @pytest.mark.parametrize(
