@@ -2,8 +2,11 @@
 
 Owns: :func:`validate` (for every service: published and measured distance and the published
 transit time with their sources, the countries crossed in order, breaks of gauge on the network
-against the catalog, the itinerary checks that failed; and for the plan's showcase lanes the
-published door-to-door time beside the engine's answer) and its JSON/table rows.
+against the catalog, the itinerary checks that failed, or the published figure's ``note`` where a
+non-rail distance is not like for like with the measurement; and for the plan's showcase lanes
+the published door-to-door time beside the engine's answer) and its JSON/table rows. Rail
+distances are checked by the build (:func:`corridors.network.measure_rail_itinerary`); a rail
+figure that is not comparable is left out of ``services.toml`` with the reason in a comment.
 """
 
 from __future__ import annotations
