@@ -46,6 +46,9 @@ class Published:
     source: str | None
     as_of: str | None
     assumption: str | None
+    # Why the figure and the engine's measurement are not like for like (e.g. a published
+    # distance to the river mouth, measured to a port upstream of it); shown in the report.
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,7 @@ def _sourced(
         source and str(source),
         as_of and str(as_of),
         assumption and str(assumption),
+        str(raw["note"]) if raw.get("note") else None,
     )
 
 

@@ -7,6 +7,7 @@ map and API tests; :func:`reuse_engine` lets a CLI test run the real command lin
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -18,7 +19,8 @@ from corridors.engine import Engine
 
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO / "data" / "geo"
-BUILD_DIR = DATA_DIR / "build"
+# ``SHUDAO_BUILD_DIR`` points the tests at a private build (e.g. of a branch's changed tables).
+BUILD_DIR = Path(os.environ.get("SHUDAO_BUILD_DIR") or DATA_DIR / "build")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -39,7 +41,7 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def built_dir() -> Path:
-    """The built layers (``data/geo/build``), built once here if the cache has no manifest.
+    """The built layers (``data/geo/build`` or ``$SHUDAO_BUILD_DIR``), built here if no manifest.
 
     ``make test`` runs ``shudao data build`` before pytest, so this normally just returns the path.
     """

@@ -1,7 +1,8 @@
 """The ``shudao validate`` command: the validation report of the service catalog.
 
 Prints, for every service, the published and measured distance and the published time with
-their sources, the countries crossed and the failed itinerary checks (naming the service), and
+their sources, the countries crossed and the failed itinerary checks (naming the service) or the
+published figure's explanation of a difference, and
 for the plan's showcase lanes the published door-to-door time beside the engine's answer.
 Exit code 0 when every service passes, 3 (invalid data) when one fails.
 """
@@ -59,7 +60,9 @@ def validate_cmd(
                 f"{r.network_gauge_breaks}/{r.catalog_gauge_breaks}"
                 if r.network_gauge_breaks is not None
                 else "",
-                "ok" if r.ok else "; ".join(r.problems),
+                ("; ".join(r.problems) if not r.ok else f"explained 已说明: {r.explained}")
+                if not r.ok or r.explained
+                else "ok",
             )
         out.print(t)
         s = Table(title="Showcase lanes / 精品线路: published vs engine / 公布值与引擎结果")

@@ -8,15 +8,17 @@ rail_sections.toml).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import shapely
 
 from corridors.engine import Engine, endpoint_of
 from corridors.errors import ParameterError
 from corridors.models import Mode, Terminal
 from corridors.network import ServiceCheckError, build_service_network, sea_trip
-from corridors.services import load_services
+from corridors.services import Published, load_services
 from corridors.validation import validate
 from gis.crs import geodesic_distance_m
 
@@ -132,11 +134,42 @@ def test_china_laos_train_runs_through_to_vientiane(engine: Engine) -> None:
 
 
 def test_check_mode_fails_naming_the_service(engine: Engine) -> None:
-    failing = [r for r in engine.records if r.service.id == "ilstc_rail_chongqing_qinzhou"]
+    # A published distance far from the line (2,000 km for a line of about 1,220 km) fails
+    # the check, which names the service.
+    (rec,) = [r for r in engine.records if r.service.id == "ilstc_rail_chongqing_qinzhou"]
+    wrong = replace(rec, published_distance_km=Published(2000.0, "km", None, None, "test"))
     terminals = {p.id: endpoint_of(p) for p in engine.catalog.places}
     with pytest.raises(ServiceCheckError) as exc:
-        build_service_network(failing, terminals, engine.infra, check=True)
+        build_service_network([wrong], terminals, engine.infra, check=True)
     assert "ilstc_rail_chongqing_qinzhou" in str(exc.value)
+
+
+def test_chongqing_qinzhou_keeps_off_the_guiyang_nanning_high_speed_line(engine: Engine) -> None:
+    # Freight runs on the Guizhou–Guangxi railway via Nandan; Libo has only the 350 km/h
+    # Guiyang–Nanning line (Xinhua 2023-08-31). Station points from Wikipedia (county seats).
+    (ride,) = [r for r in engine.network.rides if r.service_id == "ilstc_rail_chongqing_qinzhou"]
+    nandan, libo = shapely.Point(107.54, 24.98), shapely.Point(107.88, 25.41)
+    assert ride.geometry.distance(nandan) < 0.1  # degrees, ~10 km
+    assert ride.geometry.distance(libo) > 0.1
+    # the detour via Nandan is longer than the 1,190 km the path measured across Libo
+    m = engine.network.measurements["ilstc_rail_chongqing_qinzhou"]
+    assert m.hsr_km == 0.0
+    assert 1200 < m.distance_km < 1400
+
+
+def test_a_published_figure_that_is_not_like_for_like_is_explained(engine: Engine) -> None:
+    rows = {r.service_id: r for r in validate(engine, showcases=()).services}
+    wuhan = rows["yz_iww_wuhan_shanghai"]
+    # 1,140 km runs to the river mouth, 46 km past the port: more than 10 % apart, explained
+    assert wuhan.deviation is not None
+    assert wuhan.deviation < -0.10
+    assert wuhan.ok
+    assert wuhan.problems == ()
+    assert wuhan.explained is not None
+    assert "river mouth" in wuhan.explained
+    # a figure without a note is not excused
+    assert all(r.explained is None for r in rows.values() if r.service_id != wuhan.service_id)
+    assert validate(engine, showcases=()).ok
 
 
 def test_validation_report_covers_every_service(engine: Engine) -> None:
