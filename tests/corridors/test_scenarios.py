@@ -18,7 +18,7 @@ from typer.testing import CliRunner, Result
 
 from corridors.engine import Engine
 from corridors.errors import RequestError
-from corridors.models import Mode, Route
+from corridors.models import Leg, Mode, Route
 from corridors.request import parse_request
 from corridors.scenario_compare import compare_matrix, compare_route
 from corridors.scenarios import (
@@ -229,8 +229,8 @@ def test_closing_alashankou_moves_chengdu_lodz_to_khorgos_by_the_hand_computed_h
     gauge = p.gauge_break("1435-1520").time_h.value
     brest = p.border("brest").time_h.value
 
-    def rail_h(service: str, start: str, crossing: str) -> float:
-        km = _ride_km(engine, service, start, "malaszewicze")
+    def rail_h(service: str, start: str, crossing: str, end: str) -> float:
+        km = _ride_km(engine, service, start, end)
         freq = engine.network.services[service].frequency_per_week
         return (
             km / speed
@@ -243,29 +243,42 @@ def test_closing_alashankou_moves_chengdu_lodz_to_khorgos_by_the_hand_computed_h
 
     base_main = next(leg for leg in base.legs if leg.mode is Mode.RAIL)
     new_main = next(leg for leg in new.legs if leg.mode is Mode.RAIL)
-    # the Malaszewicze train (14 a week) and a truck on, or the Lodz train itself (7 a week)
+    # the Lodz train itself (7 a week), or a train to Malaszewicze and a truck on
     assert base_main.service in {
         "cr_express_chengdu_lodz_alashankou",
         "cr_express_chengdu_malaszewicze_alashankou",
     }
-    assert rail_h(base_main.service, "chengdu_irp", "alashankou") == pytest.approx(
+    assert rail_h(base_main.service, "chengdu_irp", "alashankou", base_main.to_id) == pytest.approx(
         base_main.time_h, abs=1e-6
     )
     assert new_main.service is not None
-    assert rail_h(new_main.service, new_main.from_id, "khorgos") == pytest.approx(
+    assert rail_h(new_main.service, new_main.from_id, "khorgos", new_main.to_id) == pytest.approx(
         new_main.time_h, abs=1e-6
     )
-    # the difference of the whole route is the difference of the hand-computed rail rides
-    # when the road legs before and after them are the same trips (access to the Chengdu rail
-    # port, and on-carriage from the same stop)
+    # the whole route: the same road access to the Chengdu rail port, the hand-computed rail
+    # ride, then (if the train ends short of Lodz) the rail-road transfer and a truck leg: the
+    # Polish drivers' hours (corridors.params.road_time_h) plus the road handling
     before_base = base.legs[: base.legs.index(base_main)]
     before_new = new.legs[: new.legs.index(new_main)]
-    after_base = base.legs[base.legs.index(base_main) + 1 :]
-    after_new = new.legs[new.legs.index(new_main) + 1 :]
     assert [(g.to_id, g.time_h) for g in before_new] == [(g.to_id, g.time_h) for g in before_base]
-    assert [(g.to_id, g.time_h) for g in after_new] == [(g.to_id, g.time_h) for g in after_base]
-    expected = rail_h(new_main.service, new_main.from_id, "khorgos") - rail_h(
-        base_main.service, "chengdu_irp", "alashankou"
+
+    def on_carriage_h(route_legs: list[Leg]) -> float:
+        total = 0.0
+        for leg in route_legs:
+            assert leg.mode is Mode.ROAD
+            assert leg.service is None
+            driving, rest = p.road_time_h(leg.distance_km, "PL")
+            total += p.transfer("rail", "road").time_h.value + driving + rest
+            total += p.mode("road").handling_h.value
+        return total
+
+    after_base = list(base.legs[base.legs.index(base_main) + 1 :])
+    after_new = list(new.legs[new.legs.index(new_main) + 1 :])
+    expected = (
+        rail_h(new_main.service, new_main.from_id, "khorgos", new_main.to_id)
+        + on_carriage_h(after_new)
+        - rail_h(base_main.service, "chengdu_irp", "alashankou", base_main.to_id)
+        - on_carriage_h(after_base)
     )
     assert new.time_h - base.time_h == pytest.approx(expected, abs=1e-6)
     assert new.time_h > base.time_h
