@@ -126,12 +126,15 @@ async def _client(
             t0 = time.perf_counter()
             try:
                 resp = await _one(http, rng, mixed, jobs)
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
                 counts["errors"] += 1
+                counts[type(exc).__name__] = counts.get(type(exc).__name__, 0) + 1
                 continue
             lat.append((time.perf_counter() - t0) * 1000)
             if resp.status_code >= 500:
                 counts["errors"] += 1
+                key = f"{resp.status_code} {resp.request.url.path}"
+                counts[key] = counts.get(key, 0) + 1
             elif resp.status_code == 429:
                 counts["throttled"] += 1
             elif resp.status_code >= 400:
@@ -188,7 +191,15 @@ def _idle_floor(url: str, polls: int = 50) -> list[float]:
     return out
 
 
-async def _run(url: str, seconds: float, connections: int, pid: int | None, *, mixed: bool) -> None:
+async def _run(
+    url: str,
+    seconds: float,
+    connections: int,
+    pid: int | None,
+    *,
+    mixed: bool,
+    warmup_s: float = WARMUP_S,
+) -> None:
     idle = _idle_floor(url)
     print(f"idle /healthz ms: p50 {_pct(idle, 0.5):.1f}  p99 {_pct(idle, 0.99):.1f} "
           f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")  # fmt: skip
@@ -204,7 +215,7 @@ async def _run(url: str, seconds: float, connections: int, pid: int | None, *, m
     probe.start()
 
     async def sample_rss() -> None:
-        await asyncio.sleep(min(WARMUP_S, seconds / 2))
+        await asyncio.sleep(min(warmup_s, seconds / 2))
         rss["warm"] = _rss_mb(pid) if pid else None
 
     rngs = [random.Random(1000 + i) for i in range(connections)]
@@ -232,6 +243,10 @@ async def _run(url: str, seconds: float, connections: int, pid: int | None, *, m
           f"{len(probe_lat)} polls, {probe_bad} not 200")  # fmt: skip
     print(f"  /healthz ms, in the clients' event loop: p50 {_pct(health, 0.5):.1f}  "
           f"p99 {_pct(health, 0.99):.1f}, {counts['health_errors']} not 200")  # fmt: skip
+    known = {"ok", "4xx", "throttled", "errors", "health_errors"}
+    kinds = {k: v for k, v in counts.items() if k not in known}
+    if kinds:
+        print(f"  errors by kind: {kinds}")
     warm, end = rss.get("warm"), rss.get("end")
     if warm and end:
         growth = 100 * (end - warm) / warm
@@ -247,6 +262,9 @@ def main() -> None:
     ap.add_argument("--url", help="a running server on loopback (default: start one)")
     ap.add_argument("--mixed", action="store_true", help="the mixed workload (see above)")
     ap.add_argument(
+        "--warmup", type=float, default=WARMUP_S, help="seconds before the RSS baseline"
+    )
+    ap.add_argument(
         "--gil-slice-ms",
         type=float,
         help="serve with this thread switch interval instead of the server's own (A/B runs)",
@@ -256,7 +274,16 @@ def main() -> None:
         host = httpx.URL(args.url).host
         if host not in {"127.0.0.1", "localhost", "::1"}:
             sys.exit("loopback only: --url must point at 127.0.0.1, localhost or ::1")
-        asyncio.run(_run(args.url, args.seconds, args.connections, None, mixed=args.mixed))
+        asyncio.run(
+            _run(
+                args.url,
+                args.seconds,
+                args.connections,
+                None,
+                mixed=args.mixed,
+                warmup_s=args.warmup,
+            )
+        )
         return
     port = _free_port()
     command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
@@ -285,7 +312,16 @@ def main() -> None:
             time.sleep(0.5)
         else:
             sys.exit("the server did not become ready in 120 s")
-        asyncio.run(_run(url, args.seconds, args.connections, proc.pid, mixed=args.mixed))
+        asyncio.run(
+            _run(
+                url,
+                args.seconds,
+                args.connections,
+                proc.pid,
+                mixed=args.mixed,
+                warmup_s=args.warmup,
+            )
+        )
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
