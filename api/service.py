@@ -2,11 +2,13 @@
 
 Owns: loading everything once (:meth:`Service.load`), the GeoJSON views served by the API
 (places, regions, corridors), and the LRU cache of route
-estimates keyed by the normalised request plus the parameter fingerprint.
+estimates (JSON bytes, bounded in entries and bytes) keyed by the normalised request plus the
+parameter fingerprint.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -30,17 +32,35 @@ HUB_KINDS = frozenset(
 )  # fmt: skip
 
 
+CACHE_MAX_BYTES = 64 * 1024 * 1024
+"""Default bound of the estimate cache in bytes of JSON (``SHUDAO_CACHE_MB``; assumption).
+
+A route answer with three alternatives is 40-120 KB of JSON (85 KB for a Chengdu-plain point to
+Duisburg, 2026-12-02), a batch row's single route about a third of that: 64 MiB keep the last
+~800 such answers or ~2,000 batch rows, and keep a server's growth from the cache within 10% of
+its ~0.7 GB after start-up (the soak goal). The 4,096 whole results of the old cache were
+~0.3 MB each as Python objects, 1.2 GB when full.
+"""
+
+
 @dataclass
 class LruCache:
-    """A small thread-safe LRU cache of JSON-ready results."""
+    """A thread-safe LRU cache of route answers as JSON bytes, bounded in entries and bytes.
+
+    The answers are kept serialised: 85 KB of bytes instead of ~0.3 MB of Python objects for one
+    route, served as they are without being encoded again, and counted exactly against
+    ``max_bytes``.
+    """
 
     size: int
+    max_bytes: int = CACHE_MAX_BYTES
     hits: int = 0
     misses: int = 0
-    _data: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
+    nbytes: int = 0
+    _data: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def get(self, key: str) -> bytes | None:
         """Cached value or None."""
         with self._lock:
             value = self._data.get(key)
@@ -51,15 +71,23 @@ class LruCache:
             self.hits += 1
             return value
 
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        """Store a value, evicting the least recently used beyond ``size``."""
-        if self.size <= 0:
+    def put(self, key: str, value: bytes) -> None:
+        """Store a value, evicting the least recently used beyond ``size`` or ``max_bytes``."""
+        if self.size <= 0 or len(value) > self.max_bytes:
             return
         with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self.nbytes -= len(old)
             self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            self.nbytes += len(value)
+            while len(self._data) > self.size or self.nbytes > self.max_bytes:
+                _, evicted = self._data.popitem(last=False)
+                self.nbytes -= len(evicted)
+
+    def __len__(self) -> int:
+        """Entries held."""
+        return len(self._data)
 
 
 class Service:
@@ -72,29 +100,45 @@ class Service:
         regions: dict[str, Any],
         cache_size: int,
         map_data: MapData | None = None,
+        cache_bytes: int = CACHE_MAX_BYTES,
     ) -> None:
         self.engine = engine
         self.regions = regions
         self._map_data = map_data
-        self.cache = LruCache(cache_size)
+        self.cache = LruCache(cache_size, max_bytes=cache_bytes)
         self.fingerprint = engine.params.fingerprint()
         self.build_dir = engine.build_dir
         self.corridors = self._corridors_fc()
         self.loaded_at = time.time()
 
     @classmethod
-    def load(cls, *, data_dir: Path, build_dir: Path, cache_size: int = 4096) -> Service:
+    def load(
+        cls,
+        *,
+        data_dir: Path,
+        build_dir: Path,
+        cache_size: int = 4096,
+        cache_bytes: int = CACHE_MAX_BYTES,
+    ) -> Service:
         """Load the engine and the GeoJSON views."""
         engine = Engine.load(data_dir=data_dir, build_dir=build_dir)
-        return cls.from_engine(engine, cache_size=cache_size)
+        return cls.from_engine(engine, cache_size=cache_size, cache_bytes=cache_bytes)
 
     @classmethod
-    def from_engine(cls, engine: Engine, *, cache_size: int = 4096) -> Service:
+    def from_engine(
+        cls, engine: Engine, *, cache_size: int = 4096, cache_bytes: int = CACHE_MAX_BYTES
+    ) -> Service:
         """The service around an already loaded *engine* (its GeoJSON views and map layers)."""
         build_dir = engine.build_dir
         prefectures = read_layer(build_dir / "prefectures.parquet")
         regions = regions_feature_collection(prefectures, engine.catalog.prefectures)
-        return cls(engine, regions=regions, cache_size=cache_size, map_data=MapData.load(build_dir))
+        return cls(
+            engine,
+            regions=regions,
+            cache_size=cache_size,
+            map_data=MapData.load(build_dir),
+            cache_bytes=cache_bytes,
+        )
 
     @property
     def map_data(self) -> MapData:
@@ -156,17 +200,29 @@ class Service:
     # ------------------------------------------------------------------ route
     def route(self, req: RouteRequest) -> tuple[dict[str, Any], bool]:
         """Route estimate for *req* (and whether it came from the cache)."""
+        body, hit = self.route_json(req)
+        return json.loads(body), hit
+
+    def route_json(self, req: RouteRequest) -> tuple[bytes, bool]:
+        """:meth:`route` as the UTF-8 JSON the API sends (serialised once, then cached)."""
         key = req.key(self.fingerprint)
         cached = self.cache.get(key)
         if cached is not None:
             return cached, True
-        result = self.route_result(req).to_dict()
-        self.cache.put(key, result)
-        return result, False
+        body = json_bytes(self.route_result(req).to_dict())
+        self.cache.put(key, body)
+        return body, False
 
     def route_result(self, req: RouteRequest) -> RouteResult:
         """The engine's typed answer to *req* (uncached; maps draw from it)."""
         return self.engine.answer(req)
+
+
+def json_bytes(payload: Any) -> bytes:
+    """*payload* as compact UTF-8 JSON, as Starlette's ``JSONResponse`` renders it."""
+    return json.dumps(
+        payload, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
 
 
 def bbox_filter(

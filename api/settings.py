@@ -63,6 +63,8 @@ class Settings(BaseSettings):
         Most matrix jobs queued or running at once; more are answered 429 with Retry-After.
     job_keep_s : float
         Seconds a finished job and its result are kept before they are purged.
+    cache_mb : float
+        Most MiB of route JSON the estimate cache holds (with ``cache_size`` entries at most).
     """
 
     model_config = SettingsConfigDict(env_prefix="SHUDAO_", extra="ignore", frozen=True)
@@ -86,6 +88,7 @@ class Settings(BaseSettings):
     state_dir: Path = _REPO_ROOT / "data" / "state"
     max_pending_jobs: int = Field(default=8, ge=1, le=1000)
     job_keep_s: float = Field(default=86_400.0, gt=0)
+    cache_mb: float = Field(default=64.0, ge=0)
 
     @field_validator("cors_origins", "trusted_hosts", mode="before")
     @classmethod

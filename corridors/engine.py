@@ -28,18 +28,19 @@ from corridors.models import (
 )
 from corridors.netstore import build_network, inputs_fingerprint, load_network
 from corridors.network import Infrastructure, ModeNetwork, sea_trip
-from corridors.params import Parameters, apply_overrides, load_parameters
+from corridors.params import Parameters, apply_overrides
 from corridors.request import RouteRequest, parse_request
 from corridors.routing import Router
 from corridors.search import AccessLimits, Endpoint, Query
-from corridors.services import ServiceRecord, load_services
+from corridors.services import ServiceRecord
+from corridors.tables import load_tables
 from corridors.tariffs import ParameterCostModel
 from gis.hierarchy import Hierarchy, read_order
 from gis.integrity import verify_build
 from gis.layers import read_layer
 from hubs.models import Place
 from hubs.resolver import PlaceResolver
-from hubs.tables import Catalog, county_places, load_catalog
+from hubs.tables import Catalog, county_places
 
 SEA_PASSAGES = frozenset(
     {
@@ -200,22 +201,16 @@ class Engine:
         # a partial, altered or corrupt build is refused (exit 4 / 503)
         digests = verify_build(build_dir)
         t0 = time.perf_counter()
-        catalog = load_catalog(data_dir)
+        # every problem of every curated table at once (places checked against country extents)
+        tables = load_tables(data_dir, parameters_path=parameters_path)
+        catalog, params, records = tables.catalog, tables.params, tables.records
         places: list[Place] = list(catalog.places)
         counties_path = build_dir / "counties.parquet"
         if counties_path.exists():
             places += county_places(read_layer(counties_path), catalog.prefectures)
         resolver = PlaceResolver(places)
-        params = load_parameters(parameters_path or data_dir / "parameters.toml")
         if overrides:
             params = apply_overrides(params, overrides)
-        records = tuple(
-            load_services(
-                data_dir / "services.toml",
-                known_places={p.id for p in catalog.places},
-                to_cny=params.to_cny,
-            )
-        )
         t1 = time.perf_counter()
         road = Infrastructure.load_road(build_dir)
         hierarchy = Hierarchy.from_router(road.router, read_order(build_dir, "road"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import math
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -115,6 +116,14 @@ def load_itinerary_points(path: Path) -> dict[str, ItineraryPoint]:
         Every bad row and column at once.
     """
     problems: list[Problem] = []
+    out = _read_itinerary_points(path, problems)
+    if problems:
+        raise ParameterError(problems)
+    return out
+
+
+def _read_itinerary_points(path: Path, problems: list[Problem]) -> dict[str, ItineraryPoint]:
+    """The points of *path*, appending each problem to *problems* instead of raising."""
     out: dict[str, ItineraryPoint] = {}
     with path.open(encoding="utf-8", newline="") as fh:
         for i, row in enumerate(csv.DictReader(fh), start=1):
@@ -123,8 +132,8 @@ def load_itinerary_points(path: Path) -> dict[str, ItineraryPoint]:
                 lon, lat = float(row["lon"]), float(row["lat"])
             except (KeyError, TypeError, ValueError):
                 problems.append(Problem(path.name, i, "lon", "lon and lat must be numbers"))
-                continue
-            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                lon = lat = math.nan  # the id stays known: the sections naming it are not wrong
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90) and math.isfinite(lon + lat):
                 problems.append(Problem(path.name, i, "lon", "out of range"))
             if not pid or pid in out:
                 problems.append(Problem(path.name, i, "id", f"empty or duplicate id {pid!r}"))
@@ -141,8 +150,6 @@ def load_itinerary_points(path: Path) -> dict[str, ItineraryPoint]:
                 lat,
                 (row.get("coord_source") or "").strip(),
             )
-    if problems:
-        raise ParameterError(problems)
     return out
 
 
@@ -154,12 +161,23 @@ def load_sections(path: Path, *, known_points: set[str]) -> dict[str, Section]:
     ParameterError
         Every problem at once, with its TOML path.
     """
+    problems: list[Problem] = []
+    out = _read_sections(path, known_points=known_points, problems=problems)
+    if problems:
+        raise ParameterError(problems)
+    return out
+
+
+def _read_sections(
+    path: Path, *, known_points: set[str], problems: list[Problem]
+) -> dict[str, Section]:
+    """The sections of *path*, appending each problem to *problems* instead of raising."""
     file = path.name
     try:
         raw = tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ParameterError([Problem(file, None, None, f"TOML syntax: {exc}")]) from exc
-    problems: list[Problem] = []
+        problems.append(Problem(file, None, None, f"TOML syntax: {exc}"))
+        return {}
     out: dict[str, Section] = {}
     for sid, sec in sorted(raw.get("section", {}).items()):
         p = f"section.{sid}"
@@ -180,8 +198,6 @@ def load_sections(path: Path, *, known_points: set[str]) -> dict[str, Section]:
             sec.get("assumption") and str(sec["assumption"]),
             _sourced(sec.get("published_km"), f"{p}.published_km", problems, file, unit="km"),
         )
-    if problems:
-        raise ParameterError(problems)
     return out
 
 
@@ -288,20 +304,22 @@ def load_services(
         Listing every problem found, each with the TOML path of the offending value.
     """
     file = path.name
+    problems: list[Problem] = []
     try:
         raw = tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ParameterError([Problem(file, None, None, f"TOML syntax: {exc}")]) from exc
-    problems: list[Problem] = []
+        problems.append(Problem(file, None, None, f"TOML syntax: {exc}"))
+        raw = {}
     records: list[ServiceRecord] = []
     seen: set[str] = set()
     points: dict[str, ItineraryPoint] = {}
     sections: dict[str, Section] = {}
+    # the problems of the itinerary files are reported with those of the services
     if (path.parent / POINTS_FILE).is_file():
-        points = load_itinerary_points(path.parent / POINTS_FILE)
+        points = _read_itinerary_points(path.parent / POINTS_FILE, problems)
     if (path.parent / SECTIONS_FILE).is_file():
-        sections = load_sections(
-            path.parent / SECTIONS_FILE, known_points=known_places | set(points)
+        sections = _read_sections(
+            path.parent / SECTIONS_FILE, known_points=known_places | set(points), problems=problems
         )
     air = raw.get("air_routing", {})
     air_corridor = tuple(str(x) for x in air.get("corridor_points", []))

@@ -79,6 +79,7 @@ def data_build(
     if bad:
         err.print(f"error: unknown layer group(s) {bad}; choose from {list(LAYER_GROUPS)}")
         raise typer.Exit(EXIT_BAD_OPTION)
+    _check_tables(settings.data_dir, None)  # every problem of every table before building
     summary = build_all(
         out_dir,
         data_dir=settings.data_dir,
@@ -93,26 +94,70 @@ def _measure_services(out_dir: Path) -> None:
     """Measure the service network on the new layers and store it with them (pre-manifest)."""
     from corridors.engine import endpoint_of  # noqa: PLC0415 (keep `--help` fast)
     from corridors.netstore import build_network  # noqa: PLC0415
-    from corridors.params import load_parameters  # noqa: PLC0415
-    from corridors.services import load_services  # noqa: PLC0415
-    from hubs.tables import load_catalog  # noqa: PLC0415
+    from corridors.tables import load_tables  # noqa: PLC0415
 
     settings = cli_settings()
     t0 = time.perf_counter()
+    err.print("checking every place against its country's outline on the new layers ...")
+    tables = load_tables(settings.data_dir, build_dir=out_dir)
     err.print("measuring the service network on the built layers ...")
-    catalog = load_catalog(settings.data_dir)
-    params = load_parameters(settings.data_dir / "parameters.toml")
-    records = load_services(
-        settings.data_dir / "services.toml",
-        known_places={p.id for p in catalog.places},
-        to_cny=params.to_cny,
+    terminals = {p.id: endpoint_of(p) for p in tables.catalog.places}
+    network = build_network(
+        list(tables.records), terminals, data_dir=settings.data_dir, build_dir=out_dir
     )
-    terminals = {p.id: endpoint_of(p) for p in catalog.places}
-    network = build_network(records, terminals, data_dir=settings.data_dir, build_dir=out_dir)
     err.print(
         f"measured {len(network.services)} services ({len(network.rides)} hops) in "
         f"{time.perf_counter() - t0:.1f} s"
     )
+
+
+EXIT_INVALID_DATA = 3  # the README's exit code of an invalid data file
+
+
+def _check_tables(data_dir: Path, build_dir: Path | None) -> None:
+    """Raise one error carrying every problem of every curated table (exit 3)."""
+    from corridors.tables import load_tables  # noqa: PLC0415 (keep `--help` fast)
+
+    load_tables(data_dir, build_dir=build_dir)
+
+
+@data_app.command("check")
+@handle_errors
+def data_check(
+    out: Annotated[
+        Path | None, typer.Option(help="Built layers for the country outlines (default: settings).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the problems as a JSON list.")
+    ] = False,
+) -> None:
+    """Check every curated table at once / 一次检查全部数据表 (exit 3 listing every problem).
+
+    Places and itinerary points are checked against their country's outline in the built
+    layers when there are any, else against the country extents of ``country_bounds.csv``.
+    """
+    from corridors.tables import (  # noqa: PLC0415 (keep `--help` fast)
+        COUNTRIES_LAYER,
+        problems_to_dicts,
+        validate_tables,
+    )
+
+    settings = cli_settings()
+    build_dir = out or settings.build_dir
+    layer = build_dir if (build_dir / COUNTRIES_LAYER).is_file() else None
+    problems = validate_tables(settings.data_dir, build_dir=layer)
+    if as_json:
+        emit_json(problems_to_dicts(problems))
+    else:
+        against = f"outlines of {build_dir}" if layer else "country_bounds.csv extents"
+        for problem in problems:
+            err.print(f"  - {problem}", markup=False, soft_wrap=True)
+        err.print(
+            f"{len(problems)} problem(s) in the curated tables of {settings.data_dir} "
+            f"(countries checked against the {against})"
+        )
+    if problems:
+        raise typer.Exit(EXIT_INVALID_DATA)
 
 
 @data_app.command("summary")

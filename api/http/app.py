@@ -11,13 +11,14 @@ the limits, CORS and API key of :mod:`api.http.security`.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
-from api.http.deps import service_of
+from api.http.deps import GIL_SWITCH_INTERVAL_S, service_of
 from api.http.maps_routes import router as maps_router
 from api.http.matrix_routes import router as matrix_router
 from api.http.ogc import router as ogc_router
@@ -49,6 +50,7 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
                 data_dir=settings.data_dir,
                 build_dir=settings.build_dir,
                 cache_size=settings.cache_size,
+                cache_bytes=round(settings.cache_mb * 1024 * 1024),
             )
             log.info("service loaded: ready")
         except Exception as exc:  # reported by /healthz and every endpoint as a 503 problem
@@ -62,7 +64,12 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
         if getattr(app.state, "service", None) is None and app.state.loader is None:
             app.state.loader = threading.Thread(target=load, name="shudao-load", daemon=True)
             app.state.loader.start()
-        yield
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)  # shorter GIL slices while serving
+        try:
+            yield
+        finally:
+            sys.setswitchinterval(previous)
 
     app = FastAPI(
         title="Shudao 蜀道 corridor estimates",

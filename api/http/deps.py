@@ -35,6 +35,14 @@ routes/s. Two, not one, because a map PNG holds its thread for seconds while Chr
 must not stop every route meanwhile. More capacity comes from ``--workers`` processes.
 """
 
+GIL_SWITCH_INTERVAL_S = 0.001
+"""The interpreter's thread switch interval while serving (``sys.setswitchinterval``; CPython's
+default is 0.005 s). A route thread running pure Python keeps the GIL until the interval has
+passed and another thread asks for it; the event loop asks once for every turn of the loop, and a
+request takes several turns, so each ``/healthz`` waited that many slices behind the route
+threads. Shorter slices cut that wait; the route threads lose a few per cent to the extra
+switches (``bench/soak_bench.py``: figures in the README)."""
+
 _route_limiter: RunVar[anyio.CapacityLimiter] = RunVar("shudao_route_limiter")
 
 

@@ -11,7 +11,7 @@ import time
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.deps import GeoJSONResponse, get_service, run_limited
@@ -132,13 +132,17 @@ RouteReq = Annotated[RouteRequest, Depends(route_request)]
     tags=["estimates"],
     response_model=RouteResultOut,
 )
-async def get_route(request: Request, service: ServiceDep, req: RouteReq) -> dict[str, Any]:
-    """The same JSON as ``shudao route --json``: routes with legs, totals and GeoJSON geometry."""
+async def get_route(request: Request, service: ServiceDep, req: RouteReq) -> Response:
+    """The same JSON as ``shudao route --json``: routes with legs, totals and GeoJSON geometry.
+
+    The answer is serialised in the route thread (and cached as bytes): encoding 40-120 KB of
+    JSON on the event loop would hold up every other request, ``/healthz`` included.
+    """
     try:
-        result, _ = await run_limited(_settings(request), lambda: service.route(req))
+        body, _ = await run_limited(_settings(request), lambda: service.route_json(req))
     except TimeoutError:
-        return problem(504, "The route took longer than the request timeout.", slug="timeout")  # type: ignore[return-value]
-    return result
+        return problem(504, "The route took longer than the request timeout.", slug="timeout")
+    return Response(body, media_type="application/json")
 
 
 class EstimateRow(BaseModel):
@@ -191,19 +195,21 @@ class EstimateResults(BaseModel):
     summary="Batch of route estimates (best route per row)",
     tags=["estimates"],
     responses=problem_responses(400, 413),
+    response_model=EstimateResults,
 )
-async def post_estimates(
-    request: Request, service: ServiceDep, batch: EstimateBatch
-) -> EstimateResults:
-    """Answer every row; a failing row gets its own problem and never fails the batch."""
+async def post_estimates(request: Request, service: ServiceDep, batch: EstimateBatch) -> Response:
+    """Answer every row; a failing row gets its own problem and never fails the batch.
+
+    The rows are answered and the results serialised in a worker thread, not on the event loop.
+    """
     settings = _settings(request)
     if len(batch.rows) > settings.max_batch_rows:
-        return problem(  # type: ignore[return-value]
+        return problem(
             413, f"at most {settings.max_batch_rows} rows per batch", slug="batch-too-large"
         )
     deadline = time.monotonic() + settings.batch_timeout_s
 
-    def work() -> EstimateResults:
+    def work() -> bytes:
         results: list[EstimateResult] = []
         cached = 0
         for i, row in enumerate(batch.rows):
@@ -236,11 +242,12 @@ async def post_estimates(
             best = result["routes"][0] if result["routes"] else None
             route = RouteOut.model_validate(best) if best is not None else None
             results.append(EstimateResult(index=i, ok=route is not None, route=route))
-        return EstimateResults(
+        out = EstimateResults(
             results=results, parameters_version=service.engine.params.version, cached_rows=cached
         )
+        return out.model_dump_json(by_alias=True).encode("utf-8")
 
-    return await anyio.to_thread.run_sync(work)
+    return Response(await anyio.to_thread.run_sync(work), media_type="application/json")
 
 
 def _json(body: bytes | memoryview) -> dict[str, Any]:
