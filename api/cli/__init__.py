@@ -40,6 +40,7 @@ from api.cli.common import (
     route_request,
 )
 from api.cli.maps import map_app
+from api.cli.scenario import scenario_app
 from api.cli.validate import register as register_validate
 from api.settings import Settings
 
@@ -52,6 +53,7 @@ app = typer.Typer(
 data_app = typer.Typer(help="Build and inspect the data layers.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(map_app, name="map")
+app.add_typer(scenario_app, name="scenario")
 register_access(app)  # shudao matrix, shudao access
 register_validate(app)  # shudao validate
 
