@@ -14,9 +14,15 @@ import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.http.deps import GeoJSONResponse, get_service, run_limited
+from api.http.deps import (
+    GeoJSONResponse,
+    ScenarioQuery,
+    get_service,
+    run_limited,
+    stored_scenario,
+)
 from api.http.problems import problem, problem_from_exception, problem_responses
-from api.http.schemas import RouteOut, RouteResultOut, RowProblem
+from api.http.schemas import RouteOut, RouteResultOut, RowProblem, ScenarioRefOut
 from api.service import Service, bbox_filter
 from api.settings import Settings
 from corridors.models import CargoUnit, Mode, Objective
@@ -130,11 +136,17 @@ RouteReq = Annotated[RouteRequest, Depends(route_request)]
     responses=problem_responses(404, 504),
     tags=["estimates"],
     response_model=RouteResultOut,
+    response_model_exclude_unset=True,
 )
-async def get_route(request: Request, service: ServiceDep, req: RouteReq) -> dict[str, Any]:
+async def get_route(
+    request: Request, service: ServiceDep, req: RouteReq, scenario: ScenarioQuery = None
+) -> dict[str, Any]:
     """The same JSON as ``shudao route --json``: routes with legs, totals and GeoJSON geometry."""
     try:
-        result, _ = await run_limited(_settings(request), lambda: service.route(req))
+        result, _ = await run_limited(
+            _settings(request),
+            lambda: service.route(req, scenario=stored_scenario(request, scenario)),
+        )
     except TimeoutError:
         return problem(504, "The route took longer than the request timeout.", slug="timeout")  # type: ignore[return-value]
     return result
@@ -183,6 +195,7 @@ class EstimateResults(BaseModel):
     results: list[EstimateResult]
     parameters_version: str
     cached_rows: int
+    scenario: ScenarioRefOut | None = None
 
 
 @router.post(
@@ -192,9 +205,12 @@ class EstimateResults(BaseModel):
     responses=problem_responses(400, 413),
 )
 async def post_estimates(
-    request: Request, service: ServiceDep, batch: EstimateBatch
+    request: Request, service: ServiceDep, batch: EstimateBatch, scenario: ScenarioQuery = None
 ) -> EstimateResults:
-    """Answer every row; a failing row gets its own problem and never fails the batch."""
+    """Answer every row; a failing row gets its own problem and never fails the batch.
+
+    With ``scenario=ID`` every row is answered under that stored scenario (404 if unknown).
+    """
     settings = _settings(request)
     if len(batch.rows) > settings.max_batch_rows:
         return problem(  # type: ignore[return-value]
@@ -203,6 +219,7 @@ async def post_estimates(
     deadline = time.monotonic() + settings.batch_timeout_s
 
     def work() -> EstimateResults:
+        stored = stored_scenario(request, scenario)
         results: list[EstimateResult] = []
         cached = 0
         for i, row in enumerate(batch.rows):
@@ -225,7 +242,7 @@ async def post_estimates(
                 # answered with its own problem (422, every bad field named)
                 values = row.model_dump() if isinstance(row, EstimateRow) else dict(row)
                 req = parse_request({**values, "alternatives": 1})
-                result, hit = service.route(req)
+                result, hit = service.route(req, scenario=stored)
             except Exception as exc:
                 body = problem_from_exception(exc).body
                 problem_row = RowProblem.model_validate(_json(body))
@@ -235,8 +252,12 @@ async def post_estimates(
             best = result["routes"][0] if result["routes"] else None
             route = RouteOut.model_validate(best) if best is not None else None
             results.append(EstimateResult(index=i, ok=route is not None, route=route))
+        ref = getattr(service.engine_for(stored), "ref", None) if stored else None
         return EstimateResults(
-            results=results, parameters_version=service.engine.params.version, cached_rows=cached
+            results=results,
+            parameters_version=service.engine.params.version,
+            cached_rows=cached,
+            scenario=ScenarioRefOut.model_validate(ref.to_dict()) if ref else None,
         )
 
     return await anyio.to_thread.run_sync(work)

@@ -269,6 +269,23 @@ _ROUTE_EXAMPLE: dict[str, Any] = (
 )
 
 
+class ScenarioBaselineOut(BaseModel):
+    """The baseline a scenario changes: its parameter version and fingerprint."""
+
+    parameters_version: str = Field(examples=["2025-09-01.1"])
+    parameters_fingerprint: str
+
+
+class ScenarioRefOut(BaseModel):
+    """The scenario a result was computed under (absent: the baseline)."""
+
+    id: str | None = Field(description="Stored scenario id (None for a scenario file)")
+    version: int | None = Field(description="Stored scenario version")
+    title: str
+    fingerprint: str = Field(description="SHA-256 of the scenario's canonical JSON")
+    baseline: ScenarioBaselineOut
+
+
 class RouteResultOut(BaseModel):
     """The answer of ``GET /v1/route`` (and of ``shudao route --json``, byte for byte in JSON)."""
 
@@ -282,6 +299,9 @@ class RouteResultOut(BaseModel):
     routes: list[RouteOut] = Field(
         description="Best first; alternatives are other corridors, then other gateways "
         "(with pareto=true: the routes no other route beats on time, cost and CO2 at once)."
+    )
+    scenario: ScenarioRefOut | None = Field(
+        default=None, description="The stored scenario of scenario=ID (absent on the baseline)."
     )
 
 
@@ -357,6 +377,9 @@ class MatrixResultOut(BaseModel):
     origins: int = Field(ge=0, description="Number of origins.")
     destinations: int = Field(ge=0, description="Number of destinations.")
     cells: list[MatrixCell]
+    scenario: ScenarioRefOut | None = Field(
+        default=None, description="The stored scenario of scenario=ID (absent on the baseline)."
+    )
 
 
 class JobProgress(BaseModel):
