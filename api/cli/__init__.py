@@ -30,6 +30,7 @@ from api.cli.common import (
     ParamsOpt,
     ParetoOpt,
     QuantityOpt,
+    StoredScenarioOpt,
     UnitOpt,
     ViaOpt,
     cli_settings,
@@ -305,6 +306,7 @@ def route_cmd(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result contract as JSON.")
     ] = False,
+    scenario: StoredScenarioOpt = None,
 ) -> None:
     """Compare routes from ORIGIN to DESTINATION: time, cost and CO2, leg by leg."""
     req = route_request(
@@ -319,7 +321,7 @@ def route_cmd(
         alternatives=alternatives,
         pareto=pareto,
     )
-    engine = load_engine(param, params)
+    engine = load_engine(param, params, scenario=scenario)
     result = engine.answer(req)
     if as_json:
         emit_json(result.to_dict())
@@ -336,6 +338,9 @@ def _print_routes(res: dict[str, Any]) -> None:
         f"{cargo['quantity']:g} {cargo['unit']} ({cargo['tonnes']:g} t), "
         f"objective {res['objective']}, parameters {res['parameters_version']}"
     )
+    if res.get("scenario"):
+        sc = res["scenario"]
+        out.print(f"scenario / 情景: {sc['title']} ({sc['id']}, version {sc['version']})")
     table = Table()
     for col in ("#", "corridor", "modes", "km", "hours", "days", "CNY", "kg CO2e", "borders"):
         table.add_column(

@@ -110,6 +110,29 @@ class StoredScenario:
         """The HTTP entity tag of this version (a strong tag: ``"v<version>"``)."""
         return f'"v{self.version}"'
 
+    def summary(self) -> dict[str, Any]:
+        """JSON form without the document (``shudao scenario list --json``)."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "updated_at": self.updated_at.isoformat(),
+            "updated_by": self.updated_by,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form with the document (``shudao scenario show --json``, ``create --json``)."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "etag": self.etag,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "created_by": self.created_by,
+            "updated_by": self.updated_by,
+            "document": self.document,
+        }
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -144,6 +167,19 @@ class AuditEntry:
     diff: list[dict[str, Any]]
     previous: dict[str, Any] | None
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "seq": self.seq,
+            "scenario_id": self.scenario_id,
+            "version": self.version,
+            "action": self.action,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "diff": self.diff,
+            "previous": self.previous,
+        }
+
 
 def database_url(*, url: str | None, state_dir: Path) -> str:
     """The store's SQLAlchemy URL: *url* when set, else SQLite in *state_dir*.
@@ -159,7 +195,7 @@ def database_url(*, url: str | None, state_dir: Path) -> str:
     return f"sqlite:///{state_dir / SQLITE_FILE}"
 
 
-def open_store(*, url: str | None, state_dir: Path) -> ScenarioStore:
+def open_store(*, url: str | None, state_dir: Path, pooled: bool = True) -> ScenarioStore:
     """Open the scenario store (SQLite in *state_dir*, or *url*) with its schema migrated.
 
     Parameters
@@ -168,19 +204,23 @@ def open_store(*, url: str | None, state_dir: Path) -> ScenarioStore:
         ``SHUDAO_DATABASE_URL`` (PostgreSQL, e.g. ``postgresql://user@host/db``), or None.
     state_dir : Path
         The state directory (created when needed) holding ``scenarios.sqlite3``.
+    pooled : bool
+        Keep connections open for reuse (a server); False closes each after use (a CLI
+        command, which opens the store once and never disposes of it).
     """
     full = database_url(url=url, state_dir=state_dir)
     if full.startswith("sqlite"):
         state_dir.mkdir(parents=True, exist_ok=True)
-    engine = _create_engine(full)
+    engine = _create_engine(full, pooled=pooled)
     migrate(engine)
     return ScenarioStore(engine)
 
 
-def _create_engine(url: str) -> sa.Engine:
+def _create_engine(url: str, *, pooled: bool) -> sa.Engine:
+    pool: dict[str, Any] = {} if pooled else {"poolclass": sa.pool.NullPool}
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True)
-    engine = sa.create_engine(url, connect_args={"timeout": 30})
+        return sa.create_engine(url, pool_pre_ping=True, **pool)
+    engine = sa.create_engine(url, connect_args={"timeout": 30}, **pool)
 
     # SQLAlchemy's documented pysqlite recipe: the driver's own transaction handling off, BEGIN
     # emitted by SQLAlchemy; writes take the write lock at once (BEGIN IMMEDIATE), so a
