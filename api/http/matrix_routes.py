@@ -131,7 +131,6 @@ class MatrixTooLargeError(GisError):
     summary="Small matrix, answered directly",
     responses=problem_responses(404, 413, 504),
     response_model=MatrixResultOut,
-    response_model_exclude_unset=True,
 )
 async def get_matrix(
     request: Request,

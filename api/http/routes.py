@@ -136,7 +136,6 @@ RouteReq = Annotated[RouteRequest, Depends(route_request)]
     responses=problem_responses(404, 504),
     tags=["estimates"],
     response_model=RouteResultOut,
-    response_model_exclude_unset=True,
 )
 async def get_route(
     request: Request, service: ServiceDep, req: RouteReq, scenario: ScenarioQuery = None
@@ -195,7 +194,7 @@ class EstimateResults(BaseModel):
     results: list[EstimateResult]
     parameters_version: str
     cached_rows: int
-    scenario: ScenarioRefOut | None = None
+    scenario: ScenarioRefOut | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 @router.post(

@@ -269,6 +269,10 @@ _ROUTE_EXAMPLE: dict[str, Any] = (
 )
 
 
+def _is_none(value: object) -> bool:
+    return value is None
+
+
 class ScenarioBaselineOut(BaseModel):
     """The baseline a scenario changes: its parameter version and fingerprint."""
 
@@ -301,7 +305,9 @@ class RouteResultOut(BaseModel):
         "(with pareto=true: the routes no other route beats on time, cost and CO2 at once)."
     )
     scenario: ScenarioRefOut | None = Field(
-        default=None, description="The stored scenario of scenario=ID (absent on the baseline)."
+        default=None,
+        exclude_if=_is_none,
+        description="The stored scenario of scenario=ID (absent on the baseline).",
     )
 
 
@@ -378,7 +384,9 @@ class MatrixResultOut(BaseModel):
     destinations: int = Field(ge=0, description="Number of destinations.")
     cells: list[MatrixCell]
     scenario: ScenarioRefOut | None = Field(
-        default=None, description="The stored scenario of scenario=ID (absent on the baseline)."
+        default=None,
+        exclude_if=_is_none,
+        description="The stored scenario of scenario=ID (absent on the baseline).",
     )
 
 
