@@ -2,8 +2,9 @@
 
 Owns: :func:`compare_route` (each alternative's time, cost, CO2, borders and corridor, baseline
 beside scenario, the deltas, and whether the best corridor changes) and :func:`compare_matrix`
-(delta hours and delta cost per cell, and the origins whose best corridor changes), as typed
-frozen dataclasses with a JSON form. Deltas are scenario minus baseline. The scenario itself
+(delta hours and delta cost per cell, and the origins whose best corridor changes) and
+:func:`compare_access` (the accessibility raster's delta hours as a GeoTIFF, and per county), as
+typed frozen dataclasses with a JSON form. Deltas are scenario minus baseline. The scenario itself
 is :mod:`corridors.scenarios`.
 """
 
@@ -12,18 +13,25 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from corridors.accessibility import AccessRaster, access_raster, county_summary
 from corridors.engine import Engine, RouteResult
 from corridors.errors import InfeasibleConstraintError, NoRouteError
 from corridors.matrix import TravelMatrix, travel_matrix
 from corridors.models import Route
 from corridors.request import RouteOptions, RouteRequest
 from corridors.scenarios import ScenarioEngine, ScenarioRef, baseline_ref
+from gis.raster import write_geotiff
 from hubs.models import Place
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -184,15 +192,27 @@ def _answer(engine: Engine, req: RouteRequest) -> tuple[RouteResult | None, str 
         return None, str(exc)
 
 
-def compare_route(base: Engine, scen: Engine, req: RouteRequest) -> RouteComparison:
+def compare_route(
+    base: Engine,
+    scen: Engine,
+    req: RouteRequest,
+    *,
+    baseline_result: RouteResult | None = None,
+) -> RouteComparison:
     """Answer *req* on the baseline and under the scenario, and pair the alternatives.
+
+    *baseline_result* is the baseline's answer to *req* when the caller has it (e.g. from its
+    route cache): then only the scenario is routed, and a comparison costs about one route.
 
     Alternatives are paired by corridor (the n-th route of a corridor with the n-th of the
     same corridor on the other side); a corridor one side lacks is paired with None. A side
     without any route (the scenario closed every way) is reported in ``*_problem``, not
     raised; an unknown place or a bad option still raises, as for a route.
     """
-    b, b_problem = _answer(base, req)
+    b: RouteResult | None = baseline_result
+    b_problem: str | None = None
+    if b is None:
+        b, b_problem = _answer(base, req)
     s, s_problem = _answer(scen, req)
     b_routes = list(b.routes) if b else []
     s_routes = list(s.routes) if s else []
@@ -336,3 +356,64 @@ def compare_matrix(
     s = travel_matrix(scen, origins, destinations, options=options, **option_values)
     ref = scen.ref if isinstance(scen, ScenarioEngine) else None
     return MatrixComparison(b, s, ref)
+
+
+@dataclass(frozen=True)
+class AccessComparison:
+    """Hours to the nearest hub of one kind on the baseline and under the scenario."""
+
+    baseline: AccessRaster
+    scenario_raster: AccessRaster
+    scenario: ScenarioRef | None
+
+    @property
+    def delta_hours(self) -> NDArray[np.float32]:
+        """Scenario minus baseline hours per cell (NaN outside the province)."""
+        out: NDArray[np.float32] = (self.scenario_raster.hours - self.baseline.hours).astype(
+            np.float32
+        )
+        return out
+
+    def write(self, path: Path) -> Path:
+        """Write the delta hours as a GeoTIFF (float32, negative = closer under the scenario)."""
+        tags = {
+            "units": "hours (scenario minus baseline)",
+            "target_kind": self.baseline.kind.value,
+            "baseline_parameters_version": self.baseline.parameters_version,
+            "scenario": self.scenario.title if self.scenario else "",
+            "scenario_fingerprint": self.scenario.fingerprint if self.scenario else "",
+            "baseline_targets": ",".join(h.id for h in self.baseline.hubs),
+            "scenario_targets": ",".join(h.id for h in self.scenario_raster.hubs),
+        }
+        return write_geotiff(
+            path,
+            self.delta_hours,
+            self.baseline.grid,
+            description=f"delta_travel_time_to_{self.baseline.kind.value}",
+            units="hours",
+            tags=tags,
+        )
+
+    def county_delta(self, counties: gpd.GeoDataFrame) -> pd.DataFrame:
+        """Per county: baseline and scenario mean hours and their difference (6 decimals)."""
+        b = county_summary(self.baseline, counties)
+        s = county_summary(self.scenario_raster, counties)
+        out = b[["adcode", "name_zh", "prefecture_adcode", "cells"]].copy()
+        out["baseline_mean_h"] = b["mean_h"]
+        out["scenario_mean_h"] = s["mean_h"].to_numpy()
+        out["delta_mean_h"] = (out["scenario_mean_h"] - out["baseline_mean_h"]).round(6)
+        return out
+
+
+def compare_access(
+    base: Engine, scen: Engine, kind: str, *, build_dir: Path, **raster_options: Any
+) -> AccessComparison:
+    """The accessibility raster (:func:`access_raster`) on the baseline and under the scenario.
+
+    The scenario changes it through the hubs (added places of *kind*, closed ones left out)
+    and the road speed.
+    """
+    b = access_raster(base, kind, build_dir=build_dir, **raster_options)
+    s = access_raster(scen, kind, build_dir=build_dir, **raster_options)
+    ref = scen.ref if isinstance(scen, ScenarioEngine) else None
+    return AccessComparison(b, s, ref)

@@ -14,11 +14,13 @@ are):
 - ``borders``: a border crossing's dwell ``time_h`` and ``fee_cny`` (the ``[border.<id>]``
   entry, created from ``border.default`` when the crossing has none);
 - ``close``: a place (border crossing, port, terminal, hub): every service that stops there is
-  withdrawn (a through train or liner cannot call at a closed place) and the place stops being
-  a terminal for road access; a sea passage (``suez``, ``bab_el_mandeb``, ``malacca`` ...):
-  sea hops through it are measured again around it (as ``--avoid`` does), services that cannot
-  avoid it are withdrawn; an airspace (``airspace:RUS``, ISO alpha-3): air hops crossing it are
-  measured again around it through the ``[air_routing]`` corridor;
+  withdrawn (a through train or liner cannot call at a closed place), the place stops being
+  a terminal for road access and leaves the catalog of platforms (so it is no hub for
+  accessibility or matrices; it still resolves as a place); a sea passage (``suez``,
+  ``bab_el_mandeb``, ``malacca`` ...): sea hops through it are measured again around it (as
+  ``--avoid`` does), services that cannot avoid it are withdrawn; an airspace
+  (``airspace:RUS``, ISO alpha-3): air hops crossing it are measured again around it through
+  the ``[air_routing]`` corridor;
 - ``services``: a service's frequency (the wait is ``wait_fraction_of_headway`` x 168 h / f),
   its all-in tariff, its line-haul speed and a dwell at each intermediate stop;
 - ``remove_services`` / ``add_services``: services withdrawn, or added with an itinerary of
@@ -59,6 +61,7 @@ from corridors.routing import LruCache, Router
 from corridors.search import Query, SearchEdge
 from corridors.services import CORRIDORS
 from gis.errors import ShudaoError
+from hubs.errors import AmbiguousPlaceError
 from hubs.models import Place, PlaceKind
 from hubs.resolver import PlaceResolver
 
@@ -410,7 +413,10 @@ def _check_references(changes: Mapping[str, Any], engine: Engine, out: _Problems
             except ShudaoError as exc:
                 hint = list(getattr(exc, "suggestions", []) or [])
                 hint += [p for p in _close(item.lower(), sorted(SEA_PASSAGES)) if p not in hint]
-                out.add(loc, f"unknown place or sea passage {item!r}", "unknown_place", hint)
+                if isinstance(exc, AmbiguousPlaceError):
+                    out.add(loc, str(exc), "ambiguous_place", exc.candidates)
+                else:
+                    out.add(loc, f"unknown place or sea passage {item!r}", "unknown_place", hint)
     # service edits and removals
     edits = changes.get("services")
     if isinstance(edits, Mapping):
@@ -734,6 +740,18 @@ def baseline_ref(engine: Engine) -> tuple[str, str]:
     return engine.params.version, engine.params.fingerprint()
 
 
+def cache_fingerprint(engine: Engine) -> str:
+    """A cache key of everything that decides *engine*'s answers.
+
+    The parameter fingerprint, and for a scenario engine also the scenario's fingerprint (a
+    scenario that only closes places leaves the parameters as they were).
+    """
+    fp = engine.params.fingerprint()
+    if isinstance(engine, ScenarioEngine):
+        return f"{fp}+{engine.ref.fingerprint}"
+    return fp
+
+
 def apply_scenario(engine: Engine, scenario: Scenario) -> ScenarioEngine:
     """A new engine with *scenario* applied; *engine* (the baseline) is not changed.
 
@@ -813,7 +831,8 @@ def apply_scenario(engine: Engine, scenario: Scenario) -> ScenarioEngine:
     records = {r.service.id: r for r in engine.records}
     terminals: dict[str, Terminal] = dict(net.terminals)
     rides: list[RideLeg] = []
-    air_closed = _airspace(engine, closed_air) if closed_air else None
+    airspaces = _Airspaces(engine)
+    air_closed = airspaces.closed(closed_air) if closed_air else None
     rerouted = 0
     for ride in net.rides:
         if ride.service_id in removed:
@@ -835,7 +854,7 @@ def apply_scenario(engine: Engine, scenario: Scenario) -> ScenarioEngine:
         elif ride.mode is Mode.AIR and air_closed is not None:
             a, b = terminals[ride.from_id], terminals[ride.to_id]
             if air_closed.intersects(great_circle((a.lon, a.lat), (b.lon, b.lat), step_km=50.0)):
-                ride = _air_hop(ride, engine, terminals, closed_air)
+                ride = _air_hop(ride, engine, terminals, closed_air, airspaces)
                 rerouted += 1
                 if air_closed.intersects(ride.geometry):
                     removed.add(ride.service_id)
@@ -875,7 +894,7 @@ def apply_scenario(engine: Engine, scenario: Scenario) -> ScenarioEngine:
         )
         if closed_places & set(svc.waypoints):
             continue  # an added service calling at a closed place does not run either
-        hops = _measure(svc, engine, terminals, closed_passages, closed_air)
+        hops = _measure(svc, engine, terminals, closed_passages, closed_air, airspaces)
         if isinstance(hops, str):
             out.add(("changes", "add_services", i), hops)
             continue
@@ -884,6 +903,11 @@ def apply_scenario(engine: Engine, scenario: Scenario) -> ScenarioEngine:
     out.raise_if_any()
     for place_id in closed_places:
         terminals.pop(place_id, None)
+    if closed_places:  # a closed platform is not in operation: not a hub for access or matrices
+        kept = tuple(p for p in catalog.places if p.id not in closed_places)
+        catalog = dataclasses.replace(
+            catalog, places=kept, places_by_id=MappingProxyType({p.id: p for p in kept})
+        )
     used = {t for s in services.values() for t in s.waypoints}
     network = ServiceNetwork(
         {k: v for k, v in sorted(terminals.items()) if k in used},
@@ -975,23 +999,43 @@ def _sea_hop(ride: RideLeg, terminals: Mapping[str, Terminal], closed: set[str])
     )
 
 
-def _airspace(engine: Engine, iso3: set[str]) -> Any:
-    import shapely  # noqa: PLC0415
+class _Airspaces:
+    """Closed airspaces (unions of countries of the boundaries layer), read once per apply."""
 
-    from gis.layers import read_layer  # noqa: PLC0415
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._world: Any = None
+        self._union: dict[frozenset[str], Any] = {}
 
-    w = read_layer(engine.build_dir / "world_countries.parquet")
-    geom = shapely.union_all(w.loc[w["iso3"].isin(sorted(iso3))].geometry.to_numpy())
-    shapely.prepare(geom)
-    return geom
+    def closed(self, iso3: set[str] | frozenset[str]) -> Any:
+        import shapely  # noqa: PLC0415
+
+        from gis.layers import read_layer  # noqa: PLC0415
+
+        key = frozenset(iso3)
+        if key not in self._union:
+            if self._world is None:
+                self._world = read_layer(self.engine.build_dir / "world_countries.parquet")
+            w = self._world
+            # a collection, not a union: only ``intersects`` is asked of it (a union of
+            # Russia's polygons alone takes a second)
+            parts = list(w.loc[w["iso3"].isin(sorted(key))].geometry.to_numpy())
+            geom = shapely.geometrycollections(parts)
+            shapely.prepare(geom)
+            self._union[key] = geom
+        return self._union[key]
 
 
 def _air_hop(
-    ride: RideLeg, engine: Engine, terminals: Mapping[str, Terminal], closed_air: set[str]
+    ride: RideLeg,
+    engine: Engine,
+    terminals: Mapping[str, Terminal],
+    closed_air: set[str],
+    airspaces: _Airspaces,
 ) -> RideLeg:
     rec = next((r for r in engine.records if r.service.id == ride.service_id), None)
     codes = set(closed_air) | set(rec.airspace_closed if rec else ())
-    closed = _airspace(engine, codes)
+    closed = airspaces.closed(codes)
     corridor_ids = rec.air_corridor if rec else ()
     corridor = [(terminals[c].lon, terminals[c].lat) for c in corridor_ids if c in terminals]
     if rec is not None and not corridor:
@@ -1013,6 +1057,7 @@ def _measure(
     terminals: Mapping[str, Terminal],
     closed_passages: set[str],
     closed_air: set[str],
+    airspaces: _Airspaces,
 ) -> list[RideLeg] | str:
     """The ride legs of an added service, or why it cannot be measured."""
     out: list[RideLeg] = []
@@ -1026,7 +1071,7 @@ def _measure(
             km, geom, passages = sea_trip(pa, pb, blocked)
             how = "searoute (Eurostat SeaRoute network)"
         elif svc.mode is Mode.AIR:
-            closed = _airspace(engine, closed_air) if closed_air else None
+            closed = airspaces.closed(closed_air) if closed_air else None
             ids = next((r.air_corridor for r in engine.records if r.air_corridor), ())
             pts = [engine.resolver.get(c) for c in ids]
             corridor = [(p.lon, p.lat) for p in pts if p is not None]
