@@ -239,7 +239,12 @@ async def regions_vector(
     )
 
 
-@router.get("/corridors.html", response_class=HTMLResponse, responses=HTML, summary="Corridors map")
+@router.get(
+    "/corridors.html",
+    response_class=HTMLResponse,
+    responses={**HTML, **problem_responses(404)},
+    summary="Corridors map",
+)
 async def corridors_html(
     request: Request,
     service: ServiceDep,
@@ -254,7 +259,12 @@ async def corridors_html(
     return await _html(request, build, width, height, tiles, labels.value)
 
 
-@router.get("/corridors.png", response_class=Response, responses=PNG, summary="Corridors map (PNG)")
+@router.get(
+    "/corridors.png",
+    response_class=Response,
+    responses={**PNG, **problem_responses(404)},
+    summary="Corridors map (PNG)",
+)
 async def corridors_png(
     request: Request,
     service: ServiceDep,
@@ -271,7 +281,7 @@ async def corridors_png(
 @router.get(
     "/corridors.{fmt}",
     response_class=Response,
-    responses=PRINT,
+    responses={**PRINT, **problem_responses(404)},
     summary="Corridors map (PDF, SVG)",
 )
 async def corridors_vector(

@@ -201,7 +201,7 @@ class EstimateResults(BaseModel):
     "/estimates",
     summary="Batch of route estimates (best route per row)",
     tags=["estimates"],
-    responses=problem_responses(400, 413),
+    responses=problem_responses(400, 404, 413),
 )
 async def post_estimates(
     request: Request, service: ServiceDep, batch: EstimateBatch, scenario: ScenarioQuery = None

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from api.http.deps import get_service, run_limited, scenario_store_of
 from api.http.ogc import public_base
@@ -215,9 +215,32 @@ def validated(service: Service, doc: Any) -> dict[str, Any]:
     """*doc* checked against the data (every problem at once), in its normalised JSON form."""
     if not isinstance(doc, dict):
         raise ScenarioError(["the scenario document must be a JSON object"])
-    scenario = parse_scenario(doc, engine=service.engine)
+    try:
+        scenario = parse_scenario(doc, engine=service.engine)
+    except (TypeError, AttributeError):
+        # parse_scenario's reference checks can trip over values of the wrong JSON type (a
+        # border pair holding an object: unhashable); such a document fails the schema, so its
+        # schema problems are the answer (and the check below raises them).
+        _strict_schema(doc)
+        raise
+    # The published JSON Schema is strict where pydantic's lax mode is not (a number is no
+    # date): a document that passed the data checks must also match the schema as published.
+    _strict_schema(doc)
     out: dict[str, Any] = scenario.model_dump(mode="json")
     return out
+
+
+def _strict_schema(doc: dict[str, Any]) -> None:
+    """Raise a :class:`ScenarioError` listing where *doc* breaks the published JSON Schema."""
+    try:
+        Scenario.model_validate_json(json.dumps(doc), strict=True)
+    except ValidationError as exc:
+        errors = [
+            {"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
+        problems = [f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors]
+        raise ScenarioError(problems, errors) from None
 
 
 async def _json_body(request: Request) -> Any:
@@ -427,3 +450,21 @@ async def compare_scenario(
     except TimeoutError:
         return problem(504, "The comparison took longer than the request timeout.", slug="timeout")  # type: ignore[return-value]
     return ComparisonOut.model_validate(out)
+
+
+def _not_allowed(request: Request, allow: str) -> Response:
+    resp = problem(405, f"{request.method} is not allowed here", instance=request.url.path)
+    resp.headers["Allow"] = allow
+    return resp
+
+
+@router.api_route("", methods=["PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False)
+async def scenarios_other_methods(request: Request) -> Response:
+    """405 listing both methods of the collection in ``Allow`` (RFC 9110)."""
+    return _not_allowed(request, "GET, POST")
+
+
+@router.api_route("/{scenario_id}", methods=["POST", "OPTIONS"], include_in_schema=False)
+async def scenario_other_methods(request: Request) -> Response:
+    """405 listing the four methods of a scenario in ``Allow`` (Starlette names one route's)."""
+    return _not_allowed(request, "GET, PUT, PATCH, DELETE")

@@ -288,3 +288,32 @@ def test_openapi_documents_the_scenario_endpoints(sclient: TestClient) -> None:
     assert "Scenario" in spec["components"]["schemas"]
     route_params = {p["name"] for p in paths["/v1/route"]["get"]["parameters"]}
     assert "scenario" in route_params
+
+
+def test_schema_violations_are_422_not_500(sclient: TestClient) -> None:
+    new_service = {
+        "id": "zz_air",
+        "name_zh": "测试",
+        "name_en": "test",
+        "corridor": "air",
+        "mode": "air",
+        "waypoints": ["tfu", "lhr"],
+        "frequency_per_week": 1,
+        "border_crossings": [["tfu", {}]],  # an object where a place id belongs
+        "assumption": "test",
+    }
+    for body in (
+        {**doc(), "as_of": 0},  # the schema says an ISO date; a number is not one
+        {"title": "x", "changes": {"add_services": [new_service]}},
+    ):
+        resp = sclient.post("/v1/scenarios", json=body)
+        assert resp.status_code == 422, resp.text
+        assert resp.headers["content-type"].startswith(PROBLEM)
+    assert sclient.get("/v1/scenarios").json()["scenarios"] == []
+
+
+def test_other_methods_are_405_with_the_allowed_ones(sclient: TestClient) -> None:
+    resp = sclient.request("OPTIONS", "/v1/scenarios")
+    assert (resp.status_code, resp.headers["allow"]) == (405, "GET, POST")
+    resp = sclient.post("/v1/scenarios/0b8e4f5c-3d1a-4c77-9a59-1f0e2a8d6b11", json={})
+    assert (resp.status_code, resp.headers["allow"]) == (405, "GET, PUT, PATCH, DELETE")
