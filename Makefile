@@ -77,7 +77,8 @@ test: install-dev system-deps
 	if [ -z "$$SHUDAO_TEST_DATABASE_URL" ]; then \
 		if url=$$(sh tests/pg_cluster.sh start $$pgdir); then \
 			export SHUDAO_TEST_DATABASE_URL=$$url; echo "PostgreSQL test server at $$url"; \
-		elif [ -n "$$CI" ]; then echo "error: could not start the PostgreSQL test server (required in CI)"; exit 1; \
+		elif [ -n "$$CI" ]; then echo "error: could not start the PostgreSQL test server (required in CI)"; \
+			sh tests/pg_cluster.sh stop $$pgdir; exit 1; \
 		else echo "note: no PostgreSQL test server; its store tests will be skipped"; fi; \
 	fi; \
 	$(BIN)/python -m pytest; rc=$$?; \

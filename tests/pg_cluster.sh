@@ -8,6 +8,10 @@
 set -eu
 cmd=${1:?usage: pg_cluster.sh start|stop DIR}
 dir=${2:?usage: pg_cluster.sh start|stop DIR}
+if [ "$cmd" = stop ] && [ ! -d "$dir/data" ]; then  # nothing was started: just tidy up
+    rm -rf "$dir"
+    exit 0
+fi
 PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
     echo "pg_cluster: no PostgreSQL server binaries (Debian package postgresql)" >&2
