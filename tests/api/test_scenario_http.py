@@ -317,3 +317,22 @@ def test_other_methods_are_405_with_the_allowed_ones(sclient: TestClient) -> Non
     assert (resp.status_code, resp.headers["allow"]) == (405, "GET, POST")
     resp = sclient.post("/v1/scenarios/0b8e4f5c-3d1a-4c77-9a59-1f0e2a8d6b11", json={})
     assert (resp.status_code, resp.headers["allow"]) == (405, "GET, PUT, PATCH, DELETE")
+
+
+def test_corridor_map_under_a_scenario_drops_a_removed_service(sclient: TestClient) -> None:
+    missing = "0b8e4f5c-3d1a-4c77-9a59-1f0e2a8d6b11"
+    assert sclient.get("/maps/corridors.html", params={"scenario": missing}).status_code == 404
+    removed = _create(
+        sclient,
+        {
+            "title": "China–Laos through train withdrawn",
+            "changes": {"remove_services": [SERVICE]},
+        },
+    )
+    base = sclient.get("/maps/corridors.html")
+    scen = sclient.get("/maps/corridors.html", params={"scenario": removed["id"]})
+    assert base.status_code == scen.status_code == 200
+    # the service's English name (services.toml) as the page's embedded JSON escapes it
+    name = r"Chengdu \u2013 Kunming \u2013 Vientiane"
+    assert name in base.text
+    assert name not in scen.text
