@@ -1,9 +1,11 @@
 """The loaded service: engine, GeoJSON views and the estimate cache, shared by CLI and HTTP.
 
 Owns: loading everything once (:meth:`Service.load`), the GeoJSON views served by the API
-(places, regions, corridors), and the LRU cache of route
+(places, regions, corridors), the LRU cache of route
 estimates (JSON bytes, bounded in entries and bytes) keyed by the normalised request plus the
-parameter fingerprint.
+parameter fingerprint (and, under a stored scenario, its id and version), and the engines of
+stored scenarios (:func:`engine_under`, kept per scenario id and version in a small LRU,
+:class:`ScenarioEngines`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from api.store import StoredScenario
 from corridors.engine import Engine, RouteResult
 from corridors.request import RouteRequest
+from corridors.scenarios import ScenarioEngine, apply_scenario, parse_scenario
 from gis.layers import read_layer
 from hubs.models import Place
 from hubs.regions import regions_feature_collection
@@ -90,6 +94,50 @@ class LruCache:
         return len(self._data)
 
 
+def engine_under(base: Engine, stored: StoredScenario) -> ScenarioEngine:
+    """The engine of a stored scenario: validated against *base*, applied, named by id/version.
+
+    Raises
+    ------
+    corridors.scenarios.ScenarioError
+        When the stored document no longer fits the data (e.g. a service was renamed since it
+        was saved), naming every problem.
+    """
+    scenario = parse_scenario(stored.document, engine=base)
+    return apply_scenario(base, scenario).with_ref(id=stored.id, version=stored.version)
+
+
+SCENARIO_ENGINES = 8
+"""Scenario engines kept per service (assumption: a planning office compares a handful of
+scenarios at a time; each engine shares the baseline's layers and adds only changed services)."""
+
+
+class ScenarioEngines:
+    """The engines of stored scenarios, one per (id, version), least recently used evicted."""
+
+    def __init__(self, base: Engine, *, size: int = SCENARIO_ENGINES) -> None:
+        self.base = base
+        self.size = size
+        self._data: OrderedDict[tuple[str, int], ScenarioEngine] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, stored: StoredScenario) -> ScenarioEngine:
+        """The engine of *stored* (built on first use; a new version builds a new one)."""
+        key = (stored.id, stored.version)
+        with self._lock:
+            found = self._data.get(key)
+            if found is not None:
+                self._data.move_to_end(key)
+                return found
+        made = engine_under(self.base, stored)  # outside the lock: others keep being served
+        with self._lock:
+            self._data[key] = made
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return made
+
+
 class Service:
     """Everything the API serves, loaded once."""
 
@@ -110,6 +158,7 @@ class Service:
         self.build_dir = engine.build_dir
         self.corridors = self._corridors_fc()
         self.loaded_at = time.time()
+        self.scenario_engines = ScenarioEngines(engine)
 
     @classmethod
     def load(
@@ -198,24 +247,35 @@ class Service:
         return {"type": "FeatureCollection", "features": features}
 
     # ------------------------------------------------------------------ route
-    def route(self, req: RouteRequest) -> tuple[dict[str, Any], bool]:
-        """Route estimate for *req* (and whether it came from the cache)."""
-        body, hit = self.route_json(req)
+    def engine_for(self, scenario: StoredScenario | None = None) -> Engine:
+        """The baseline engine, or the engine of a stored *scenario*."""
+        return self.engine if scenario is None else self.scenario_engines.get(scenario)
+
+    def route(
+        self, req: RouteRequest, *, scenario: StoredScenario | None = None
+    ) -> tuple[dict[str, Any], bool]:
+        """Route estimate for *req* (and whether it came from the cache), under *scenario*."""
+        body, hit = self.route_json(req, scenario=scenario)
         return json.loads(body), hit
 
-    def route_json(self, req: RouteRequest) -> tuple[bytes, bool]:
+    def route_json(
+        self, req: RouteRequest, *, scenario: StoredScenario | None = None
+    ) -> tuple[bytes, bool]:
         """:meth:`route` as the UTF-8 JSON the API sends (serialised once, then cached)."""
-        key = req.key(self.fingerprint)
+        tag = "baseline" if scenario is None else f"scenario:{scenario.id}:v{scenario.version}"
+        key = req.key(self.fingerprint, tag)
         cached = self.cache.get(key)
         if cached is not None:
             return cached, True
-        body = json_bytes(self.route_result(req).to_dict())
+        body = json_bytes(self.route_result(req, scenario=scenario).to_dict())
         self.cache.put(key, body)
         return body, False
 
-    def route_result(self, req: RouteRequest) -> RouteResult:
+    def route_result(
+        self, req: RouteRequest, *, scenario: StoredScenario | None = None
+    ) -> RouteResult:
         """The engine's typed answer to *req* (uncached; maps draw from it)."""
-        return self.engine.answer(req)
+        return self.engine_for(scenario).answer(req)
 
 
 def json_bytes(payload: Any) -> bytes:

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
         Seconds a finished job and its result are kept before they are purged.
     cache_mb : float
         Most MiB of route JSON the estimate cache holds (with ``cache_size`` entries at most).
+    database_url : str or None
+        The scenario store's database, e.g. ``postgresql://user@host/shudao`` (psycopg 3, with
+        PostGIS); unset, the store is the SQLite file ``scenarios.sqlite3`` in ``state_dir``.
     """
 
     model_config = SettingsConfigDict(env_prefix="SHUDAO_", extra="ignore", frozen=True)
@@ -89,6 +92,7 @@ class Settings(BaseSettings):
     max_pending_jobs: int = Field(default=8, ge=1, le=1000)
     job_keep_s: float = Field(default=86_400.0, gt=0)
     cache_mb: float = Field(default=64.0, ge=0)
+    database_url: str | None = None
 
     @field_validator("cors_origins", "trusted_hosts", mode="before")
     @classmethod
@@ -110,6 +114,17 @@ class Settings(BaseSettings):
             if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
                 msg = f"{origin!r} is not an origin (scheme://host[:port], no path), or '*'"
                 raise ValueError(msg)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        scheme = value.partition("://")[0]
+        if scheme not in {"postgresql", "postgres", "postgresql+psycopg", "sqlite"}:
+            msg = f"{scheme!r} is not a supported database (postgresql://... or sqlite:///...)"
+            raise ValueError(msg)
         return value
 
     @field_validator("public_url")

@@ -31,6 +31,7 @@ from api.cli.common import (
     ParamsOpt,
     ParetoOpt,
     QuantityOpt,
+    StoredScenarioOpt,
     UnitOpt,
     ViaOpt,
     cli_settings,
@@ -351,6 +352,7 @@ def route_cmd(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result contract as JSON.")
     ] = False,
+    scenario: StoredScenarioOpt = None,
 ) -> None:
     """Compare routes from ORIGIN to DESTINATION: time, cost and CO2, leg by leg."""
     req = route_request(
@@ -365,7 +367,7 @@ def route_cmd(
         alternatives=alternatives,
         pareto=pareto,
     )
-    engine = load_engine(param, params)
+    engine = load_engine(param, params, scenario=scenario)
     result = engine.answer(req)
     if as_json:
         emit_json(result.to_dict())
@@ -383,6 +385,9 @@ def _print_routes(res: dict[str, Any]) -> None:
         f"objective {res['objective']}, parameters {res['parameters_version']}"
     )
     out.print(f"CO2e: {res['emissions_method']} (TTW = tank-to-wheel)")
+    if res.get("scenario"):
+        sc = res["scenario"]
+        out.print(f"scenario / 情景: {sc['title']} ({sc['id']}, version {sc['version']})")
     table = Table()
     numeric = {"#", "km", "hours", "days", "wait h", "CNY", "kg CO2e", "kg TTW"}
     cols = ("#", "corridor", "modes", "km", "hours", "days", "wait h", "CNY", "kg CO2e", "kg TTW")

@@ -26,6 +26,7 @@ from api.cli.common import (
     ParamOpt,
     ParamsOpt,
     QuantityOpt,
+    StoredScenarioOpt,
     UnitOpt,
     cli_settings,
     emit_json,
@@ -77,6 +78,7 @@ def matrix_cmd(
         typer.Option(help="Dask scheduler address (tcp://host:8786), or 'local'."),
     ] = None,
     block_size: Annotated[int, typer.Option(help="Destination columns per partition.", min=1)] = 16,
+    scenario: StoredScenarioOpt = None,
 ) -> None:
     """Time, cost, CO2 and best corridor for every origin-destination pair, to a file."""
     import numpy as np  # noqa: PLC0415
@@ -89,7 +91,7 @@ def matrix_cmd(
     if out.suffix.lower() not in {".csv", ".parquet", ".json"}:
         err.print(f"error: --out {out}: the file must end in .csv, .parquet or .json")
         raise typer.Exit(EXIT_BAD_OPTION)
-    engine = load_engine(param, params)
+    engine = load_engine(param, params, scenario=scenario)
     origins = origin_set(engine, from_)
     destinations = destination_set(engine, to)
     err.print(f"matrix {len(origins)} x {len(destinations)} ...")
@@ -115,6 +117,7 @@ def matrix_cmd(
             "cells_without_route": missing,
             "objective": objective,
             "seconds": round(seconds, 3),
+            **_scenario_of(engine),
         }
     )
 
@@ -145,6 +148,7 @@ def access_cmd(
     partitions: Annotated[
         int, typer.Option(help="Hub subsets solved separately (for Dask).", min=1)
     ] = 1,
+    scenario: StoredScenarioOpt = None,
 ) -> None:
     """Travel-time raster (hours to the nearest hub of a kind) over Sichuan, as a GeoTIFF."""
     from corridors.accessibility import access_raster, county_summary  # noqa: PLC0415
@@ -157,7 +161,7 @@ def access_cmd(
         err.print(f"error: --summary {summary}: use .csv or .parquet")
         raise typer.Exit(EXIT_BAD_OPTION)
     settings = cli_settings()
-    engine = load_engine()
+    engine = load_engine(scenario=scenario)
     t0 = time.perf_counter()
     with _runner(scheduler) as run:
         raster = access_raster(
@@ -179,6 +183,7 @@ def access_cmd(
         "width": raster.grid.width,
         "height": raster.grid.height,
         "seconds": round(seconds, 3),
+        **_scenario_of(engine),
     }
     if summary is not None:
         table = county_summary(raster, read_layer(settings.build_dir / "counties.parquet"))
@@ -190,6 +195,12 @@ def access_cmd(
         payload["summary"] = str(summary)
         payload["counties"] = len(table)
     emit_json(payload)
+
+
+def _scenario_of(engine: Any) -> dict[str, Any]:
+    """``{"scenario": ...}`` naming the stored scenario of a scenario engine, else nothing."""
+    ref = getattr(engine, "ref", None)
+    return {"scenario": ref.to_dict()} if ref is not None else {}
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ of list and ``--param KEY=VALUE`` options. Command modules (``api.cli``, ``api.c
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -21,6 +22,7 @@ from rich.console import Console
 from api.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from api.store import ScenarioStore
     from corridors.engine import Engine
     from corridors.request import RouteOptions, RouteRequest
 
@@ -96,6 +98,13 @@ ParamOpt = Annotated[
     typer.Option(help="Parameter override KEY=VALUE, e.g. modes.rail.speed_kph=45."),
 ]
 ParamsOpt = Annotated[Path | None, typer.Option(help="TOML file of parameter overrides.")]
+StoredScenarioOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scenario",
+        help="Id of a stored scenario (shudao scenario list) to compute under / 情景编号.",
+    ),
+]
 
 
 def route_request(origin: str, destination: str, **options: Any) -> RouteRequest:
@@ -115,14 +124,42 @@ def route_options(**options: Any) -> RouteOptions:
     return parse_options(options)
 
 
-def load_engine(param: list[str] | None = None, params: Path | None = None) -> Engine:
-    """Load the corridor engine from the settings, with ``--param``/``--params`` overrides."""
+def load_engine(
+    param: list[str] | None = None, params: Path | None = None, *, scenario: str | None = None
+) -> Engine:
+    """Load the corridor engine from the settings, with ``--param``/``--params`` overrides.
+
+    With *scenario* (a stored scenario's id) the engine is the baseline with that scenario
+    applied (validated against the data first; its results name the scenario and version).
+    """
     from corridors.engine import Engine  # noqa: PLC0415 (keep `--help` fast)
 
     settings = cli_settings()
+    stored = cli_store().get(scenario) if scenario else None  # an unknown id fails before loading
     err.print("loading the engine ...")
-    return Engine.load(
+    engine = Engine.load(
         data_dir=settings.data_dir,
         build_dir=settings.build_dir,
         overrides=_overrides(param, params),
     )
+    if stored is None:
+        return engine
+    from api.service import engine_under  # noqa: PLC0415
+
+    return engine_under(engine, stored)
+
+
+def cli_store() -> ScenarioStore:
+    """The scenario store of the settings (the server's: same state dir or database URL)."""
+    from api.store import open_store  # noqa: PLC0415 (SQLAlchemy only when needed)
+
+    settings = cli_settings()
+    return open_store(url=settings.database_url, state_dir=settings.state_dir, pooled=False)
+
+
+UUID_TEXT = re.compile(r"^[0-9A-Fa-f]{8}-?(?:[0-9A-Fa-f]{4}-?){3}[0-9A-Fa-f]{12}$")
+
+
+def is_scenario_id(text: str | None) -> bool:
+    """Whether *text* has the form of a stored scenario's id (a UUID)."""
+    return bool(text and UUID_TEXT.match(text.strip()))

@@ -29,6 +29,7 @@ from api.cli.common import (
     cli_settings,
     err,
     handle_errors,
+    is_scenario_id,
     route_request,
 )
 from api.cli.common import (
@@ -64,7 +65,14 @@ OrientOpt = Annotated[
 ]
 DpiOpt = Annotated[int, typer.Option("--dpi", help="PNG resolution (150 or 300 for print).")]
 LabelsOpt = Annotated[str, typer.Option("--labels", help="Place names: zh, en or both (stacked).")]
-ScenarioOpt = Annotated[str, typer.Option("--scenario", help="Scenario named in the title block.")]
+ScenarioOpt = Annotated[
+    str,
+    typer.Option(
+        "--scenario",
+        help="Scenario named in the title block; a stored scenario's id (shudao scenario list) "
+        "draws the map under that scenario and names its title and version.",
+    ),
+]
 DateOpt = Annotated[
     str | None, typer.Option("--date", help="Date in the title block (default today, UTC).")
 ]
@@ -138,6 +146,19 @@ def _map_data() -> Any:
     return MapData.load(cli_settings().build_dir)
 
 
+def _stored_id(scenario: str) -> str | None:
+    """The stored scenario id given as ``--scenario``, or None for a plain title-block label."""
+    return scenario.strip() if is_scenario_id(scenario) else None
+
+
+def _label(engine: Any, scenario: str) -> str:
+    """The title-block label: a stored scenario's title and version, else *scenario* as given."""
+    ref = getattr(engine, "ref", None)
+    if ref is None:
+        return scenario
+    return f"情景 Scenario: {ref.title} (v{ref.version})"
+
+
 @map_app.command("regions")
 @handle_errors
 def regions_cmd(
@@ -156,7 +177,8 @@ def regions_cmd(
     """Sichuan's 21 prefectures by economic region, hubs, growth poles and corridors out."""
     from maps.briefings import regions_scene  # noqa: PLC0415
 
-    engine = _engine()
+    engine = _engine(scenario=_stored_id(scenario))
+    scenario = _label(engine, scenario)
     scene = regions_scene(
         data=_map_data(),
         catalog=engine.catalog,
@@ -186,7 +208,8 @@ def corridors_cmd(
     """The international view (Eurasia and ASEAN) with every service."""
     from maps.briefings import corridors_scene  # noqa: PLC0415
 
-    engine = _engine()
+    engine = _engine(scenario=_stored_id(scenario))
+    scenario = _label(engine, scenario)
     scene = corridors_scene(
         data=_map_data(),
         catalog=engine.catalog,
@@ -240,7 +263,8 @@ def route_cmd(
         alternatives=alternatives,
         pareto=pareto,
     )
-    engine = _engine(param, params)
+    engine = _engine(param, params, scenario=_stored_id(scenario))
+    scenario = _label(engine, scenario)
     result = engine.answer(req)
     scene = route_scene(data=_map_data(), result=result, network=engine.network)
     _write(
@@ -282,7 +306,8 @@ def access_cmd(
     from gis.layers import read_layer  # noqa: PLC0415
     from maps.access_map import access_scene  # noqa: PLC0415
 
-    engine = _engine()
+    engine = _engine(scenario=_stored_id(scenario))
+    scenario = _label(engine, scenario)
     build_dir = cli_settings().build_dir
     t0 = time.perf_counter()
     raster = access_raster(engine, to, build_dir=build_dir, res_deg=res_arcsec / 3600.0)

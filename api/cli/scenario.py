@@ -1,16 +1,24 @@
-"""The ``shudao scenario`` commands: a scenario beside the baseline.
+"""The ``shudao scenario`` commands: the shared scenario store, and a scenario beside the baseline.
 
-``shudao scenario diff FILE ORIGIN DESTINATION [--json]`` reads a scenario document (TOML or
-JSON), validates it against the data (every problem at once, exit 64), applies it and prints,
-for each corridor, the baseline route beside the scenario's with the deltas and whether the
-best corridor changes. The sub-app is :data:`scenario_app`.
+- ``list``, ``show ID``, ``create FILE``, ``update ID FILE``, ``delete ID`` and ``audit ID``
+  work on the scenario store of the settings (``SHUDAO_DATABASE_URL``, or ``scenarios.sqlite3``
+  in ``SHUDAO_STATE_DIR``): the same store as ``shudao serve``'s, so each sees the other's
+  scenarios. Documents are validated against the data before they are stored (every problem at
+  once, exit 64). ``update`` and ``delete`` apply to the current version, or, with
+  ``--if-version N``, only if the stored version is still N (else exit 64, nothing changed).
+- ``diff ID|FILE ORIGIN DESTINATION`` applies a stored scenario (by id) or a scenario document
+  (TOML or JSON file) and prints, for each corridor, the baseline route beside the scenario's
+  with the deltas and whether the best corridor changes.
+
+Every command takes ``--json``; ``create --json`` prints the stored scenario with its ``id``.
+The sub-app is :data:`scenario_app`.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,12 +31,17 @@ from api.cli.common import (
     ObjectiveOpt,
     QuantityOpt,
     UnitOpt,
+    cli_store,
     emit_json,
     err,
     handle_errors,
+    is_scenario_id,
     load_engine,
     route_request,
 )
+
+if TYPE_CHECKING:
+    from api.store import StoredScenario
 
 scenario_app = typer.Typer(
     help="Scenarios: changes to the baseline, compared with it / 情景：相对基准的变化及对比。",
@@ -39,7 +52,9 @@ scenario_app = typer.Typer(
 @scenario_app.command("diff")
 @handle_errors
 def diff_cmd(
-    file: Annotated[Path, typer.Argument(help="Scenario file (.toml or .json).")],
+    file: Annotated[
+        str, typer.Argument(help="A stored scenario's id, or a scenario file (.toml or .json).")
+    ],
     origin: Annotated[str, typer.Argument(help="Origin: name (zh/en), code or 'lon,lat'.")],
     destination: Annotated[str, typer.Argument(help="Destination: name, code or 'lon,lat'.")],
     unit: UnitOpt = "FEU",
@@ -64,9 +79,15 @@ def diff_cmd(
         objective=objective,
         alternatives=alternatives,
     )
-    engine = load_engine()
-    scenario = load_scenario_file(file, engine=engine)
-    scen = apply_scenario(engine, scenario)
+    if is_scenario_id(file) and not Path(file).exists():
+        stored = cli_store().get(file)
+        engine = load_engine()
+        from api.service import engine_under  # noqa: PLC0415
+
+        scen = engine_under(engine, stored)
+    else:
+        engine = load_engine()
+        scen = apply_scenario(engine, load_scenario_file(Path(file), engine=engine))
     comparison = compare_route(engine, scen, req)
     if as_json:
         emit_json(comparison.to_dict())
@@ -132,3 +153,132 @@ def print_comparison(res: dict[str, Any]) -> None:
     ):
         if res.get(key):
             err.print(f"{label}: {res[key]}", markup=False)
+
+
+# --------------------------------------------------------------------------- the store
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+IdArg = Annotated[str, typer.Argument(help="The scenario's id (shudao scenario list).")]
+FileArg = Annotated[Path, typer.Argument(help="Scenario document (.toml or .json).")]
+IfVersionOpt = Annotated[
+    int | None,
+    typer.Option(help="Change only if the stored version is still this one (else exit 64).", min=1),
+]
+
+
+def _actor() -> str:
+    from api.store.scenarios import cli_actor  # noqa: PLC0415
+
+    return cli_actor()
+
+
+def _validated_file(path: Path) -> dict[str, Any]:
+    """The document of *path*, validated against the data (every problem at once, exit 64)."""
+    from corridors.scenarios import load_scenario_file  # noqa: PLC0415
+
+    engine = load_engine()
+    doc: dict[str, Any] = load_scenario_file(path, engine=engine).model_dump(mode="json")
+    return doc
+
+
+def _print_stored(s: StoredScenario, *, verb: str = "") -> None:
+    out = Console(highlight=False)
+    lead = f"{verb} " if verb else ""
+    out.print(f"{lead}{s.id}  version {s.version}  {s.title}")
+    out.print(
+        f"  created / 创建 {s.created_at.isoformat(timespec='seconds')} by {s.created_by}; "
+        f"updated / 更新 {s.updated_at.isoformat(timespec='seconds')} by {s.updated_by}"
+    )
+
+
+@scenario_app.command("list")
+@handle_errors
+def list_cmd(as_json: JsonOpt = False) -> None:
+    """Stored scenarios, most recently updated first / 已存情景."""
+    stored = cli_store().all()
+    if as_json:
+        emit_json({"scenarios": [s.summary() for s in stored]})
+        return
+    table = Table(title=f"{len(stored)} scenario(s) / 个情景")
+    for col in ("id", "version 版本", "title 标题", "updated 更新", "by 操作者"):
+        table.add_column(col)
+    for s in stored:
+        table.add_row(
+            s.id, str(s.version), s.title, s.updated_at.isoformat(timespec="seconds"), s.updated_by
+        )
+    Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
+
+
+@scenario_app.command("show")
+@handle_errors
+def show_cmd(scenario_id: IdArg, as_json: JsonOpt = False) -> None:
+    """One stored scenario with its document / 情景详情."""
+    s = cli_store().get(scenario_id)
+    if as_json:
+        emit_json(s.to_dict())
+        return
+    _print_stored(s)
+    emit_json(s.document)
+
+
+@scenario_app.command("create")
+@handle_errors
+def create_cmd(file: FileArg, as_json: JsonOpt = False) -> None:
+    """Validate a scenario document and store it (version 1) / 新建情景."""
+    doc = _validated_file(file)
+    s = cli_store().create(doc, actor=_actor())
+    if as_json:
+        emit_json(s.to_dict())
+        return
+    _print_stored(s, verb="created / 已创建")
+
+
+@scenario_app.command("update")
+@handle_errors
+def update_cmd(
+    scenario_id: IdArg, file: FileArg, if_version: IfVersionOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Replace a stored scenario's document (its version +1) / 更新情景."""
+    store = cli_store()
+    current = store.get(scenario_id)  # an unknown id fails before the data are loaded
+    doc = _validated_file(file)
+    expected = if_version if if_version is not None else current.version
+    s = store.update(scenario_id, doc, expected_version=expected, actor=_actor())
+    if as_json:
+        emit_json(s.to_dict())
+        return
+    _print_stored(s, verb="updated / 已更新")
+
+
+@scenario_app.command("delete")
+@handle_errors
+def delete_cmd(
+    scenario_id: IdArg, if_version: IfVersionOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Delete a stored scenario (its audit trail is kept) / 删除情景."""
+    store = cli_store()
+    current = store.get(scenario_id)
+    expected = if_version if if_version is not None else current.version
+    store.delete(scenario_id, expected_version=expected, actor=_actor())
+    if as_json:
+        emit_json({"id": scenario_id, "deleted_version": expected})
+        return
+    Console(highlight=False).print(f"deleted / 已删除 {scenario_id} (version {expected})")
+
+
+@scenario_app.command("audit")
+@handle_errors
+def audit_cmd(scenario_id: IdArg, as_json: JsonOpt = False) -> None:
+    """Every change of a scenario: what, when, by whom / 情景变更记录."""
+    entries = cli_store().audit(scenario_id)
+    if as_json:
+        emit_json({"scenario_id": scenario_id, "entries": [e.to_dict() for e in entries]})
+        return
+    table = Table(title=f"audit / 变更记录 {scenario_id}")
+    for col in ("#", "action 操作", "version 版本", "at 时间", "actor 操作者", "changes 变化"):
+        table.add_column(col)
+    for e in entries:
+        paths = ", ".join(d["path"] for d in e.diff[:6]) + (" ..." if len(e.diff) > 6 else "")
+        table.add_row(
+            str(e.seq), e.action, str(e.version), e.at.isoformat(timespec="seconds"), e.actor, paths
+        )
+    Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)

@@ -24,6 +24,7 @@ from api.http.matrix_routes import router as matrix_router
 from api.http.ogc import router as ogc_router
 from api.http.problems import install_handlers, problem_responses
 from api.http.routes import router as v1_router
+from api.http.scenario_routes import router as scenario_router
 from api.http.schemas import CacheStats, Health
 from api.http.security import install_security
 from api.http.workbench import install_workbench
@@ -113,6 +114,7 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
     app.include_router(v1_router)
     app.include_router(matrix_router)
     app.include_router(maps_router)
+    app.include_router(scenario_router)
     app.include_router(ogc_router)
     install_workbench(app)
     install_security(app, settings)  # limits, CORS, then the key (outermost: runs first)

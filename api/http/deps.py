@@ -3,22 +3,25 @@
 Owns: :func:`get_service` (the app's loaded :class:`api.service.Service`, 503 while loading,
 answered on the event loop so that no request waits for a worker thread just to learn that),
 :class:`GeoJSONResponse`, :func:`run_limited` (CPU-bound work in one of :data:`ROUTE_THREADS`
-worker threads, with the request timeout). The routers and :mod:`api.http.app` import this
-module; it imports none of them.
+worker threads, with the request timeout), the app's scenario store (:func:`scenario_store_of`)
+and the ``scenario=ID`` query parameter (:data:`ScenarioQuery`, :func:`stored_scenario`). The
+routers and :mod:`api.http.app` import this module; it imports none of them.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from anyio.lowlevel import RunVar
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
 from api.service import Service
 from api.settings import Settings
+from api.store import ScenarioStore, StoredScenario, open_store
 from gis.errors import ShudaoError
 
 T = TypeVar("T")
@@ -106,3 +109,49 @@ def route_limiter() -> anyio.CapacityLimiter:
         limiter = anyio.CapacityLimiter(ROUTE_THREADS)
         _route_limiter.set(limiter)
         return limiter
+
+
+_STORE_LOCK = threading.Lock()
+
+
+def scenario_store_of(request: Request) -> ScenarioStore:
+    """The app's scenario store (opened, and migrated, on first use from the settings).
+
+    The same store as the CLI's: ``SHUDAO_DATABASE_URL`` or ``scenarios.sqlite3`` in the state
+    directory. Blocking (a database round trip at most): call it in a worker thread.
+    """
+    return app_scenario_store(request.app.state)
+
+
+def app_scenario_store(state: Any) -> ScenarioStore:
+    """:func:`scenario_store_of` for an app's ``state`` (e.g. in a background job)."""
+    store: ScenarioStore | None = getattr(state, "scenario_store", None)
+    if store is not None:
+        return store
+    with _STORE_LOCK:
+        store = getattr(state, "scenario_store", None)
+        if store is None:
+            settings: Settings = state.settings
+            store = open_store(url=settings.database_url, state_dir=settings.state_dir)
+            state.scenario_store = store
+    return store
+
+
+def stored_scenario(request: Request, scenario_id: str | None) -> StoredScenario | None:
+    """The stored scenario a ``scenario=ID`` query names (None without one; 404 if unknown)."""
+    if scenario_id is None:
+        return None
+    return scenario_store_of(request).get(scenario_id)
+
+
+ScenarioQuery = Annotated[
+    str | None,
+    Query(
+        max_length=36,
+        pattern=r"^[0-9A-Fa-f-]{32,36}$",
+        description="Id of a stored scenario (GET /v1/scenarios): the answer is computed under "
+        "it and names it, its version and the baseline data version.",
+        examples=["0b8e4f5c-3d1a-4c77-9a59-1f0e2a8d6b11"],
+    ),
+]
+"""The ``scenario=ID`` query parameter shared by the estimate, matrix and map endpoints."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.http.deps import get_service, run_limited
+from api.http.deps import ScenarioQuery, get_service, run_limited, stored_scenario
 from api.http.problems import problem, problem_responses
 from api.http.routes import RouteReq
 from api.service import Service
@@ -174,14 +174,23 @@ async def _png(
         return problem(504, "The map took longer than the request timeout.", slug="timeout")
 
 
-def _overview(service: Service, scene_fn: Any) -> Any:
-    """Builder of a map that needs only the catalog and the service network."""
-    return lambda: scene_fn(
-        data=service.map_data,
-        catalog=service.engine.catalog,
-        network=service.engine.network,
-        parameters_version=service.engine.params.version,
-    )
+def _overview(
+    service: Service, scene_fn: Any, request: Request | None = None, scenario: str | None = None
+) -> Any:
+    """Builder of a map that needs only the catalog and the service network (of *scenario*)."""
+
+    def build() -> Scene:
+        stored = stored_scenario(request, scenario) if request is not None else None
+        engine = service.engine_for(stored)
+        scene: Scene = scene_fn(
+            data=service.map_data,
+            catalog=engine.catalog,
+            network=engine.network,
+            parameters_version=engine.params.version,
+        )
+        return scene
+
+    return build
 
 
 class VectorFormat(StrEnum):
@@ -230,7 +239,12 @@ async def regions_vector(
     )
 
 
-@router.get("/corridors.html", response_class=HTMLResponse, responses=HTML, summary="Corridors map")
+@router.get(
+    "/corridors.html",
+    response_class=HTMLResponse,
+    responses={**HTML, **problem_responses(404)},
+    summary="Corridors map",
+)
 async def corridors_html(
     request: Request,
     service: ServiceDep,
@@ -238,44 +252,58 @@ async def corridors_html(
     height: Height | None = None,
     tiles: Tiles = None,
     labels: Labels = Labels.both,
+    scenario: ScenarioQuery = None,
 ) -> Any:
     """Every service of the corridors, Eurasia and ASEAN (offline)."""
-    return await _html(
-        request, _overview(service, corridors_scene), width, height, tiles, labels.value
-    )
+    build = _overview(service, corridors_scene, request, scenario)
+    return await _html(request, build, width, height, tiles, labels.value)
 
 
-@router.get("/corridors.png", response_class=Response, responses=PNG, summary="Corridors map (PNG)")
+@router.get(
+    "/corridors.png",
+    response_class=Response,
+    responses={**PNG, **problem_responses(404)},
+    summary="Corridors map (PNG)",
+)
 async def corridors_png(
     request: Request,
     service: ServiceDep,
     options: PrintDep,
     width: OptWidth = None,
     height: OptHeight = None,
+    scenario: ScenarioQuery = None,
 ) -> Any:
     """The corridors map's print layout as a PNG."""
-    return await _png(request, _overview(service, corridors_scene), width, height, options)
+    build = _overview(service, corridors_scene, request, scenario)
+    return await _png(request, build, width, height, options)
 
 
 @router.get(
     "/corridors.{fmt}",
     response_class=Response,
-    responses=PRINT,
+    responses={**PRINT, **problem_responses(404)},
     summary="Corridors map (PDF, SVG)",
 )
 async def corridors_vector(
-    request: Request, service: ServiceDep, fmt: VectorFormat, options: PrintDep
+    request: Request,
+    service: ServiceDep,
+    fmt: VectorFormat,
+    options: PrintDep,
+    scenario: ScenarioQuery = None,
 ) -> Any:
     """The corridors map's print layout as vector PDF or SVG."""
-    return await _png(
-        request, _overview(service, corridors_scene), None, None, options, OutputFormat(fmt.value)
-    )
+    build = _overview(service, corridors_scene, request, scenario)
+    return await _png(request, build, None, None, options, OutputFormat(fmt.value))
 
 
-def _route_builder(service: Service, req: RouteRequest) -> Any:
+def _route_builder(
+    service: Service, req: RouteRequest, request: Request | None = None, scenario: str | None = None
+) -> Any:
     def build() -> Scene:
-        result = service.route_result(req)
-        return route_scene(data=service.map_data, result=result, network=service.engine.network)
+        stored = stored_scenario(request, scenario) if request is not None else None
+        result = service.route_result(req, scenario=stored)
+        network = service.engine_for(stored).network
+        return route_scene(data=service.map_data, result=result, network=network)
 
     return build
 
@@ -294,9 +322,11 @@ async def route_html(
     height: Height | None = None,
     tiles: Tiles = None,
     labels: Labels = Labels.both,
+    scenario: ScenarioQuery = None,
 ) -> Any:
     """The alternatives in distinct colours with a comparison panel and a popup per leg."""
-    return await _html(request, _route_builder(service, req), width, height, tiles, labels.value)
+    build = _route_builder(service, req, request, scenario)
+    return await _html(request, build, width, height, tiles, labels.value)
 
 
 @router.get(
@@ -312,9 +342,11 @@ async def route_png(
     options: PrintDep,
     width: OptWidth = None,
     height: OptHeight = None,
+    scenario: ScenarioQuery = None,
 ) -> Any:
     """The route comparison map's print layout as a PNG."""
-    return await _png(request, _route_builder(service, req), width, height, options)
+    build = _route_builder(service, req, request, scenario)
+    return await _png(request, build, width, height, options)
 
 
 @router.get(
@@ -324,12 +356,16 @@ async def route_png(
     summary="Route comparison map (PDF, SVG)",
 )
 async def route_vector(
-    request: Request, service: ServiceDep, req: RouteReq, fmt: VectorFormat, options: PrintDep
+    request: Request,
+    service: ServiceDep,
+    req: RouteReq,
+    fmt: VectorFormat,
+    options: PrintDep,
+    scenario: ScenarioQuery = None,
 ) -> Any:
     """The route comparison map's print layout as vector PDF or SVG."""
-    return await _png(
-        request, _route_builder(service, req), None, None, options, OutputFormat(fmt.value)
-    )
+    build = _route_builder(service, req, request, scenario)
+    return await _png(request, build, None, None, options, OutputFormat(fmt.value))
 
 
 # ----------------------------------------------------------------------------- access

@@ -17,12 +17,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.http.deps import get_service, run_limited
+from api.http.deps import (
+    ScenarioQuery,
+    app_scenario_store,
+    get_service,
+    run_limited,
+    stored_scenario,
+)
 from api.http.ogc import public_base
 from api.http.problems import TYPE_BASE, problem, problem_from_exception, problem_responses
 from api.http.schemas import JobProgress, MatrixResultOut, RowProblem
 from api.jobs import JobRecord, JobRunner, QueueFullError, SQLiteJobStore
 from api.service import Service
+from api.store import StoredScenario, VersionConflictError
 from corridors.matrix import destination_set, origin_set, travel_matrix
 from corridors.models import CargoUnit, Mode, Objective
 from gis.errors import GisError
@@ -57,12 +64,32 @@ class MatrixQuery(BaseModel):
     modes: list[Mode] | None = Field(default=None, max_length=5)
     avoid: list[str] = Field(default_factory=list, max_length=10)
     objective: Objective = Objective.TIME
+    scenario: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-Fa-f-]{32,36}$",
+        description="Id of a stored scenario to compute the matrix under",
+    )
+    scenario_version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The scenario version to use (a job fails if the scenario has changed "
+        "since; filled in with the current version when a job is submitted)",
+    )
 
 
 def _compute(
-    service: Service, q: MatrixQuery, progress: Any = None, *, max_cells: int
+    service: Service,
+    q: MatrixQuery,
+    progress: Any = None,
+    *,
+    max_cells: int,
+    scenario: StoredScenario | None = None,
 ) -> dict[str, Any]:
-    engine = service.engine
+    if scenario is not None and q.scenario_version not in (None, scenario.version):
+        raise VersionConflictError(
+            scenario.id, expected=q.scenario_version or 0, current=scenario.version
+        )
+    engine = service.engine_for(scenario)
     origins = origin_set(engine, q.origins)
     destinations = destination_set(engine, q.destinations)
     cells = len(origins) * len(destinations)
@@ -79,7 +106,11 @@ def _compute(
         objective=q.objective.value,
         progress=progress,
     )
-    return result.to_dict()
+    out = result.to_dict()
+    ref = getattr(engine, "ref", None)
+    if ref is not None:
+        out["scenario"] = ref.to_dict()
+    return out
 
 
 class MatrixTooLargeError(GisError):
@@ -111,6 +142,7 @@ async def get_matrix(
     modes: Annotated[list[Mode] | None, Query(max_length=5)] = None,
     avoid: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
     objective: Objective = Objective.TIME,
+    scenario: ScenarioQuery = None,
 ) -> Any:
     """Time, cost, CO2 and best corridor for every pair (at most 2,500 cells)."""
     q = MatrixQuery(
@@ -121,11 +153,15 @@ async def get_matrix(
         modes=modes,
         avoid=avoid,
         objective=objective,
+        scenario=scenario,
     )
+
+    def work() -> dict[str, Any]:
+        stored = stored_scenario(request, scenario)
+        return _compute(service, q, max_cells=MAX_DIRECT_CELLS, scenario=stored)
+
     try:
-        return await run_limited(
-            request.app.state.settings, lambda: _compute(service, q, max_cells=MAX_DIRECT_CELLS)
-        )
+        return await run_limited(request.app.state.settings, work)
     except TimeoutError:
         return problem(504, "The matrix took longer than the request timeout.", slug="timeout")
     except MatrixTooLargeError as exc:
@@ -154,7 +190,10 @@ def _job_store(request: Request) -> JobRunner:
 
             def run(job: JobRecord, progress: Callable[[int, int], None]) -> dict[str, Any]:
                 q = MatrixQuery.model_validate(job.params)
-                return _compute(app_state.service, q, progress, max_cells=MAX_JOB_CELLS)
+                stored = app_scenario_store(app_state).get(q.scenario) if q.scenario else None
+                return _compute(
+                    app_state.service, q, progress, max_cells=MAX_JOB_CELLS, scenario=stored
+                )
 
             runner = JobRunner(store, run, _failure, interrupted=_INTERRUPTED)
             request.app.state.matrix_jobs = runner
@@ -223,7 +262,7 @@ def _unknown(request: Request, job_id: str) -> Any:
     "/jobs",
     status_code=202,
     summary="Start a large matrix job",
-    responses=problem_responses(400, 429),
+    responses=problem_responses(400, 404, 429),
     response_model=JobOut,
 )
 def post_job(request: Request, service: ServiceDep, q: MatrixQuery) -> Any:
@@ -233,6 +272,10 @@ def post_job(request: Request, service: ServiceDep, q: MatrixQuery) -> Any:
     died is reported failed). When the queue is full the answer is 429 with ``Retry-After``.
     """
     del service  # loaded: a job is only queued once the engine is ready (503 before)
+    if q.scenario is not None:  # unknown: 404 now; the job runs on the version of this moment
+        stored = app_scenario_store(request.app.state).get(q.scenario)
+        if q.scenario_version is None:
+            q = q.model_copy(update={"scenario_version": stored.version})
     runner = _job_store(request)
     try:
         job = runner.store.submit(JOB_KIND, q.model_dump(mode="json"))

@@ -14,9 +14,15 @@ import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.http.deps import GeoJSONResponse, get_service, run_limited
+from api.http.deps import (
+    GeoJSONResponse,
+    ScenarioQuery,
+    get_service,
+    run_limited,
+    stored_scenario,
+)
 from api.http.problems import problem, problem_from_exception, problem_responses
-from api.http.schemas import RouteOut, RouteResultOut, RowProblem
+from api.http.schemas import RouteOut, RouteResultOut, RowProblem, ScenarioRefOut
 from api.service import Service, bbox_filter
 from api.settings import Settings
 from corridors.emissions import method as emissions_method
@@ -132,14 +138,19 @@ RouteReq = Annotated[RouteRequest, Depends(route_request)]
     tags=["estimates"],
     response_model=RouteResultOut,
 )
-async def get_route(request: Request, service: ServiceDep, req: RouteReq) -> Response:
+async def get_route(
+    request: Request, service: ServiceDep, req: RouteReq, scenario: ScenarioQuery = None
+) -> Response:
     """The same JSON as ``shudao route --json``: routes with legs, totals and GeoJSON geometry.
 
     The answer is serialised in the route thread (and cached as bytes): encoding 40-120 KB of
     JSON on the event loop would hold up every other request, ``/healthz`` included.
     """
     try:
-        body, _ = await run_limited(_settings(request), lambda: service.route_json(req))
+        body, _ = await run_limited(
+            _settings(request),
+            lambda: service.route_json(req, scenario=stored_scenario(request, scenario)),
+        )
     except TimeoutError:
         return problem(504, "The route took longer than the request timeout.", slug="timeout")
     return Response(body, media_type="application/json")
@@ -188,19 +199,23 @@ class EstimateResults(BaseModel):
     results: list[EstimateResult]
     parameters_version: str
     cached_rows: int
+    scenario: ScenarioRefOut | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 @router.post(
     "/estimates",
     summary="Batch of route estimates (best route per row)",
     tags=["estimates"],
-    responses=problem_responses(400, 413),
+    responses=problem_responses(400, 404, 413),
     response_model=EstimateResults,
 )
-async def post_estimates(request: Request, service: ServiceDep, batch: EstimateBatch) -> Response:
+async def post_estimates(
+    request: Request, service: ServiceDep, batch: EstimateBatch, scenario: ScenarioQuery = None
+) -> Response:
     """Answer every row; a failing row gets its own problem and never fails the batch.
 
     The rows are answered and the results serialised in a worker thread, not on the event loop.
+    With ``scenario=ID`` every row is answered under that stored scenario (404 if unknown).
     """
     settings = _settings(request)
     if len(batch.rows) > settings.max_batch_rows:
@@ -210,6 +225,7 @@ async def post_estimates(request: Request, service: ServiceDep, batch: EstimateB
     deadline = time.monotonic() + settings.batch_timeout_s
 
     def work() -> bytes:
+        stored = stored_scenario(request, scenario)
         results: list[EstimateResult] = []
         cached = 0
         for i, row in enumerate(batch.rows):
@@ -232,7 +248,7 @@ async def post_estimates(request: Request, service: ServiceDep, batch: EstimateB
                 # answered with its own problem (422, every bad field named)
                 values = row.model_dump() if isinstance(row, EstimateRow) else dict(row)
                 req = parse_request({**values, "alternatives": 1})
-                result, hit = service.route(req)
+                result, hit = service.route(req, scenario=stored)
             except Exception as exc:
                 body = problem_from_exception(exc).body
                 problem_row = RowProblem.model_validate(_json(body))
@@ -242,8 +258,12 @@ async def post_estimates(request: Request, service: ServiceDep, batch: EstimateB
             best = result["routes"][0] if result["routes"] else None
             route = RouteOut.model_validate(best) if best is not None else None
             results.append(EstimateResult(index=i, ok=route is not None, route=route))
+        ref = getattr(service.engine_for(stored), "ref", None) if stored else None
         out = EstimateResults(
-            results=results, parameters_version=service.engine.params.version, cached_rows=cached
+            results=results,
+            parameters_version=service.engine.params.version,
+            cached_rows=cached,
+            scenario=ScenarioRefOut.model_validate(ref.to_dict()) if ref else None,
         )
         return out.model_dump_json(by_alias=True).encode("utf-8")
 

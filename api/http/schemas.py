@@ -270,6 +270,27 @@ _ROUTE_EXAMPLE: dict[str, Any] = (
 )
 
 
+def _is_none(value: object) -> bool:
+    return value is None
+
+
+class ScenarioBaselineOut(BaseModel):
+    """The baseline a scenario changes: its parameter version and fingerprint."""
+
+    parameters_version: str = Field(examples=["2025-09-01.1"])
+    parameters_fingerprint: str
+
+
+class ScenarioRefOut(BaseModel):
+    """The scenario a result was computed under (absent: the baseline)."""
+
+    id: str | None = Field(description="Stored scenario id (None for a scenario file)")
+    version: int | None = Field(description="Stored scenario version")
+    title: str
+    fingerprint: str = Field(description="SHA-256 of the scenario's canonical JSON")
+    baseline: ScenarioBaselineOut
+
+
 class RouteResultOut(BaseModel):
     """The answer of ``GET /v1/route`` (and of ``shudao route --json``, byte for byte in JSON)."""
 
@@ -288,6 +309,11 @@ class RouteResultOut(BaseModel):
         "",
         description="How co2_kg (well-to-wheel) and co2_ttw_kg (tank-to-wheel) are computed.",
         examples=["ISO 14083:2023; GLEC Framework v3.1 (2024) default intensities; well-to-wheel"],
+    )
+    scenario: ScenarioRefOut | None = Field(
+        default=None,
+        exclude_if=_is_none,
+        description="The stored scenario of scenario=ID (absent on the baseline).",
     )
 
 
@@ -363,6 +389,11 @@ class MatrixResultOut(BaseModel):
     origins: int = Field(ge=0, description="Number of origins.")
     destinations: int = Field(ge=0, description="Number of destinations.")
     cells: list[MatrixCell]
+    scenario: ScenarioRefOut | None = Field(
+        default=None,
+        exclude_if=_is_none,
+        description="The stored scenario of scenario=ID (absent on the baseline).",
+    )
 
 
 class JobProgress(BaseModel):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,3 +32,58 @@ def settings(built_dir: Path, data_dir: Path) -> Settings:
 def client(settings: Settings, service: Service) -> Iterator[TestClient]:
     with TestClient(create_app(settings, service=service), raise_server_exceptions=False) as c:
         yield c
+
+
+# --------------------------------------------------------------- the scenario store's databases
+@dataclass(frozen=True)
+class StoreConfig:
+    """Where a test's scenario store lives: a database URL (None: SQLite) and a state dir."""
+
+    url: str | None
+    state_dir: Path
+
+
+def _fresh_postgres_database(base_url: str) -> tuple[str, Callable[[], None]]:
+    """A new empty database on the test server, and the function that drops it."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from api.store import database_url  # noqa: PLC0415
+
+    name = f"shudao_t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(
+        database_url(url=base_url, state_dir=Path()), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = base_url.rsplit("/", 1)[0] + "/" + name
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_config(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreConfig]:
+    """A fresh, empty scenario store on SQLite, then on PostgreSQL (a new database per test).
+
+    PostgreSQL is the server of ``SHUDAO_TEST_DATABASE_URL`` (``make test`` starts a throw-away
+    cluster with ``tests/pg_cluster.sh`` and sets it). Without it the PostgreSQL cases skip,
+    except in CI (``CI`` set), where a missing server is a failure.
+    """
+    if request.param == "sqlite":
+        yield StoreConfig(None, tmp_path / "state")
+        return
+    base = os.environ.get("SHUDAO_TEST_DATABASE_URL")
+    if not base:
+        reason = "no PostgreSQL test server: SHUDAO_TEST_DATABASE_URL is unset (make test sets it)"
+        if os.environ.get("CI"):
+            pytest.fail(reason + "; CI must run the store tests on PostgreSQL too")
+        pytest.skip(reason)
+    url, drop = _fresh_postgres_database(base)
+    try:
+        yield StoreConfig(url, tmp_path / "state")
+    finally:
+        drop()
