@@ -54,7 +54,7 @@ def _numeric_leaves(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def test_shipped_file_loads(params: Parameters) -> None:
-    assert params.version.startswith("2025-")
+    assert params.version.startswith("2026-")
     assert set(MODES) == {"road", "rail", "sea", "inland_waterway", "air"}
     for border_id in (
         "alashankou",
