@@ -405,18 +405,45 @@ def road_charge(
     return costs.road_leg(trip_km, cargo, country=country)
 
 
-def access_edge(costs: CostModel, q: Query, svc: Service, index: int, trip: RoadTrip) -> SearchEdge:
-    """The road access edge from the origin of *q* to stop *index* of *svc* by *trip*.
+def access_charge(costs: CostModel, q: Query, mode: Mode, trip: RoadTrip) -> Charge:
+    """Road access by *trip* to a service of *mode*: the trucking leg and the change of mode.
 
-    It pays the trucking leg and the change from road to the service's mode (a short leg,
-    the origin being the terminal, pays neither).
+    A short leg (the origin is the terminal) pays neither.
     """
-    terminal = svc.waypoints[index]
     charge = road_charge(
         costs, q.cargo, trip.distance_km, country=q.origin.country, limits=q.limits
     )
-    if svc.mode is not Mode.ROAD and not is_short_leg(trip.distance_km, q.limits):
-        charge = charge + costs.transfer(Mode.ROAD, svc.mode, q.cargo)
+    if mode is not Mode.ROAD and not is_short_leg(trip.distance_km, q.limits):
+        charge = charge + costs.transfer(Mode.ROAD, mode, q.cargo)
+    return charge
+
+
+def egress_charge(costs: CostModel, q: Query, mode: Mode, trip: RoadTrip) -> Charge:
+    """Road egress by *trip* from a service of *mode*: the change of mode and the trucking leg."""
+    charge = road_charge(
+        costs, q.cargo, trip.distance_km, country=q.destination.country, limits=q.limits
+    )
+    if mode is not Mode.ROAD and not is_short_leg(trip.distance_km, q.limits):
+        charge = costs.transfer(mode, Mode.ROAD, q.cargo) + charge
+    return charge
+
+
+def access_edge(
+    costs: CostModel,
+    q: Query,
+    svc: Service,
+    index: int,
+    trip: RoadTrip,
+    *,
+    charge: Charge | None = None,
+) -> SearchEdge:
+    """The road access edge from the origin of *q* to stop *index* of *svc* by *trip*.
+
+    Priced by :func:`access_charge` unless its *charge* is given (one per terminal and mode).
+    """
+    terminal = svc.waypoints[index]
+    if charge is None:
+        charge = access_charge(costs, q, svc.mode, trip)
     return SearchEdge(
         ORIGIN,
         ("in", svc.id, str(index)),
@@ -433,19 +460,23 @@ def access_edge(costs: CostModel, q: Query, svc: Service, index: int, trip: Road
     )
 
 
-def egress_edge(costs: CostModel, q: Query, svc: Service, index: int, trip: RoadTrip) -> SearchEdge:
+def egress_edge(
+    costs: CostModel,
+    q: Query,
+    svc: Service,
+    index: int,
+    trip: RoadTrip,
+    *,
+    charge: Charge | None = None,
+) -> SearchEdge:
     """The road egress edge from stop *index* of *svc* to the destination of *q*.
 
     *trip* is measured from the destination to the terminal (the road layer is undirected),
-    so its geometry is reversed. It pays the change from the service's mode to road and the
-    trucking leg (neither for a short leg).
+    so its geometry is reversed. Priced by :func:`egress_charge` unless *charge* is given.
     """
     terminal = svc.waypoints[index]
-    charge = road_charge(
-        costs, q.cargo, trip.distance_km, country=q.destination.country, limits=q.limits
-    )
-    if svc.mode is not Mode.ROAD and not is_short_leg(trip.distance_km, q.limits):
-        charge = costs.transfer(svc.mode, Mode.ROAD, q.cargo) + charge
+    if charge is None:
+        charge = egress_charge(costs, q, svc.mode, trip)
     return SearchEdge(
         ("out", svc.id, str(index)),
         DESTINATION,
@@ -523,10 +554,15 @@ def road_edges(
     }
     # an avoided terminal is no candidate: the truck drives on to the next stop
     km = {tid: trip.distance_km for tid, trip in trips.items() if tid not in q.avoid}
+    priced: dict[tuple[str, Mode], Charge] = {}  # one charge per terminal and mode
     for svc in network.services.values():
         stops = svc.waypoints[:-1]
         for i in sorted(first_nearest(stops, km, reverse=False)):
-            edges.append(access_edge(costs, q, svc, i, trips[stops[i]]))
+            trip = trips[stops[i]]
+            key = (stops[i], svc.mode)
+            if key not in priced:
+                priced[key] = access_charge(costs, q, svc.mode, trip)
+            edges.append(access_edge(costs, q, svc, i, trip, charge=priced[key]))
     terms = access_terminals(network, d)
     trips = {
         tid: at_terminal(d, tid, trip)
@@ -534,11 +570,16 @@ def road_edges(
         if trip.distance_km <= q.limits.max_egress_km
     }
     km = {tid: trip.distance_km for tid, trip in trips.items() if tid not in q.avoid}
+    priced = {}
     for svc in network.services.values():
         stops = svc.waypoints
         for i in sorted(first_nearest(stops, km, reverse=True)):
             if i > 0:
-                edges.append(egress_edge(costs, q, svc, i, trips[stops[i]]))
+                trip = trips[stops[i]]
+                key = (stops[i], svc.mode)
+                if key not in priced:
+                    priced[key] = egress_charge(costs, q, svc.mode, trip)
+                edges.append(egress_edge(costs, q, svc, i, trip, charge=priced[key]))
     direct = None
     if q.modes is None or Mode.ROAD in q.modes:
         direct = direct_edge(costs, q, access.road_trip((o.lon, o.lat), (d.lon, d.lat)))
