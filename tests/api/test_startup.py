@@ -7,6 +7,7 @@ is answered on the event loop, so it answers even when every worker thread is bu
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import subprocess
@@ -56,6 +57,9 @@ def test_requests_are_answered_503_while_the_service_loads(
             time.sleep(0.05)
         assert resp.status_code == 200
         assert resp.json()["services"] == len(service.engine.network.services)
+        # the loaded objects are frozen out of the cyclic collector (no full-collection pauses
+        # of the event loop while serving): at least the engine's service network is frozen
+        assert gc.get_freeze_count() >= len(service.engine.network.rides)
 
 
 def test_a_failed_load_is_a_503_naming_the_cause(
