@@ -123,3 +123,8 @@ DIVERGING_DELTA: Final[tuple[str, ...]] = (
     "#7f3b08",
 )
 DELTA_NEUTRAL: Final = DIVERGING_DELTA[len(DIVERGING_DELTA) // 2]
+
+# A route comparison draws the baseline's best route and the scenario's in the first two route
+# colours (Okabe–Ito blue and vermillion, told apart under every simulated deficiency).
+BASELINE_ROUTE_COLOUR: Final = ROUTE_COLOURS[0]
+SCENARIO_ROUTE_COLOUR: Final = ROUTE_COLOURS[1]

@@ -4,7 +4,10 @@ Owns: `access_diff_scene` (the county choropleth of the change in mean hours to 
 of one kind, scenario minus baseline, from
 :meth:`corridors.scenario_compare.AccessComparison.county_delta`, with the delta raster as a
 layer of the HTML map, the hubs of the scenario and the hubs it closes), `delta_scale` (a
-scale symmetric around 0 on ``maps.palette.DIVERGING_DELTA``) and `colour_delta` (its colours).
+scale symmetric around 0 on ``maps.palette.DIVERGING_DELTA``) and `colour_delta` (its colours);
+`route_diff_scene` (the baseline's best route and the scenario's on one map, in
+``BASELINE_ROUTE_COLOUR`` and ``SCENARIO_ROUTE_COLOUR``, labelled "基准 baseline" and "情景
+scenario", drawn by :func:`maps.briefings.route_scene` and relabelled).
 
 The county shapes, prefecture outlines and hub symbols are those of the accessibility map
 (:mod:`maps.access_map`); the page is drawn by the print layouts like every scene. Like the
@@ -13,6 +16,7 @@ other builders it takes loaded objects and does no I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +37,13 @@ from maps.briefings import (
     BASEMAP_STYLES,
     GROUP_BOUNDARIES,
     GROUP_HUBS,
+    GROUP_ROUTES,
     HUB_STYLES,
     PROVINCE_LEGEND,
     MapData,
     attributions,
     basemap_layers,
+    route_scene,
     sea_inset,
 )
 from maps.palette import DIVERGING_DELTA, rgb01
@@ -57,7 +63,10 @@ if TYPE_CHECKING:
     import pandas as pd
     from numpy.typing import NDArray
 
+    from corridors.engine import RouteResult
+    from corridors.models import ServiceNetwork
     from corridors.scenario_compare import AccessComparison
+    from corridors.scenarios import ScenarioRef
     from hubs.tables import Catalog
 
 MIN_HALF_SPAN_H = 0.5
@@ -270,4 +279,91 @@ def access_diff_scene(
         notes=tuple(notes),
         images=(delta_image,),
         scale=scale,
+    )
+
+
+SIDES = ("基准 baseline", "情景 scenario")
+"""Labels of the two sides of a route comparison, in the order of their colours."""
+
+
+def route_diff_scene(
+    *,
+    data: MapData,
+    baseline: RouteResult,
+    scenario: RouteResult,
+    network: ServiceNetwork,
+    ref: ScenarioRef | None = None,
+) -> Scene:
+    """The best route on the baseline and under the scenario, on one map.
+
+    Parameters
+    ----------
+    data : MapData
+        Simplified boundary layers.
+    baseline, scenario : corridors.engine.RouteResult
+        The answers of the baseline engine and of the scenario's to the same request; each
+        must have a route.
+    network : corridors.models.ServiceNetwork
+        The scenario's service layer (it holds the services the scenario adds).
+    ref : corridors.scenarios.ScenarioRef, optional
+        The scenario named in the title.
+
+    Returns
+    -------
+    Scene
+        :func:`maps.briefings.route_scene` of the two best routes, the baseline's in
+        ``BASELINE_ROUTE_COLOUR`` and the scenario's in ``SCENARIO_ROUTE_COLOUR`` (drawn over
+        it), legend, layers and table rows labelled by ``SIDES``.
+
+    Raises
+    ------
+    ValueError
+        A side without a route.
+    """
+    missing = [side for side, r in zip(SIDES, (baseline, scenario), strict=True) if not r.routes]
+    if missing:
+        msg = f"no route to map on the {' and the '.join(missing)} side"
+        raise ValueError(msg)
+    b, s = baseline.routes[0], scenario.routes[0]
+    both = dataclasses.replace(baseline, routes=(b, s), names={**scenario.names, **baseline.names})
+    scene = route_scene(data=data, result=both, network=network)
+    route_names = [f"#{r.rank} {r.corridor} ({'/'.join(r.modes)})" for r in (b, s)]
+    layers = list(scene.layers)
+    k = 0
+    for i, layer in enumerate(layers):
+        if k < 2 and layer.name == route_names[k]:
+            layers[i] = dataclasses.replace(
+                layer, name=f"{SIDES[k]}: {b.corridor if k == 0 else s.corridor}"
+            )
+            k += 1
+    legend = list(scene.legend)
+    k = 0
+    for i, entry in enumerate(legend):
+        if k < 2 and entry.group == GROUP_ROUTES:
+            r = (b, s)[k]
+            label = f"{SIDES[k]}: {r.corridor} ({'/'.join(r.modes)}), {r.time_h / 24:,.1f} d"
+            legend[i] = dataclasses.replace(entry, label=label)
+            k += 1
+    table = list(scene.table)
+    for k in (1, 2):
+        table[k] = (SIDES[k - 1], *table[k][1:])
+    same = b.services == s.services and b.modes == s.modes
+    title = ref.title if ref is not None else "情景 Scenario"
+    change = (
+        "最优路线不变 best route unchanged"
+        if same
+        else f"Δ {(s.time_h - b.time_h) / 24:+,.1f} d, Δ {s.cost_cny - b.cost_cny:+,.0f} CNY"
+    )
+    version = f" v{ref.version}" if ref is not None and ref.version is not None else ""
+    fingerprint = f" {ref.fingerprint[:12]}" if ref is not None else ""
+    return dataclasses.replace(
+        scene,
+        title=f"{scene.title} · {title}",
+        subtitle=(
+            f"基准 baseline (parameters {baseline.parameters_version}) vs 情景 scenario "
+            f"{title}{version}{fingerprint}: {change}"
+        ),
+        layers=tuple(layers),
+        legend=tuple(legend),
+        table=tuple(table),
     )

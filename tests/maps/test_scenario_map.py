@@ -20,13 +20,20 @@ import shapely
 from fastapi.testclient import TestClient
 
 from corridors.engine import Engine
+from corridors.request import parse_request
 from corridors.scenario_compare import AccessComparison, compare_access
 from corridors.scenarios import apply_scenario, parse_scenario
 from gis.layers import read_layer
-from maps.briefings import MapData
+from maps.briefings import GROUP_ROUTES, MapData
 from maps.layout import PrintOptions
-from maps.palette import DELTA_NEUTRAL, DIVERGING_DELTA, rgb01
-from maps.scenario_map import access_diff_scene, colour_delta, delta_scale
+from maps.palette import (
+    BASELINE_ROUTE_COLOUR,
+    DELTA_NEUTRAL,
+    DIVERGING_DELTA,
+    SCENARIO_ROUTE_COLOUR,
+    rgb01,
+)
+from maps.scenario_map import access_diff_scene, colour_delta, delta_scale, route_diff_scene
 from maps.scene import Scene
 from maps.static import print_map
 
@@ -232,3 +239,52 @@ def test_http_difference_map_is_a_png_and_an_unknown_id_a_404_problem(
     bad = sclient.get(f"/v1/scenarios/{sid}/access-diff.png", params={"to": "moon_base"})
     assert bad.status_code == 422
     assert bad.headers["content-type"].startswith(PROBLEM)
+
+
+# ----------------------------------------------------------------------------- routes
+@pytest.mark.parametrize("kind", ["normal", "deuteranomaly", "protanomaly", "tritanomaly"])
+def test_baseline_and_scenario_route_colours_stay_apart(kind: str) -> None:
+    a, b = (_cvd_lab(c, kind) for c in (BASELINE_ROUTE_COLOUR, SCENARIO_ROUTE_COLOUR))
+    assert float(np.linalg.norm(a - b)) > 20
+
+
+def test_route_map_draws_both_best_routes_in_their_own_colours(
+    engine: Engine, map_data: MapData
+) -> None:
+    doc = {"title": "Alashankou closed", "changes": {"close": ["alashankou"]}}
+    scen = apply_scenario(engine, parse_scenario(doc, engine=engine))
+    req = parse_request({"origin": "Chengdu", "destination": "Lodz"})
+    base_result, scen_result = engine.answer(req), scen.answer(req)
+    b, s = base_result.routes[0], scen_result.routes[0]
+    # the baseline leaves China at Alashankou; the scenario cannot
+    assert any(c.startswith("alashankou") for c in b.border_crossings)
+    assert not any("alashankou" in c for c in s.border_crossings)
+    scene = route_diff_scene(
+        data=map_data,
+        baseline=base_result,
+        scenario=scen_result,
+        network=scen.network,
+        ref=scen.ref,
+    )
+    sides = {lyr.name.split(":")[0]: lyr for lyr in scene.layers if ":" in lyr.name}
+    assert {c.style.color for c in sides["基准 baseline"].features} == {BASELINE_ROUTE_COLOUR}
+    assert {c.style.color for c in sides["情景 scenario"].features} == {SCENARIO_ROUTE_COLOUR}
+    routes = [e for e in scene.legend if e.group == GROUP_ROUTES]
+    assert [e.label.split(":")[0] for e in routes] == ["基准 baseline", "情景 scenario"]
+    assert [e.style.fill_color for e in routes] == [BASELINE_ROUTE_COLOUR, SCENARIO_ROUTE_COLOUR]
+    assert [row[0] for row in scene.table[1:]] == ["基准 baseline", "情景 scenario"]
+    # the table's days are the routes' hours / 24, and the subtitle's delta their difference
+    assert float(scene.table[2][4]) == pytest.approx(s.time_h / 24, abs=0.05)
+    assert f"{(s.time_h - b.time_h) / 24:+,.1f} d" in scene.subtitle
+    assert "Alashankou closed" in scene.title
+
+
+def test_route_map_of_an_unchanged_route_says_so(engine: Engine, map_data: MapData) -> None:
+    scen = apply_scenario(
+        engine, parse_scenario({"title": "nothing", "changes": {}}, engine=engine)
+    )
+    req = parse_request({"origin": "Chengdu", "destination": "Lodz"})
+    scene = route_diff_scene(
+        data=map_data, baseline=engine.answer(req), scenario=scen.answer(req), network=scen.network
+    )
+    assert "best route unchanged" in scene.subtitle
