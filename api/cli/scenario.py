@@ -12,6 +12,8 @@
 - ``map ID|FILE --to KIND [--out FILE]`` draws the change in each county's mean hours to the
   nearest hub of KIND, scenario minus baseline, on a diverging colour-blind-safe scale
   (:func:`maps.scenario_map.access_diff_scene`), as a print layout or an HTML map.
+- ``route-map ID|FILE ORIGIN DESTINATION [--out FILE]`` draws the baseline's best route and the
+  scenario's on one map (:func:`maps.scenario_map.route_diff_scene`).
 
 Every command takes ``--json``; ``create --json`` prints the stored scenario with its ``id``.
 The sub-app is :data:`scenario_app`.
@@ -186,6 +188,53 @@ def map_cmd(
                 ],
             }
         )
+
+
+@scenario_app.command("route-map")
+@handle_errors
+def route_map_cmd(
+    file: Annotated[
+        str, typer.Argument(help="A stored scenario's id, or a scenario file (.toml or .json).")
+    ],
+    origin: Annotated[str, typer.Argument(help="Origin: name (zh/en), code or 'lon,lat'.")],
+    destination: Annotated[str, typer.Argument(help="Destination: name, code or 'lon,lat'.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="File to write (.png, .pdf, .svg print layout; .html interactive)."
+        ),
+    ] = Path("route-diff.png"),
+    unit: UnitOpt = "FEU",
+    quantity: QuantityOpt = 1.0,
+    modes: ModesOpt = None,
+    avoid: AvoidOpt = None,
+    objective: ObjectiveOpt = "time",
+    dpi: Annotated[int, typer.Option("--dpi", help="PNG resolution (150 or 300 for print).")] = 150,
+) -> None:
+    """The best route on the baseline and under a scenario, on one map / 基准与情景最优路线图."""
+    from maps.briefings import MapData  # noqa: PLC0415
+    from maps.export import export  # noqa: PLC0415
+    from maps.layout import PrintOptions, output_format  # noqa: PLC0415
+    from maps.scenario_map import route_diff_scene  # noqa: PLC0415
+
+    fmt = output_format(out)
+    req = route_request(
+        origin, destination, unit=unit, quantity=quantity, modes=modes, avoid=avoid,
+        objective=objective, alternatives=1,
+    )  # fmt: skip
+    engine, scen = _baseline_and_scenario(file)
+    ref = getattr(scen, "ref", None)
+    scene = route_diff_scene(
+        data=MapData.load(cli_settings().build_dir),
+        baseline=engine.answer(req),
+        scenario=scen.answer(req),
+        network=scen.network,
+        ref=ref,
+    )
+    label = f"情景 Scenario: {ref.title}" if ref is not None else "情景 Scenario"
+    data = export(scene, fmt, options=PrintOptions(dpi=dpi, scenario=label))
+    out.write_bytes(data)
+    err.print(f"wrote {out} ({fmt.value.upper()}, {len(data) / 1e6:.2f} MB)")
 
 
 def _num(x: Any) -> float | None:

@@ -288,3 +288,38 @@ def test_route_map_of_an_unchanged_route_says_so(engine: Engine, map_data: MapDa
         data=map_data, baseline=engine.answer(req), scenario=scen.answer(req), network=scen.network
     )
     assert "best route unchanged" in scene.subtitle
+
+
+# ----------------------------------------------------------------------------- CLI
+@pytest.mark.usefixtures("reuse_engine")
+def test_cli_scenario_map_writes_the_png_and_the_county_table(
+    built_dir: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    import json  # noqa: PLC0415
+
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from api.cli import app  # noqa: PLC0415
+
+    doc = tmp_path / "close.json"
+    doc.write_text(json.dumps(CLOSE_MIANYANG), encoding="utf-8")
+    env = {
+        "SHUDAO_BUILD_DIR": str(built_dir),
+        "SHUDAO_DATA_DIR": str(data_dir),
+        "SHUDAO_STATE_DIR": str(tmp_path / "state"),
+    }
+    out = tmp_path / "diff.png"
+    args = ["scenario", "map", str(doc), "--to", "bonded_zone", "--out", str(out)]
+    res = CliRunner().invoke(app, [*args, "--res-arcsec", "240", "--dpi", "40", "--json"], env=env)
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    payload = json.loads(res.stdout[res.stdout.index("{") :])
+    rows = {r["adcode"]: r for r in payload["counties"]}
+    assert payload["scenario"]["title"] == CLOSE_MIANYANG["title"]
+    fucheng = rows["510703"]  # Mianyang's Fucheng district, next to the closed bonded zone
+    assert fucheng["delta_mean_h"] == pytest.approx(
+        fucheng["scenario_mean_h"] - fucheng["baseline_mean_h"], abs=1e-5
+    )
+    assert fucheng["delta_mean_h"] > 0.5
+    bad = CliRunner().invoke(app, [*args[:-1], str(tmp_path / "diff.doc")], env=env)
+    assert bad.exit_code == 64
