@@ -16,7 +16,6 @@ import json
 import re
 from dataclasses import replace
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 import anyio
@@ -460,24 +459,14 @@ async def compare_scenario(
     return ComparisonOut.model_validate(out)
 
 
-class DiffFormat(StrEnum):
-    """Formats of the difference map: the print layout, or the interactive page."""
-
-    png = "png"
-    pdf = "pdf"
-    svg = "svg"
-    html = "html"
-
-
 @router.get(
-    "/{scenario_id}/access-diff.{fmt}",
+    "/{scenario_id}/access-diff.png",
     summary="Map of the change in hours to a hub kind / 情景通行时间差异图",
     response_class=Response,
     responses={
         200: {
-            "content": {"image/png": {}, "application/pdf": {}, "image/svg+xml": {},
-                        "text/html": {}},
-            "description": "The difference map (print layout, or offline HTML)",
+            "content": {"image/png": {}},
+            "description": "The difference map's print layout as a PNG",
         },
         **problem_responses(404, 422, 504),
     },
@@ -486,7 +475,6 @@ async def access_diff_map(
     request: Request,
     service: ServiceDep,
     scenario_id: ScenarioId,
-    fmt: DiffFormat,
     to: AccessTo,
     options: PrintDep,
 ) -> Response:
@@ -515,14 +503,14 @@ async def access_diff_map(
             counties=counties,
         )
         label = f"情景 Scenario: {scenario_label(comparison)}"
-        return export(scene, OutputFormat(fmt.value), options=replace(options, scenario=label))
+        return export(scene, OutputFormat.PNG, options=replace(options, scenario=label))
 
     settings = request.app.state.settings
     try:
         body = await run_limited(settings, work, timeout_s=max(60.0, settings.request_timeout_s))
     except TimeoutError:
         return problem(504, "The map took longer than the request timeout.", slug="timeout")
-    return Response(body, media_type=MEDIA_TYPES[OutputFormat(fmt.value)])
+    return Response(body, media_type=MEDIA_TYPES[OutputFormat.PNG])
 
 
 def _not_allowed(request: Request, allow: str) -> Response:
