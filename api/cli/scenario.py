@@ -145,7 +145,7 @@ def map_cmd(
     from maps.briefings import MapData  # noqa: PLC0415
     from maps.export import export  # noqa: PLC0415
     from maps.layout import OutputFormat, PrintOptions, output_format  # noqa: PLC0415
-    from maps.scenario_map import access_diff_scene, scenario_label  # noqa: PLC0415
+    from maps.scenario_map import access_diff_scene, title_block_label  # noqa: PLC0415
 
     target = out if out is not None else Path(f"access-diff-{to}.png")
     fmt = output_format(target)
@@ -164,7 +164,7 @@ def map_cmd(
         county_delta=table,
         counties=counties,
     )
-    label = f"情景 Scenario: {scenario_label(comparison)}"
+    label = title_block_label(comparison.scenario)
     data = export(scene, fmt, options=replace(options, scenario=label))
     target.write_bytes(data)
     err.print(f"wrote {target} ({fmt.value.upper()}, {len(data) / 1e6:.2f} MB)")
@@ -215,7 +215,7 @@ def route_map_cmd(
     from maps.briefings import MapData  # noqa: PLC0415
     from maps.export import export  # noqa: PLC0415
     from maps.layout import PrintOptions, output_format  # noqa: PLC0415
-    from maps.scenario_map import route_diff_scene  # noqa: PLC0415
+    from maps.scenario_map import route_diff_scene, title_block_label  # noqa: PLC0415
 
     fmt = output_format(out)
     req = route_request(
@@ -231,8 +231,7 @@ def route_map_cmd(
         network=scen.network,
         ref=ref,
     )
-    label = f"情景 Scenario: {ref.title}" if ref is not None else "情景 Scenario"
-    data = export(scene, fmt, options=PrintOptions(dpi=dpi, scenario=label))
+    data = export(scene, fmt, options=PrintOptions(dpi=dpi, scenario=title_block_label(ref)))
     out.write_bytes(data)
     err.print(f"wrote {out} ({fmt.value.upper()}, {len(data) / 1e6:.2f} MB)")
 

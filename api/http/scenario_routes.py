@@ -35,7 +35,7 @@ from corridors.scenarios import Scenario, ScenarioEngine, ScenarioError, parse_s
 from gis.errors import ShudaoError
 from maps.export import export
 from maps.layout import MEDIA_TYPES, OutputFormat
-from maps.scenario_map import access_diff_scene, scenario_label
+from maps.scenario_map import access_diff_scene, title_block_label
 
 router = APIRouter(
     prefix="/v1/scenarios", tags=["scenarios"], responses=problem_responses(401, 500, 503)
@@ -502,7 +502,7 @@ async def access_diff_map(
             county_delta=comparison.county_delta(counties),
             counties=counties,
         )
-        label = f"情景 Scenario: {scenario_label(comparison)}"
+        label = title_block_label(comparison.scenario)
         return export(scene, OutputFormat.PNG, options=replace(options, scenario=label))
 
     settings = request.app.state.settings
