@@ -5,7 +5,10 @@ Owns: `access_scene` (hours to the nearest hub of one kind, from
 hours; the 183 counties as a toggleable choropleth of their mean hours, from
 :func:`corridors.accessibility.county_summary`; the hubs of the kind, prefecture outlines and
 names, the Sichuan boundary), `hour_scale` and `colour_hours` (one linear colour scale from the
-raster's minimum to its maximum, shared by the image and the choropleth).
+raster's minimum to its maximum, shared by the image and the choropleth), and the parts every
+Sichuan county map draws the same way: `county_shapes` (display geometries),
+`prefecture_outlines` (boundaries and names), `hub_features` (the hubs as points),
+`kind_names` and `rgba_hex`.
 
 Like the other builders it takes loaded objects and does no I/O.
 """
@@ -44,11 +47,15 @@ from maps.scene import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import geopandas as gpd
     import pandas as pd
     from numpy.typing import NDArray
+    from shapely.geometry.base import BaseGeometry
 
     from corridors.accessibility import AccessRaster
+    from hubs.models import Place
     from hubs.tables import Catalog
 
 CMAP = "magma_r"  # as corridors.accessibility.overlay_image: light = near, dark = far
@@ -117,14 +124,57 @@ def colour_hours(values: NDArray[Any], scale: ColourScale) -> NDArray[np.uint8]:
     return rgba
 
 
-def _hex(rgba: NDArray[np.uint8]) -> str:
+def rgba_hex(rgba: NDArray[np.uint8]) -> str:
+    """``#rrggbb`` of one RGBA ``uint8`` colour (alpha dropped)."""
     return "#{:02x}{:02x}{:02x}".format(*(int(c) for c in rgba[:3]))
 
 
-def _kind_names(kind: PlaceKind) -> tuple[str, str]:
+def kind_names(kind: PlaceKind) -> tuple[str, str]:
+    """The Chinese and English names of a hub kind (from ``HUB_STYLES``)."""
     label = HUB_STYLES[kind][0]
     zh, _, en = label.partition(" ")
     return zh, en
+
+
+def county_shapes(counties: gpd.GeoDataFrame) -> list[tuple[str, BaseGeometry]]:
+    """``(adcode, geometry)`` of every county, by adcode, simplified for display.
+
+    Douglas-Peucker at ``COUNTY_TOLERANCE_DEG`` with the topology kept (``ACCESS_SIMPLIFY_NOTE``);
+    counties whose geometry simplifies away are left out.
+    """
+    geoms = shapely.simplify(
+        counties.geometry.to_numpy(), COUNTY_TOLERANCE_DEG, preserve_topology=True
+    )
+    return [
+        (adcode, geom)
+        for adcode, geom in sorted(zip(counties["adcode"].astype(str), geoms, strict=True))
+        if geom is not None
+    ]
+
+
+def prefecture_outlines(data: MapData, catalog: Catalog) -> tuple[list[Feature], list[PlaceLabel]]:
+    """The prefecture boundaries (``PREFECTURE_STYLE``) and their short bilingual names."""
+    prefs = catalog.prefectures_by_adcode
+    lines: list[Feature] = []
+    labels: list[PlaceLabel] = []
+    for adcode, geom in sorted(
+        zip(data.prefectures["adcode"].astype(str), data.prefectures.geometry, strict=True)
+    ):
+        lines.append(Feature(geom.boundary, PREFECTURE_STYLE))
+        pref = prefs.get(adcode)
+        if pref is not None:
+            at = label_point(geom)
+            labels.append(PlaceLabel(at.x, at.y, pref.short_zh, pref.short_en, 1, centred=True))
+    return lines, labels
+
+
+def hub_features(hubs: Iterable[Place], style: Style) -> tuple[Feature, ...]:
+    """One point feature per hub (by id) in *style*, with its name and popup."""
+    return tuple(
+        Feature(Point(p.lon, p.lat), style, tooltip=f"{p.name_zh} {p.name_en}",
+                popup=place_popup(p))
+        for p in sorted(hubs, key=lambda p: p.id)
+    )  # fmt: skip
 
 
 def access_scene(
@@ -159,7 +209,7 @@ def access_scene(
     Scene
     """
     kind = raster.kind
-    zh, en = _kind_names(kind)
+    zh, en = kind_names(kind)
     scale = hour_scale(raster.hours, label=f"通行时间 Travel time to the nearest {en.lower()} (h)")
     image = ImageOverlay(
         f"通行时间栅格 Travel-time raster ({raster.grid.res_deg * 3600:g}″ cells)",
@@ -170,19 +220,16 @@ def access_scene(
     # ------------------------------------------------------------ county choropleth
     stats = {str(r.adcode): r for r in summary.itertuples(index=False)}
     prefs = catalog.prefectures_by_adcode
-    geoms = shapely.simplify(
-        counties.geometry.to_numpy(), COUNTY_TOLERANCE_DEG, preserve_topology=True
-    )
     county_feats: list[Feature] = []
     no_data = False
-    for adcode, geom in sorted(zip(counties["adcode"].astype(str), geoms, strict=True)):
+    for adcode, geom in county_shapes(counties):
         row: Any = stats.get(adcode)
-        if row is None or geom is None:
+        if row is None:
             continue
         mean, top = float(row.mean_h), float(row.max_h)
         ok = np.isfinite(mean)
         no_data = no_data or not ok
-        fill = _hex(colour_hours(np.array([mean]), scale)[0]) if ok else NO_DATA_COLOUR
+        fill = rgba_hex(colour_hours(np.array([mean]), scale)[0]) if ok else NO_DATA_COLOUR
         pref = prefs.get(str(row.prefecture_adcode))
         pref_name = pref.name_zh if pref else str(row.prefecture_adcode)
         mean_txt = f"{mean:.2f} h" if ok else "no cell"
@@ -203,22 +250,9 @@ def access_scene(
             )
         )
     # ------------------------------------------------------------ outlines and labels
-    pref_lines: list[Feature] = []
-    labels: list[PlaceLabel] = []
-    for adcode, geom in sorted(
-        zip(data.prefectures["adcode"].astype(str), data.prefectures.geometry, strict=True)
-    ):
-        pref_lines.append(Feature(geom.boundary, PREFECTURE_STYLE))
-        pref = prefs.get(adcode)
-        if pref is not None:
-            at = label_point(geom)
-            labels.append(PlaceLabel(at.x, at.y, pref.short_zh, pref.short_en, 1, centred=True))
+    pref_lines, labels = prefecture_outlines(data, catalog)
     hub_label, hub_style = HUB_STYLES[kind]
-    hubs = tuple(
-        Feature(Point(p.lon, p.lat), hub_style, tooltip=f"{p.name_zh} {p.name_en}",
-                popup=place_popup(p))
-        for p in sorted(raster.hubs, key=lambda p: p.id)
-    )  # fmt: skip
+    hubs = hub_features(raster.hubs, hub_style)
     west, south, east, north = (float(v) for v in data.province.total_bounds)
     outside = [p for p in raster.hubs if not (west <= p.lon <= east and south <= p.lat <= north)]
     layers = (

@@ -99,3 +99,32 @@ def displayed_colour(colour: str, opacity: float, under: str) -> tuple[float, fl
     f, b = rgb01(colour), rgb01(under)
     r, g, bl = (opacity * x + (1.0 - opacity) * y for x, y in zip(f, b, strict=True))
     return (r, g, bl)
+
+
+# Differences (scenario minus baseline) on a diverging scale, symmetric around 0: ColorBrewer
+# PuOr, 11 classes (Brewer, C. A. and Harrower, M., ColorBrewer 2.0, https://colorbrewer2.org,
+# scheme "PuOr", checked 2026-12-02 against matplotlib 3's ``PuOr`` data, which carries the same
+# eleven colours; ColorBrewer marks PuOr colour-blind safe), here ordered from the most negative
+# to the most positive value: purple = less (closer, faster), white = no change, orange = more
+# (farther, slower). Warm for worse is an ``assumption`` of reading habit (heat = trouble).
+# ``tests/maps/test_scenario_map.py`` checks, under simulated deuteranopia, protanopia and
+# tritanopia, that the two ends stay far apart and both far from the neutral middle.
+DIVERGING_DELTA: Final[tuple[str, ...]] = (
+    "#2d004b",
+    "#542788",
+    "#8073ac",
+    "#b2abd2",
+    "#d8daeb",
+    "#f7f7f7",
+    "#fee0b6",
+    "#fdb863",
+    "#e08214",
+    "#b35806",
+    "#7f3b08",
+)
+DELTA_NEUTRAL: Final = DIVERGING_DELTA[len(DIVERGING_DELTA) // 2]
+
+# A route comparison draws the baseline's best route and the scenario's in the first two route
+# colours (Okabe–Ito blue and vermillion, told apart under every simulated deficiency).
+BASELINE_ROUTE_COLOUR: Final = ROUTE_COLOURS[0]
+SCENARIO_ROUTE_COLOUR: Final = ROUTE_COLOURS[1]

@@ -9,6 +9,11 @@
 - ``diff ID|FILE ORIGIN DESTINATION`` applies a stored scenario (by id) or a scenario document
   (TOML or JSON file) and prints, for each corridor, the baseline route beside the scenario's
   with the deltas and whether the best corridor changes.
+- ``map ID|FILE --to KIND [--out FILE]`` draws the change in each county's mean hours to the
+  nearest hub of KIND, scenario minus baseline, on a diverging colour-blind-safe scale
+  (:func:`maps.scenario_map.access_diff_scene`), as a print layout or an HTML map.
+- ``route-map ID|FILE ORIGIN DESTINATION [--out FILE]`` draws the baseline's best route and the
+  scenario's on one map (:func:`maps.scenario_map.route_diff_scene`).
 
 Every command takes ``--json``; ``create --json`` prints the stored scenario with its ``id``.
 The sub-app is :data:`scenario_app`.
@@ -17,6 +22,7 @@ The sub-app is :data:`scenario_app`.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -31,6 +37,7 @@ from api.cli.common import (
     ObjectiveOpt,
     QuantityOpt,
     UnitOpt,
+    cli_settings,
     cli_store,
     emit_json,
     err,
@@ -47,6 +54,20 @@ scenario_app = typer.Typer(
     help="Scenarios: changes to the baseline, compared with it / 情景：相对基准的变化及对比。",
     no_args_is_help=True,
 )
+
+
+def _baseline_and_scenario(file: str) -> tuple[Any, Any]:
+    """The baseline engine and the engine of a stored scenario (by id) or of a scenario file."""
+    from corridors.scenarios import apply_scenario, load_scenario_file  # noqa: PLC0415
+
+    if is_scenario_id(file) and not Path(file).exists():
+        stored = cli_store().get(file)
+        engine = load_engine()
+        from api.service import engine_under  # noqa: PLC0415
+
+        return engine, engine_under(engine, stored)
+    engine = load_engine()
+    return engine, apply_scenario(engine, load_scenario_file(Path(file), engine=engine))
 
 
 @scenario_app.command("diff")
@@ -67,7 +88,6 @@ def diff_cmd(
 ) -> None:
     """Routes under a scenario beside the baseline / 情景与基准的路线对比."""
     from corridors.scenario_compare import compare_route  # noqa: PLC0415 (keep --help fast)
-    from corridors.scenarios import apply_scenario, load_scenario_file  # noqa: PLC0415
 
     req = route_request(
         origin,
@@ -79,20 +99,146 @@ def diff_cmd(
         objective=objective,
         alternatives=alternatives,
     )
-    if is_scenario_id(file) and not Path(file).exists():
-        stored = cli_store().get(file)
-        engine = load_engine()
-        from api.service import engine_under  # noqa: PLC0415
-
-        scen = engine_under(engine, stored)
-    else:
-        engine = load_engine()
-        scen = apply_scenario(engine, load_scenario_file(Path(file), engine=engine))
+    engine, scen = _baseline_and_scenario(file)
     comparison = compare_route(engine, scen, req)
     if as_json:
         emit_json(comparison.to_dict())
         return
     print_comparison(comparison.to_dict())
+
+
+@scenario_app.command("map")
+@handle_errors
+def map_cmd(
+    file: Annotated[
+        str, typer.Argument(help="A stored scenario's id, or a scenario file (.toml or .json).")
+    ],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to", help="Hub kind: bonded_zone, rail_port, airport, river_port, border_crossing."
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="File to write (.png, .pdf, .svg print layout; .html interactive). "
+            "Default: access-diff-KIND.png.",
+        ),
+    ] = None,
+    res_arcsec: Annotated[
+        float, typer.Option(help="Raster cell size in arc-seconds.", min=1.0, max=3600.0)
+    ] = 30.0,
+    paper: Annotated[str, typer.Option("--paper", help="Paper size: A4 or A3.")] = "A4",
+    orientation: Annotated[
+        str, typer.Option("--orientation", help="Page orientation: landscape or portrait.")
+    ] = "landscape",
+    dpi: Annotated[int, typer.Option("--dpi", help="PNG resolution (150 or 300 for print).")] = 150,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the county table as JSON.")
+    ] = False,
+) -> None:
+    """Map of the change in hours to a hub kind, scenario − baseline / 情景与基准通行时间差异图."""
+    from corridors.scenario_compare import compare_access  # noqa: PLC0415
+    from gis.layers import read_layer  # noqa: PLC0415
+    from maps.briefings import MapData  # noqa: PLC0415
+    from maps.export import export  # noqa: PLC0415
+    from maps.layout import OutputFormat, PrintOptions, output_format  # noqa: PLC0415
+    from maps.scenario_map import access_diff_scene, title_block_label  # noqa: PLC0415
+
+    target = out if out is not None else Path(f"access-diff-{to}.png")
+    fmt = output_format(target)
+    options = PrintOptions(
+        paper=paper.upper(), orientation=orientation.lower(), dpi=dpi, fmt=OutputFormat.PNG
+    )  # checked before the rasters are computed
+    engine, scen = _baseline_and_scenario(file)
+    build_dir = cli_settings().build_dir
+    comparison = compare_access(engine, scen, to, build_dir=build_dir, res_deg=res_arcsec / 3600.0)
+    counties = read_layer(build_dir / "counties.parquet")
+    table = comparison.county_delta(counties)
+    scene = access_diff_scene(
+        data=MapData.load(build_dir),
+        catalog=engine.catalog,
+        comparison=comparison,
+        county_delta=table,
+        counties=counties,
+    )
+    label = title_block_label(comparison.scenario)
+    data = export(scene, fmt, options=replace(options, scenario=label))
+    target.write_bytes(data)
+    err.print(f"wrote {target} ({fmt.value.upper()}, {len(data) / 1e6:.2f} MB)")
+    if as_json:
+        ref = comparison.scenario
+        emit_json(
+            {
+                "out": str(target),
+                "kind": comparison.baseline.kind.value,
+                "scenario": ref.to_dict() if ref else None,
+                "baseline_parameters_version": comparison.baseline.parameters_version,
+                "counties": [
+                    {
+                        "adcode": str(r.adcode),
+                        "name_zh": str(r.name_zh),
+                        "baseline_mean_h": _num(r.baseline_mean_h),
+                        "scenario_mean_h": _num(r.scenario_mean_h),
+                        "delta_mean_h": _num(r.delta_mean_h),
+                    }
+                    for r in table.itertuples(index=False)
+                ],
+            }
+        )
+
+
+@scenario_app.command("route-map")
+@handle_errors
+def route_map_cmd(
+    file: Annotated[
+        str, typer.Argument(help="A stored scenario's id, or a scenario file (.toml or .json).")
+    ],
+    origin: Annotated[str, typer.Argument(help="Origin: name (zh/en), code or 'lon,lat'.")],
+    destination: Annotated[str, typer.Argument(help="Destination: name, code or 'lon,lat'.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="File to write (.png, .pdf, .svg print layout; .html interactive)."
+        ),
+    ] = Path("route-diff.png"),
+    unit: UnitOpt = "FEU",
+    quantity: QuantityOpt = 1.0,
+    modes: ModesOpt = None,
+    avoid: AvoidOpt = None,
+    objective: ObjectiveOpt = "time",
+    dpi: Annotated[int, typer.Option("--dpi", help="PNG resolution (150 or 300 for print).")] = 150,
+) -> None:
+    """The best route on the baseline and under a scenario, on one map / 基准与情景最优路线图."""
+    from maps.briefings import MapData  # noqa: PLC0415
+    from maps.export import export  # noqa: PLC0415
+    from maps.layout import PrintOptions, output_format  # noqa: PLC0415
+    from maps.scenario_map import route_diff_scene, title_block_label  # noqa: PLC0415
+
+    fmt = output_format(out)
+    req = route_request(
+        origin, destination, unit=unit, quantity=quantity, modes=modes, avoid=avoid,
+        objective=objective, alternatives=1,
+    )  # fmt: skip
+    engine, scen = _baseline_and_scenario(file)
+    ref = getattr(scen, "ref", None)
+    scene = route_diff_scene(
+        data=MapData.load(cli_settings().build_dir),
+        baseline=engine.answer(req),
+        scenario=scen.answer(req),
+        network=scen.network,
+        ref=ref,
+    )
+    data = export(scene, fmt, options=PrintOptions(dpi=dpi, scenario=title_block_label(ref)))
+    out.write_bytes(data)
+    err.print(f"wrote {out} ({fmt.value.upper()}, {len(data) / 1e6:.2f} MB)")
+
+
+def _num(x: Any) -> float | None:
+    v = float(x)
+    return round(v, 6) if v == v else None
 
 
 def _fmt(x: float | None, spec: str = ",.1f", *, signed: bool = False) -> str:

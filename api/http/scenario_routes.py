@@ -1,10 +1,11 @@
 """``/v1/scenarios``: the shared scenario store over HTTP, with ETags and ``If-Match``.
 
 Owns: the scenario endpoints (list, create, read, replace, merge-patch, delete, audit trail,
-comparison with the baseline), their response models, the actor label of a request (the API
-key's hash label, never the key), and the HTTP rules of optimistic concurrency: every answer
-about one scenario carries its ``ETag`` (``"v<version>"``); ``PUT``, ``PATCH`` and ``DELETE``
-need ``If-Match`` with the current tag (428 without it, 412 when it is stale, nothing changed).
+comparison with the baseline, the map of the accessibility difference), their response models,
+the actor label of a request (the API key's hash label, never the key), and the HTTP rules of
+optimistic concurrency: every answer about one scenario carries its ``ETag`` (``"v<version>"``);
+``PUT``, ``PATCH`` and ``DELETE`` need ``If-Match`` with the current tag (428 without it, 412
+when it is stale, nothing changed).
 Documents are validated against the loaded data by :func:`corridors.scenarios.parse_scenario`
 (422 naming every problem; nothing is stored) before the store sees them.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -21,14 +23,19 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from api.http.deps import get_service, run_limited, scenario_store_of
+from api.http.maps_routes import AccessTo, PrintDep, access_inputs
 from api.http.ogc import public_base
 from api.http.problems import problem, problem_responses
 from api.http.routes import RouteReq
 from api.service import Service
 from api.store import StoredScenario, VersionConflictError, actor_of_key, merge_patch
-from corridors.scenario_compare import compare_route
-from corridors.scenarios import Scenario, ScenarioError, parse_scenario
+from corridors.accessibility import access_raster
+from corridors.scenario_compare import AccessComparison, compare_route
+from corridors.scenarios import Scenario, ScenarioEngine, ScenarioError, parse_scenario
 from gis.errors import ShudaoError
+from maps.export import export
+from maps.layout import MEDIA_TYPES, OutputFormat
+from maps.scenario_map import access_diff_scene, title_block_label
 
 router = APIRouter(
     prefix="/v1/scenarios", tags=["scenarios"], responses=problem_responses(401, 500, 503)
@@ -450,6 +457,60 @@ async def compare_scenario(
     except TimeoutError:
         return problem(504, "The comparison took longer than the request timeout.", slug="timeout")  # type: ignore[return-value]
     return ComparisonOut.model_validate(out)
+
+
+@router.get(
+    "/{scenario_id}/access-diff.png",
+    summary="Map of the change in hours to a hub kind / 情景通行时间差异图",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"image/png": {}},
+            "description": "The difference map's print layout as a PNG",
+        },
+        **problem_responses(404, 422, 504),
+    },
+)  # fmt: skip
+async def access_diff_map(
+    request: Request,
+    service: ServiceDep,
+    scenario_id: ScenarioId,
+    to: AccessTo,
+    options: PrintDep,
+) -> Response:
+    """Each county's mean hours to the nearest hub of *to*, scenario minus baseline.
+
+    A diverging colour-blind-safe scale symmetric around 0 (purple closer, orange farther);
+    the title names the scenario, its version and fingerprint, and the baseline parameters.
+    The baseline raster is the one ``/maps/access.*`` caches; the scenario's is computed per
+    request (30 arc-seconds, about 3 s).
+    """
+
+    def work() -> bytes:
+        stored = scenario_store_of(request).get(scenario_id)
+        scen = service.engine_for(stored)
+        base, _, counties = access_inputs(service, to.value)
+        comparison = AccessComparison(
+            base,
+            access_raster(scen, to.value, build_dir=service.build_dir),
+            scen.ref if isinstance(scen, ScenarioEngine) else None,
+        )
+        scene = access_diff_scene(
+            data=service.map_data,
+            catalog=service.engine.catalog,
+            comparison=comparison,
+            county_delta=comparison.county_delta(counties),
+            counties=counties,
+        )
+        label = title_block_label(comparison.scenario)
+        return export(scene, OutputFormat.PNG, options=replace(options, scenario=label))
+
+    settings = request.app.state.settings
+    try:
+        body = await run_limited(settings, work, timeout_s=max(60.0, settings.request_timeout_s))
+    except TimeoutError:
+        return problem(504, "The map took longer than the request timeout.", slug="timeout")
+    return Response(body, media_type=MEDIA_TYPES[OutputFormat.PNG])
 
 
 def _not_allowed(request: Request, allow: str) -> Response:
