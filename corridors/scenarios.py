@@ -305,6 +305,16 @@ def _iso3_codes(engine: Engine) -> frozenset[str]:
     return frozenset(str(v) for v in raw.get("iso3_of", {}).values())
 
 
+def _is_id_pair(value: object) -> bool:
+    """True for a pair of strings (a border crossing's exit and entry place ids)."""
+    return (
+        isinstance(value, Sequence)
+        and not isinstance(value, str)
+        and len(value) == 2
+        and all(isinstance(x, str) for x in value)
+    )
+
+
 def parse_scenario(doc: Mapping[str, Any], *, engine: Engine) -> Scenario:
     """Validate a scenario document's shape and its references to *engine*'s data.
 
@@ -469,7 +479,12 @@ def _check_references(changes: Mapping[str, Any], engine: Engine, out: _Problems
                 )
         pairs = set(itertools.pairwise(wps))
         for j, pair in enumerate(_list(s.get("border_crossings"))):
-            if isinstance(pair, Sequence) and len(pair) == 2 and tuple(pair) not in pairs:
+            if not _is_id_pair(pair):
+                out.add(
+                    (*loc, "border_crossings", j),
+                    f"a border crossing is a pair of place ids (got {pair!r})",
+                )
+            elif tuple(pair) not in pairs:
                 out.add(
                     (*loc, "border_crossings", j),
                     f"{pair[0]}->{pair[1]} is not a pair of consecutive waypoints",
@@ -482,7 +497,7 @@ def _check_references(changes: Mapping[str, Any], engine: Engine, out: _Problems
         for s in _list(changes.get("add_services"))
         if isinstance(s, Mapping)
         for pair in _list(s.get("border_crossings"))
-        if isinstance(pair, Sequence) and len(pair) == 2
+        if _is_id_pair(pair)
     }
     known_borders = (set(engine.params.border_table) | crossings) - {"default"}
     borders = changes.get("borders")

@@ -602,3 +602,31 @@ def test_accessibility_delta_new_bonded_zone_closer_closed_one_farther(
     }
     out = cmp.write(tmp_path / "delta.tif")
     assert out.stat().st_size > 0
+
+
+def test_wrongly_typed_border_pairs_are_problems_not_crashes(engine: Engine) -> None:
+    # A border pair holding an object (or a bare string) crashed validation with a TypeError;
+    # it is a problem of the document, named by its path, beside the document's other problems.
+    doc = {
+        "title": "bad pairs",
+        "changes": {
+            "add_services": [
+                {
+                    "id": "new_rail",
+                    "corridor": "china_laos",
+                    "mode": "rail",
+                    "waypoints": ["kunming", "mohan", "boten"],
+                    "border_crossings": [["mohan", {}], "mohan-boten", ["mohan", "boten"]],
+                    "frequency_per_week": 7,
+                    "assumption": "test",
+                }
+            ]
+        },
+    }
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(doc, engine=engine)
+    locs = {".".join(str(p) for p in e["loc"]) for e in info.value.errors}  # type: ignore[attr-defined]
+    base = "changes.add_services.0.border_crossings"
+    assert f"{base}.0" in locs
+    assert f"{base}.1" in locs
+    assert f"{base}.2" not in locs  # a valid consecutive pair
