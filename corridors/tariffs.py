@@ -27,7 +27,7 @@ from __future__ import annotations
 from corridors.costing import Charge
 from corridors.emissions import leg_emissions
 from corridors.models import Cargo, Mode, Service
-from corridors.params import Parameters
+from corridors.params import Parameters, PerUnit, SourcedValue
 
 
 class ParameterCostModel:
@@ -118,19 +118,25 @@ class ParameterCostModel:
             (*self._src("modes.road.handling_h"), *self._src("modes.road.fixed_cny")),
         )
 
+    def _stop(
+        self, part: str, time_h: SourcedValue, cost: PerUnit, cargo: Cargo, key: str
+    ) -> Charge:
+        """A stop of *time_h* with a per-unit *cost*, reported as ``<part>_h``/``<part>_cny``."""
+        cny = cost.per(cargo.unit.value, self.params.payload) * cargo.quantity
+        return Charge(
+            time_h.value,
+            cny,
+            0.0,
+            {f"{part}_h": time_h.value, f"{part}_cny": cny},
+            self._src(key),
+        )
+
     def transfer(self, mode_a: Mode, mode_b: Mode, cargo: Cargo) -> Charge:
         """A change of mode at a terminal (``[transfer]``, order-free; ``default`` otherwise)."""
         t = self.params.transfer(mode_a.value, mode_b.value)
         key = "-".join(sorted((mode_a.value, mode_b.value)))
         key = key if key in self.params.transfer_table else "default"
-        cost = t.cost_cny.per(cargo.unit.value, self.params.payload) * cargo.quantity
-        return Charge(
-            t.time_h.value,
-            cost,
-            0.0,
-            {"transfer_h": t.time_h.value, "transfer_cny": cost},
-            self._src(f"transfer.{key}"),
-        )
+        return self._stop("transfer", t.time_h, t.cost_cny, cargo, f"transfer.{key}")
 
     def board(self, mode: Mode, headway_h: float, cargo: Cargo) -> Charge:
         """Terminal handling in (time and fixed charge) plus the average wait for a departure."""
@@ -159,27 +165,13 @@ class ParameterCostModel:
     def border(self, crossing: str, cargo: Cargo) -> Charge:
         """Customs and inspection at a border crossing."""
         b = self.params.border(crossing)
-        fee = b.fee_cny.per(cargo.unit.value, self.params.payload) * cargo.quantity
         key = crossing if crossing in self.params.border_table else "default"
-        return Charge(
-            b.time_h.value,
-            fee,
-            0.0,
-            {"border_h": b.time_h.value, "border_cny": fee},
-            self._src(f"border.{key}"),
-        )
+        return self._stop("border", b.time_h, b.fee_cny, cargo, f"border.{key}")
 
     def gauge_break(self, kind: str, cargo: Cargo) -> Charge:
         """Transshipment at a break of gauge."""
         g = self.params.gauge_break(kind)
-        cost = g.cost_cny.per(cargo.unit.value, self.params.payload) * cargo.quantity
-        return Charge(
-            g.time_h.value,
-            cost,
-            0.0,
-            {"gauge_h": g.time_h.value, "gauge_cny": cost},
-            self._src(f"gauge_break.{kind}"),
-        )
+        return self._stop("gauge", g.time_h, g.cost_cny, cargo, f"gauge_break.{kind}")
 
     def value_of_time_cny_per_h(self, cargo: Cargo) -> float:
         """Value of time of the whole consignment per hour."""
@@ -194,15 +186,8 @@ class ParameterCostModel:
         t = self.params.transhipment(place_id)
         if t is None:
             return Charge()
-        cost = t.cost_cny.per(cargo.unit.value, self.params.payload) * cargo.quantity
         key = place_id if place_id in self.params.transhipment_table else "default"
-        return Charge(
-            t.time_h.value,
-            cost,
-            0.0,
-            {"transhipment_h": t.time_h.value, "transhipment_cny": cost},
-            self._src(f"transhipment.{key}"),
-        )
+        return self._stop("transhipment", t.time_h, t.cost_cny, cargo, f"transhipment.{key}")
 
     def prices_as_of(self, mode: Mode, cargo: Cargo, service: Service | None) -> str | None:
         """ISO date of the line-haul price a leg of *mode* (on *service*, if any) uses.
