@@ -60,6 +60,7 @@ from corridors.search import (
     access_terminals,
     at_terminal,
     better,
+    direct_charge,
     direct_edge,
     edge_allowed,
     edge_weight,
@@ -459,10 +460,9 @@ def prepare_matrix(
     in_allowed = _drayage_allowed(ins, acc, reverse=False).T
     out_allowed = _drayage_allowed(outs, egress.T, reverse=True)
 
-    border = costs.border("default", cargo)
     road_allowed = mode_set is None or Mode.ROAD in mode_set
     direct = np.full((len(origins), len(destinations)), np.inf)
-    direct_charge = np.zeros((len(origins), len(destinations), 4))
+    direct_rows = np.zeros((len(origins), len(destinations), 4))
     cell_ok = np.ones((len(origins), len(destinations)), dtype=bool)
     o_avoid = np.asarray([op.id in avoid_ids for op in o_ends])
     o_lon = np.asarray([op.lon for op in o_ends])
@@ -501,11 +501,15 @@ def prepare_matrix(
             for key, trip in access.road_trips(dp.lon, dp.lat, allowed).items():
                 i = int(key)
                 op = o_ends[i]
-                charge = costs.road_leg(trip.distance_km, cargo, country=op.country)
-                if op.country and dp.country and op.country != dp.country:
-                    charge = charge + border
+                charge, _ = direct_charge(
+                    costs,
+                    cargo,
+                    trip.distance_km,
+                    origin_country=op.country,
+                    dest_country=dp.country,
+                )
                 direct[i, j] = trip.distance_km
-                direct_charge[i, j] = _charge_row(charge, obj, vot)
+                direct_rows[i, j] = _charge_row(charge, obj, vot)
     return MatrixProblem(
         objective=obj,
         origins=tuple(origins),
@@ -516,7 +520,7 @@ def prepare_matrix(
         direct_km=direct,
         access_charge=acc_charge,
         egress_charge=egress_charge,
-        direct_charge=direct_charge,
+        direct_charge=direct_rows,
         cell_allowed=cell_ok,
         edges=edges,
         n_nodes=len(index) + 1,

@@ -258,12 +258,9 @@ def service_edges(
         b: Node = ("arr", svc.id, str(ride.index + 1))
         share = None
         # A published all-in price is prorated by distance; it applies only to its own unit.
-        if (
-            svc.tariff_cny_per_unit is not None
-            and svc.tariff_unit == cargo.unit.value
-            and service_dist.get(svc.id)
-        ):
-            share = svc.tariff_cny_per_unit * ride.distance_km / service_dist[svc.id]
+        published = svc.published_tariff_cny(cargo.unit.value)
+        if published is not None and service_dist.get(svc.id):
+            share = published * ride.distance_km / service_dist[svc.id]
         country = _country(network, ride.from_id)
         if svc.mode is Mode.ROAD:
             # an international road service: the drivers' hours of the region it drives in
@@ -493,20 +490,31 @@ def egress_edge(
     )
 
 
-def direct_edge(costs: CostModel, q: Query, trip: RoadTrip | None) -> SearchEdge | None:
-    """The direct all-road route of *q* by *trip*, or None (no trip, or road not allowed).
+def direct_charge(
+    costs: CostModel, cargo: Cargo, distance_km: float, *, origin_country: str, dest_country: str
+) -> tuple[Charge, tuple[str, ...]]:
+    """The charge and border crossings of a direct all-road trip of *distance_km*.
 
     A whole trucking leg (handling, drivers' hours of the origin's region); it pays the
     default border charge when origin and destination lie in different countries.
     """
+    charge = costs.road_leg(distance_km, cargo, country=origin_country)
+    if origin_country and dest_country and origin_country != dest_country:
+        return charge + costs.border("default", cargo), (f"{origin_country}-{dest_country}",)
+    return charge, ()
+
+
+def direct_edge(costs: CostModel, q: Query, trip: RoadTrip | None) -> SearchEdge | None:
+    """The direct all-road route of *q* by *trip*, or None (no trip, or road not allowed).
+
+    Priced by :func:`direct_charge`.
+    """
     if trip is None or (q.modes is not None and Mode.ROAD not in q.modes):
         return None
     o, d = q.origin, q.destination
-    charge = costs.road_leg(trip.distance_km, q.cargo, country=o.country)
-    borders: tuple[str, ...] = ()
-    if o.country and d.country and o.country != d.country:
-        charge = charge + costs.border("default", q.cargo)
-        borders = (f"{o.country}-{d.country}",)
+    charge, borders = direct_charge(
+        costs, q.cargo, trip.distance_km, origin_country=o.country, dest_country=d.country
+    )
     return SearchEdge(
         ORIGIN,
         DESTINATION,
