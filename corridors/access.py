@@ -7,12 +7,15 @@ implementation on the road layer through its contraction hierarchy,
 take their road distances from here, so a matrix cell and a route price the same road trip
 with the same number.
 
-How a trip is measured: the point attaches to the nearest road link (``ModeNetwork.snap``); the
-network part runs from either end of that link to either end of the target's link (one
-one-to-many hierarchy query from the point reaches every terminal at once); the off-network gaps
-at both ends count at their geodesic length x :data:`OFF_NETWORK_CIRCUITY`. Where an end lies more
-than :data:`ROAD_SNAP_MAX_KM` from the road layer (outside its coverage, e.g. South America),
-trips up to :data:`ROAD_FALLBACK_MAX_KM` are estimated from the geodesic and say so.
+How a trip is measured: the point attaches to the nearest road link of a connected component
+of at least ``access.min_road_component_nodes`` junctions (``ModeNetwork.snap``: fragments of
+the extract lead to no terminal); the network part runs from either end of that link to either
+end of the target's link (one one-to-many hierarchy query from the point reaches every terminal
+at once); the off-network gaps at both ends count at their geodesic length x
+:data:`OFF_NETWORK_CIRCUITY`. Where an end lies more than ``access.max_offroad_km`` from the road
+layer (outside its coverage, e.g. South America), trips up to ``access.max_estimate_km`` are
+estimated from the geodesic and say so (all three in ``parameters.toml``; the module constants
+are the defaults of a bare :class:`RoadAccess`).
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ from corridors.network import OFF_NETWORK_CIRCUITY, OSM_SOURCE, ModeNetwork, Sna
 from gis.crs import GEOD, geodesic_distance_m
 from gis.hierarchy import Hierarchy
 
-# Where a road end point is further than this from the road network (outside its coverage),
-# road trips up to ROAD_FALLBACK_MAX_KM are estimated from the geodesic.
+# Defaults of a bare RoadAccess (the engine passes access.max_offroad_km and
+# access.max_estimate_km from parameters.toml): beyond ROAD_SNAP_MAX_KM from the road network a
+# point is outside its coverage and trips up to ROAD_FALLBACK_MAX_KM are estimated.
 ROAD_SNAP_MAX_KM = 30.0
 ROAD_FALLBACK_MAX_KM = 300.0
 ESTIMATE_SOURCE = "estimate: outside road coverage, geodesic x 1.3 (assumption)"
@@ -71,10 +75,12 @@ class AccessModel(Protocol):
         """A direct road trip from a to b, or None when there is no road connection."""
 
 
-def estimate_trip(a: tuple[float, float], b: tuple[float, float]) -> RoadTrip | None:
-    """A road trip estimated from the geodesic (outside road coverage), or None beyond range."""
+def estimate_trip(
+    a: tuple[float, float], b: tuple[float, float], *, max_km: float = ROAD_FALLBACK_MAX_KM
+) -> RoadTrip | None:
+    """A road trip estimated from the geodesic (outside road coverage), or None beyond *max_km*."""
     km = float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0 * OFF_NETWORK_CIRCUITY
-    if km > ROAD_FALLBACK_MAX_KM:
+    if km > max_km:
         return None
     return RoadTrip(km, LineString([a, b]), (ESTIMATE_SOURCE,))
 
@@ -91,14 +97,42 @@ class RoadAccess:
     limit_km : float
         Network distance beyond which a road trip is not offered (the direct road route's
         search limit, ``access.road_search_limit_km`` in ``parameters.toml``).
+    max_offroad_km : float
+        A point further than this from the road layer is outside its coverage: its trips are
+        estimated (``access.max_offroad_km``).
+    max_estimate_km : float
+        Longest estimated trip (``access.max_estimate_km``).
+    min_component_nodes : int
+        Points attach to links of components of at least this many nodes
+        (``access.min_road_component_nodes``).
     """
 
     def __init__(
-        self, road: ModeNetwork, hierarchy: Hierarchy, *, limit_km: float = 3000.0
+        self,
+        road: ModeNetwork,
+        hierarchy: Hierarchy,
+        *,
+        limit_km: float = 3000.0,
+        max_offroad_km: float = ROAD_SNAP_MAX_KM,
+        max_estimate_km: float = ROAD_FALLBACK_MAX_KM,
+        min_component_nodes: int = 1,
     ) -> None:
         self.road = road
         self.hierarchy = hierarchy
         self.limit_km = limit_km
+        self.max_offroad_km = max_offroad_km
+        self.max_estimate_km = max_estimate_km
+        self.min_component_nodes = min_component_nodes
+
+    def snap(self, lon: float, lat: float) -> Snap:
+        """(lon, lat) attached to the nearest link of a component the rule admits."""
+        return self.road.snap(
+            lon, lat, min_component_nodes=self.min_component_nodes, local_metric=True
+        )
+
+    def estimate(self, a: tuple[float, float], b: tuple[float, float]) -> RoadTrip | None:
+        """A trip estimated from the geodesic, or None beyond ``max_estimate_km``."""
+        return estimate_trip(a, b, max_km=self.max_estimate_km)
 
     # ------------------------------------------------------------------ geometry
     def _builder(
@@ -150,20 +184,20 @@ class RoadAccess:
         out: dict[str, RoadTrip] = {}
         if not ids:
             return out
-        so = self.road.snap(lon, lat)
-        if so.gap_km > ROAD_SNAP_MAX_KM:
+        so = self.snap(lon, lat)
+        if so.gap_km > self.max_offroad_km:
             for tid, p in zip(ids, pts, strict=True):
-                est = estimate_trip(origin, p)
+                est = self.estimate(origin, p)
                 if est is not None:
                     out[tid] = est
             return out
-        snaps = [self.road.snap(*p) for p in pts]
+        snaps = [self.snap(*p) for p in pts]
         nodes = sorted({e[0] for st in snaps for e in st.ends})
         dist_m = self.hierarchy.distances_from([(e[0], e[1] * 1000.0) for e in so.ends], nodes)
         at = {n: k for k, n in enumerate(nodes)}
         for tid, p, st in zip(ids, pts, snaps, strict=True):
-            if st.gap_km > ROAD_SNAP_MAX_KM:
-                est = estimate_trip(origin, p)
+            if st.gap_km > self.max_offroad_km:
+                est = self.estimate(origin, p)
                 if est is not None:
                     out[tid] = est
                 continue
@@ -180,7 +214,7 @@ class RoadAccess:
             ]
             net_m = min(ends_dm) / 10.0 if ends_dm else np.inf
             if not np.isfinite(net_m) or net_m > self.limit_km * 1000.0:
-                est = estimate_trip(origin, p)
+                est = self.estimate(origin, p)
                 if est is not None:
                     out[tid] = est
                 continue
@@ -195,7 +229,7 @@ class RoadAccess:
         Exactly :meth:`road_trips` from *a* to the single target *b*, so a matrix that measures
         trips from the destination to many origins gets the same lengths.
         """
-        so, st = self.road.snap(*a), self.road.snap(*b)
+        so, st = self.snap(*a), self.snap(*b)
         # A road trip is never shorter than the geodesic between the attachment points: spare
         # the query when even that exceeds the limit.
         geo_km = float(geodesic_distance_m(a[0], a[1], b[0], b[1])) / 1000.0

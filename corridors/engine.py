@@ -132,7 +132,14 @@ class Engine:
         self.timings = timings
         self.build_dir = build_dir
         self.limits = AccessLimits.from_parameters(params)
-        self.access = RoadAccess(road, hierarchy, limit_km=self.limits.road_search_limit_km)
+        self.access = RoadAccess(
+            road,
+            hierarchy,
+            limit_km=self.limits.road_search_limit_km,
+            max_offroad_km=self.limits.max_offroad_km,
+            max_estimate_km=self.limits.max_estimate_km,
+            min_component_nodes=self.limits.min_road_component_nodes,
+        )
         self.costs = ParameterCostModel(params)
         self.router = Router(network, self.costs, self.access, sea_reroute=self._sea_reroute)
         self.names = {p.id: {"name_zh": p.name_zh, "name_en": p.name_en} for p in resolver.places}

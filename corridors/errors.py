@@ -151,3 +151,52 @@ class UnknownCorridorError(CorridorError, LookupError):
     status = 404
     type_slug = "unknown-corridor"
     exit_code = 64
+
+
+class NoRoadAccessError(NoRouteError):
+    """No route, because an end point reaches no terminal by road within the access rules.
+
+    The message names the end, the distance that breaks the rule and the parameter that sets
+    it, e.g. the point lies 72.3 km from the nearest road link and no terminal lies within the
+    300 km of an estimated trip (``access.max_estimate_km``).
+
+    Attributes
+    ----------
+    place_id : str
+        The origin or destination without road access.
+    end : str
+        ``"origin"`` or ``"destination"``.
+    road_gap_km : float
+        Geodesic distance from the point to the nearest road link it may attach to.
+    parameter : str
+        The ``parameters.toml`` key whose limit is exceeded.
+    limit_km : float
+        That limit.
+    nearest_terminal : str | None
+        The nearest terminal of the same customs territory, when there is one.
+    nearest_terminal_km : float | None
+        Its distance as the rule measures it (road km, or geodesic x 1.3 when estimated).
+    """
+
+    type_slug = "no-road-access"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        place_id: str,
+        end: str,
+        road_gap_km: float,
+        parameter: str,
+        limit_km: float,
+        nearest_terminal: str | None = None,
+        nearest_terminal_km: float | None = None,
+    ) -> None:
+        self.place_id = place_id
+        self.end = end
+        self.road_gap_km = road_gap_km
+        self.parameter = parameter
+        self.limit_km = limit_km
+        self.nearest_terminal = nearest_terminal
+        self.nearest_terminal_km = nearest_terminal_km
+        super().__init__(message)

@@ -467,7 +467,7 @@ def prepare_matrix(
     o_avoid = np.asarray([op.id in avoid_ids for op in o_ends])
     o_lon = np.asarray([op.lon for op in o_ends])
     o_lat = np.asarray([op.lat for op in o_ends])
-    o_gap = np.asarray([access.road.snap(op.lon, op.lat).gap_km for op in o_ends])
+    o_gap = np.asarray([access.snap(op.lon, op.lat).gap_km for op in o_ends])
     # The direct edge's rule depends only on the two countries (its border charge and whether
     # that crossing is avoided): ask the core once per country pair.
     direct_ok: dict[tuple[str, str], bool] = {}
@@ -491,7 +491,7 @@ def prepare_matrix(
         # the same prune as RoadAccess.road_trip: a road trip is never shorter than the
         # geodesic between the attachment points
         geo_km = np.asarray(geodesic_distance_m(dp.lon, dp.lat, o_lon, o_lat)) / 1000.0
-        near = geo_km <= access.limit_km + o_gap + access.road.snap(dp.lon, dp.lat).gap_km
+        near = geo_km <= access.limit_km + o_gap + access.snap(dp.lon, dp.lat).gap_km
         allowed = {
             str(i): Terminal(str(i), "", "", o_ends[i].lon, o_ends[i].lat)
             for i in np.flatnonzero(near & ~o_avoid).tolist()

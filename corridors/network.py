@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,7 +22,7 @@ import numpy as np
 import searoute
 import shapely
 from numpy.typing import NDArray
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
@@ -95,7 +96,7 @@ class ModeNetwork:
     edges: gpd.GeoDataFrame
     router: CsrRouter
     tree: shapely.STRtree
-    _snaps: dict[tuple[float, float], Snap] = field(default_factory=dict)
+    _snaps: dict[tuple[float, float, int, bool], Snap] = field(default_factory=dict)
     # The last bounded search (key, dist, pred): a route query asks for the access trips and the
     # direct road trip from the same origin, which one search answers. Replaced as one tuple,
     # so concurrent readers see either the old or the new search, never a mix.
@@ -103,6 +104,7 @@ class ModeNetwork:
         tuple[tuple[tuple[int, ...], float], NDArray[np.float64], NDArray[np.int32]] | None
     ) = None
     _flat_cache: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]] | None = None
+    _component_nodes: NDArray[np.int64] | None = None
 
     @classmethod
     def from_layers(
@@ -122,21 +124,75 @@ class ModeNetwork:
             router = CsrRouter.from_layers(nodes, edges)
         return cls(mode, edges, router, shapely.STRtree(edges.geometry.to_numpy()))
 
-    def snap(self, lon: float, lat: float) -> Snap:
-        """Attach (lon, lat) to the nearest link (planar nearest in degrees, then geodesic)."""
-        key = (lon, lat)
+    def snap(
+        self, lon: float, lat: float, *, min_component_nodes: int = 1, local_metric: bool = False
+    ) -> Snap:
+        """Attach (lon, lat) to the nearest link (planar nearest in degrees, then geodesic).
+
+        With ``min_component_nodes`` > 1, only links of connected components of at least that
+        many nodes are candidates (fragments of the extract lead nowhere). With
+        ``local_metric``, "nearest" is measured with longitudes scaled by cos(latitude), which
+        matches the geodesic to well under 1 % near the point (plain degrees overstate east-west
+        distances: at 34 N a link 71 km away to the west loses to one 72 km away to the north).
+        """
+        key = (lon, lat, min_component_nodes, local_metric)
         cached = self._snaps.get(key)
         if cached is None:
-            cached = self._snap(lon, lat)
+            cached = self._snap(lon, lat, min_component_nodes, local_metric=local_metric)
             if len(self._snaps) < 100_000:
                 self._snaps[key] = cached
         return cached
 
-    def _snap(self, lon: float, lat: float) -> Snap:
-        pt = Point(lon, lat)
+    def link_component_nodes(self) -> NDArray[np.int64]:
+        """For each link (edge row), the number of nodes of its connected component."""
+        cached = self._component_nodes
+        if cached is None:
+            _, labels = connected_components(self.router.matrix, directed=False)
+            sizes = np.bincount(labels)
+            us = self.edges["u"].to_numpy(dtype=np.int64)
+            idx = np.searchsorted(self.router.node_ids, us)
+            cached = sizes[labels[idx]].astype(np.int64)
+            object.__setattr__(self, "_component_nodes", cached)
+        return cached
+
+    def _nearest_row(self, pt: Point, min_component_nodes: int, *, local_metric: bool) -> int:
         row = int(self.tree.nearest(pt))
+        ok = self.link_component_nodes() >= min_component_nodes
+        if not ok.any():  # no component is large enough: every link is a candidate
+            ok = np.ones_like(ok)
+        if ok[row] and not local_metric:
+            return row
+        geoms = self.edges.geometry.to_numpy()
+        scale = max(math.cos(math.radians(pt.y)), 0.05)
+        # every link nearer (in the scaled metric) than the planar nearest lies within this
+        # many plain degrees of the point
+        radius = max(float(geoms[row].distance(pt)), 1e-6) / scale
+        while True:
+            cand = self.tree.query(pt, predicate="dwithin", distance=radius)
+            cand = cand[ok[cand]]
+            if cand.size:
+                if not local_metric:
+                    return int(cand[int(np.argmin(shapely.distance(geoms[cand], pt)))])
+                scaled = shapely.transform(geoms[cand], lambda xy: xy * np.array([scale, 1.0]))
+                spt = Point(pt.x * scale, pt.y)
+                return int(cand[int(np.argmin(shapely.distance(scaled, spt)))])
+            radius *= 2.0
+
+    def _snap(
+        self, lon: float, lat: float, min_component_nodes: int = 1, *, local_metric: bool = False
+    ) -> Snap:
+        pt = Point(lon, lat)
+        row = self._nearest_row(pt, min_component_nodes, local_metric=local_metric)
         line: LineString = self.edges.geometry.iat[row]
-        d = line.project(pt)
+        if local_metric:
+            # the nearest point in the scaled metric, mapped back (scaling is affine, so it
+            # stays on the line)
+            scale = max(math.cos(math.radians(lat)), 0.05)
+            sline = shapely.transform(line, lambda xy: xy * np.array([scale, 1.0]))
+            sat = sline.interpolate(sline.project(Point(lon * scale, lat)))
+            d = line.project(Point(sat.x / scale, sat.y))
+        else:
+            d = line.project(pt)
         at = line.interpolate(d)
         gap_km = float(geodesic_distance_m(lon, lat, at.x, at.y)) / 1000.0
         to_u = list(substring(line, 0.0, d).coords)[::-1] if d > 0 else [(at.x, at.y)]
@@ -219,6 +275,8 @@ class ModeNetwork:
         *,
         limit_km: float,
         count_gaps: bool = True,
+        min_component_nodes: int = 1,
+        local_metric: bool = False,
     ) -> list[tuple[float, Callable[[], LineString], float] | None]:
         """Shortest trips from *origin* to each target: (km, geometry builder, max gap km).
 
@@ -229,12 +287,13 @@ class ModeNetwork:
         ``count_gaps`` the off-network gaps at both ends count at their geodesic length x
         :data:`OFF_NETWORK_CIRCUITY` (a truck drives them); without it only the on-network
         distance counts (a train passes the point of the line nearest to a waypoint).
+        ``min_component_nodes`` and ``local_metric`` are the snapping options of :meth:`snap`.
         """
-        so = self.snap(*origin)
+        so = self.snap(*origin, min_component_nodes=min_component_nodes, local_metric=local_metric)
         dist, pred = self._search(so, limit_km)
         out: list[tuple[float, LineString, float] | None] = []
         for tgt in targets:
-            st = self.snap(*tgt)
+            st = self.snap(*tgt, min_component_nodes=min_component_nodes, local_metric=local_metric)
             gap = (so.gap_km + st.gap_km) * OFF_NETWORK_CIRCUITY if count_gaps else 0.0
             worst_gap = max(so.gap_km, st.gap_km)
             if so.row == st.row:

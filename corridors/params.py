@@ -319,6 +319,14 @@ class AccessPolicy(_Frozen):
     short_leg_km : SourcedValue
         A road access or egress leg shorter than this is not reported (the endpoint is the
         terminal itself); its charge is dropped too.
+    max_offroad_km : SourcedValue
+        Longest gap from a point to the road layer still counted as a trip on the network;
+        beyond it the point is outside the layer's coverage and its trips are estimated.
+    max_estimate_km : SourcedValue
+        Longest road trip estimated from the geodesic outside the layer's coverage.
+    min_road_component_nodes : SourcedValue
+        Points attach to the nearest road link of a connected component of at least this
+        many junctions (smaller components are fragments of the extract).
     """
 
     max_access_km: SourcedValue
@@ -326,6 +334,9 @@ class AccessPolicy(_Frozen):
     max_egress_km: SourcedValue
     road_search_limit_km: SourcedValue
     short_leg_km: SourcedValue
+    max_offroad_km: SourcedValue
+    max_estimate_km: SourcedValue
+    min_road_component_nodes: SourcedValue
 
     @model_validator(mode="after")
     def _ranges(self) -> AccessPolicy:

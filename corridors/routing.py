@@ -14,18 +14,23 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Generic, TypeVar
 
-from corridors.access import AccessModel
+from corridors.access import AccessModel, RoadAccess
 from corridors.costing import CostModel
-from corridors.errors import InfeasibleConstraintError, NoRouteError
+from corridors.errors import InfeasibleConstraintError, NoRoadAccessError, NoRouteError
 from corridors.models import Cargo, Mode, Objective, RideLeg, Route, ServiceNetwork
+from corridors.network import OFF_NETWORK_CIRCUITY
 from corridors.search import (
+    Endpoint,
     Query,
     SearchEdge,
     SearchGraph,
+    access_cap_km,
+    access_terminals,
     path_to_route,
     road_edges,
     service_edges,
 )
+from gis.crs import geodesic_distance_m
 
 # Priced service edges kept per (cargo, avoided places and passages): they do not depend on the
 # origin or destination, so repeated queries for one cargo reuse them.
@@ -284,10 +289,15 @@ class Router:
     def _explain_failure(self, q: Query, edges: list[SearchEdge]) -> None:
         free = Query(q.origin, q.destination, q.cargo, q.limits, q.objective)
         if self.shortest(edges, free) is None:
-            msg = (
+            head = (
                 f"no route from {q.origin.name_en} ({q.origin.id}) to {q.destination.name_en} "
-                f"({q.destination.id}) on the service network, even without constraints"
+                f"({q.destination.id})"
             )
+            for end, point in (("origin", q.origin), ("destination", q.destination)):
+                problem = self._road_access_problem(q, point, end=end, head=head)
+                if problem is not None:
+                    raise problem
+            msg = f"{head} on the service network, even without constraints"
             raise NoRouteError(msg)
         culprits: list[str] = []
         checks: Iterable[tuple[str, Query]] = (
@@ -309,3 +319,90 @@ class Router:
             "a route exists without it (constraints are never relaxed silently)"
         )
         raise InfeasibleConstraintError(what, message=msg)
+
+    def _road_access_problem(
+        self, q: Query, point: Endpoint, *, end: str, head: str
+    ) -> NoRoadAccessError | None:
+        """Why *point* reaches no terminal by road within the access rules, or None if it does.
+
+        Only the road layer's access model (:class:`corridors.access.RoadAccess`) can say; the
+        distances are those the rules use: the gap to the nearest road link the point may
+        attach to, road km on the network, or geodesic x 1.3 where trips are estimated.
+        """
+        access = self.access
+        if not isinstance(access, RoadAccess) or point.id in self.network.terminals:
+            return None
+        terms = access_terminals(self.network, point)
+        if not terms:
+            return None
+        limits = q.limits
+
+        def cap(tid: str) -> tuple[float, str]:
+            if end == "destination":
+                return limits.max_egress_km, "access.max_egress_km"
+            km = access_cap_km(point, terms[tid], limits)
+            home = km == limits.max_home_access_km and point.home and terms[tid].home
+            return km, "access.max_home_access_km" if home else "access.max_access_km"
+
+        trips = access.road_trips(point.lon, point.lat, terms)
+        if any(t.distance_km <= cap(tid)[0] for tid, t in trips.items()):
+            return None
+        gap = access.snap(point.lon, point.lat).gap_km
+        label = f"the {end} {point.name_en} ({point.id})"
+        if gap > limits.max_offroad_km:
+            geo = {
+                tid: float(geodesic_distance_m(point.lon, point.lat, t.lon, t.lat)) / 1000.0
+                for tid, t in terms.items()
+            }
+            tid = min(geo, key=lambda k: (geo[k], k))
+            est = geo[tid] * OFF_NETWORK_CIRCUITY
+            reason = (
+                f"{label} lies {gap:.1f} km from the nearest road link, beyond the "
+                f"{limits.max_offroad_km:g} km a road trip may start off the road network "
+                f"(access.max_offroad_km); an estimated trip (geodesic x "
+                f"{OFF_NETWORK_CIRCUITY:g}) reaches at most {limits.max_estimate_km:g} km "
+                f"(access.max_estimate_km), and the nearest terminal, "
+                f"{terms[tid].name_en} ({tid}), is {est:.0f} km away"
+            )
+            return NoRoadAccessError(
+                f"{head}: {reason}",
+                place_id=point.id,
+                end=end,
+                road_gap_km=round(gap, 6),
+                parameter="access.max_offroad_km",
+                limit_km=limits.max_offroad_km,
+                nearest_terminal=tid,
+                nearest_terminal_km=round(est, 6),
+            )
+        if trips:
+            tid = min(trips, key=lambda k: (trips[k].distance_km, k))
+            km = trips[tid].distance_km
+            limit, key = cap(tid)
+            reason = (
+                f"{label} lies {gap:.1f} km from the nearest road link; the nearest terminal "
+                f"by road, {terms[tid].name_en} ({tid}), is {km:.0f} km away, beyond the "
+                f"{limit:g} km of road {'egress' if end == 'destination' else 'access'} ({key})"
+            )
+            return NoRoadAccessError(
+                f"{head}: {reason}",
+                place_id=point.id,
+                end=end,
+                road_gap_km=round(gap, 6),
+                parameter=key,
+                limit_km=limit,
+                nearest_terminal=tid,
+                nearest_terminal_km=round(km, 6),
+            )
+        reason = (
+            f"{label} lies {gap:.1f} km from the nearest road link, and no terminal is "
+            f"connected to that link by road within {limits.road_search_limit_km:g} km "
+            "(access.road_search_limit_km)"
+        )
+        return NoRoadAccessError(
+            f"{head}: {reason}",
+            place_id=point.id,
+            end=end,
+            road_gap_km=round(gap, 6),
+            parameter="access.road_search_limit_km",
+            limit_km=limits.road_search_limit_km,
+        )

@@ -87,6 +87,9 @@ class AccessLimits:
     max_egress_km: float
     road_search_limit_km: float
     short_leg_km: float
+    max_offroad_km: float
+    max_estimate_km: float
+    min_road_component_nodes: int
 
     @classmethod
     def from_parameters(cls, params: Parameters) -> AccessLimits:
@@ -98,6 +101,9 @@ class AccessLimits:
             a.max_egress_km.value,
             a.road_search_limit_km.value,
             a.short_leg_km.value,
+            a.max_offroad_km.value,
+            a.max_estimate_km.value,
+            round(a.min_road_component_nodes.value),
         )
 
 

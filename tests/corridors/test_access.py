@@ -34,7 +34,13 @@ def test_trips_equal_an_independent_scipy_dijkstra(engine: Engine) -> None:
     targets = {k: Terminal(k, "", "", *p) for k, p in POINTS.items() if k != "chengdu"}
     got = access.road_trips(*o, targets)
     pts = [(targets[k].lon, targets[k].lat) for k in sorted(targets)]
-    want = engine.road.trips_from(o, pts, limit_km=3000.0)
+    want = engine.road.trips_from(
+        o,
+        pts,
+        limit_km=3000.0,
+        min_component_nodes=access.min_component_nodes,
+        local_metric=True,
+    )
     for k, w in zip(sorted(targets), want, strict=True):
         if w is None or w[2] > 30.0:
             continue
