@@ -3,7 +3,8 @@
 Prints, for every service, the published and measured distance and the published time with
 their sources, the countries crossed and the failed itinerary checks (naming the service) or the
 published figure's explanation of a difference, and
-for the plan's showcase lanes the published door-to-door time beside the engine's answer.
+for the plan's showcase lanes the published transit time beside the engine's time on the train
+(like with like), the engine's door-to-door time apart, and why they differ.
 Exit code 0 when every service passes, 3 (invalid data) when one fails or when a curated table
 has problems (all of them listed, places checked against their country's outline).
 """
@@ -70,19 +71,38 @@ def validate_cmd(
                 else "ok",
             )
         out.print(t)
-        s = Table(title="Showcase lanes / 精品线路: published vs engine / 公布值与引擎结果")
-        for col in ("origin", "destination", "published h", "engine h", "corridor", "source"):
+        s = Table(
+            title="Showcase lanes / 精品线路: published transit vs time on the train; "
+            "door to door apart / 公布运输时效与在途时间对比，门到门另列"
+        )
+        for col in (
+            "lane 线路",
+            "published h 公布",
+            "basis",
+            "engine transit h 在途",
+            "dev",
+            "engine door-to-door h 门到门",
+            "of which wait h 候车",
+            "handling h 作业",
+            "corridor",
+        ):
             s.add_column(col)
         for sc in report.showcases:
             s.add_row(
-                sc.origin,
-                sc.destination,
+                f"{sc.origin} → {sc.destination}",
                 f"{sc.published_h:.0f}",
-                f"{sc.engine_h:.0f}" if sc.engine_h is not None else sc.note,
+                sc.basis,
+                f"{sc.engine_transit_h:.1f}" if sc.engine_transit_h is not None else sc.note,
+                f"{sc.deviation:+.0%}" if sc.deviation is not None else "",
+                f"{sc.engine_h:.1f}" if sc.engine_h is not None else "",
+                f"{sc.engine_wait_h:.0f}" if sc.engine_wait_h is not None else "",
+                f"{sc.engine_handling_h:.0f}" if sc.engine_handling_h is not None else "",
                 sc.engine_corridor or "",
-                sc.source,
             )
         out.print(s)
+        for sc in report.showcases:
+            out.print(f"{sc.origin} → {sc.destination}: {sc.note}")
+            out.print(f"  source: {sc.source} ({sc.basis})")
     if not report.ok:
         failed = [r.service_id for r in report.services if not r.ok]
         err.print(f"{len(failed)} service(s) fail their checks: {', '.join(failed)}")
