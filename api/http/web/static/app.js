@@ -129,6 +129,7 @@ const MESSAGES = {
   "err.did_you_mean": ["您是否要找：", "Did you mean:"],
   "err.ambiguous-place": ["地点“{q}”有多个匹配，请选择：", "\u201c{q}\u201d matches several places; pick one:"],
   "err.no-route": ["没有找到满足条件的路线。", "No route was found."],
+  "err.no-road-access": ["起点或终点不能经道路到达任何货运场站（原因见下）。", "The origin or destination reaches no terminal by road (why: below)."],
   "err.infeasible-constraint": ["没有路线满足约束“{c}”（约束不会被悄悄放宽）。", "No route satisfies the constraint \u201c{c}\u201d (constraints are never relaxed silently)."],
   "err.validation": ["请检查输入：", "Please check the input:"],
   "err.timeout": ["计算超时，请缩小范围后重试。", "The computation took too long; narrow it down and retry."],
@@ -260,7 +261,7 @@ function showProblem(box, problem, { query = "", onPick = null } = {}) {
   const slug = problemSlug(problem);
   const h = document.createElement("p");
   h.className = "error-title";
-  const known = ["unknown-place", "ambiguous-place", "no-route", "infeasible-constraint", "validation",
+  const known = ["unknown-place", "ambiguous-place", "no-route", "no-road-access", "infeasible-constraint", "validation",
     "timeout", "not-ready", "matrix-too-large", "network", "required", "api-key"];
   if (slug === "network") h.textContent = t("err.network");
   else if (known.includes(slug)) h.textContent = t(`err.${slug}`, { q: query, c: problem.constraint || "" });
