@@ -21,6 +21,7 @@ from shapely.geometry import LineString
 
 import corridors.network
 from corridors.engine import Engine
+from corridors.errors import InfeasibleConstraintError
 from corridors.models import Mode, SeaVariant, SeaVariants
 from corridors.request import parse_request
 from corridors.scenarios import apply_scenario, load_scenario_file, parse_scenario
@@ -273,3 +274,31 @@ def test_measuring_the_variants_stores_only_what_the_subset_rule_cannot_answer()
         km, passages, _ = _direct(a, b, list(v.restrictions))
         assert (round(v.distance_km, 6), v.passages) == (round(km, 6), passages)
     assert list(itertools.islice(store, 1))  # iterable
+
+
+def test_no_sea_route_is_refused_not_drawn_over_land(engine: Engine) -> None:
+    """The Mediterranean is entered by Suez or Gibraltar only: avoiding both leaves no voyage.
+
+    (Before: the sea router's "no path" came back as the straight segment, an 8,540 km
+    "voyage" from Shanghai to Piraeus across Asia.)
+    """
+    req = parse_request(
+        {
+            "origin": "Shanghai port",
+            "destination": "Piraeus",
+            "modes": "sea",
+            "avoid": ["suez", "gibraltar"],
+        }
+    )
+    with pytest.raises(InfeasibleConstraintError, match="avoid"):
+        engine.with_parameters(engine.params).answer(req)
+    # a scenario closing both withdraws the Piraeus services instead
+    doc = {"title": "Mediterranean shut", "changes": {"close": ["suez", "gibraltar"]}}
+    scen = apply_scenario(engine, parse_scenario(doc, engine=engine))
+    assert "sea_shanghai_piraeus" in engine.network.services
+    assert "sea_shanghai_piraeus" not in scen.network.services
+    assert all(
+        r.distance_km < 1e9 and len(r.geometry.coords) > 2
+        for r in scen.network.rides
+        if r.mode is Mode.SEA
+    )
