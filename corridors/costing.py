@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+from numpy.typing import NDArray
+
 from corridors.models import Cargo, Mode
 
 
@@ -72,6 +75,11 @@ class CostModel(Protocol):
 
     def road_leg(self, distance_km: float, cargo: Cargo, *, country: str) -> Charge:
         """A whole trucking leg: :meth:`road_haul` plus road handling and the fixed charge."""
+
+    def road_leg_arrays(
+        self, distance_km: NDArray[np.float64], cargo: Cargo, *, country: str
+    ) -> NDArray[np.float64]:
+        """:meth:`road_leg` of many distances: rows of (time_h, cost_cny, co2_kg), same floats."""
 
     def transfer(self, mode_a: Mode, mode_b: Mode, cargo: Cargo) -> Charge:
         """A change from *mode_a* to *mode_b* at one terminal (time and charge)."""

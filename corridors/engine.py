@@ -27,7 +27,7 @@ from corridors.models import (
     Terminal,
 )
 from corridors.netstore import build_network, inputs_fingerprint, load_network
-from corridors.network import Infrastructure, ModeNetwork, sea_trip
+from corridors.network import Infrastructure, ModeNetwork, no_sea_route, sea_leg
 from corridors.params import Parameters, apply_overrides
 from corridors.request import RouteRequest, parse_request
 from corridors.routing import Router
@@ -126,6 +126,7 @@ class Engine:
         self.resolver = resolver
         self.params = params
         self.records = records
+        self._records_by_id = {r.service.id: r for r in records}
         self.network = network
         self.road = road
         self.hierarchy = hierarchy
@@ -247,11 +248,28 @@ class Engine:
             build_dir=build_dir,
         )
 
+    def sea_closed(self, ride: RideLeg) -> frozenset[str]:
+        """The passages *ride* (a sea hop) was measured around: its service's sea routing.
+
+        ``northwest`` always; ``suez`` too for a service routed round the Cape
+        (``sea_via = "cape"`` in ``services.toml``).
+        """
+        rec = self._records_by_id.get(ride.service_id)
+        if rec is not None and rec.sea_via == "cape":
+            return frozenset({"northwest", "suez"})
+        return frozenset({"northwest"})
+
     def _sea_reroute(self, ride: RideLeg, avoid: frozenset[str]) -> RideLeg | None:
-        blocked = tuple(sorted((avoid & SEA_PASSAGES) | {"northwest"}))
+        # the ride's own closures stay closed (a Cape-routed service avoiding Malacca does not
+        # sail through Suez); stored variants answer most sets, the rest is measured now
+        blocked = tuple(sorted(self.sea_closed(ride) | (avoid & SEA_PASSAGES)))
         a = self.network.terminals[ride.from_id]
         b = self.network.terminals[ride.to_id]
-        km, geom, passages = sea_trip((a.lon, a.lat), (b.lon, b.lat), blocked)
+        km, geom, passages = sea_leg(
+            self.network.sea_variants, (a.lon, a.lat), (b.lon, b.lat), blocked
+        )
+        if no_sea_route(km):
+            return None  # no voyage avoids them: the ride stays as it was, and avoided
         return RideLeg(
             ride.service_id,
             ride.index,

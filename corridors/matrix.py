@@ -60,14 +60,15 @@ from corridors.search import (
     access_terminals,
     at_terminal,
     better,
-    direct_charge,
+    direct_charge_arrays,
     direct_edge,
     edge_allowed,
     edge_weight,
+    edge_weights,
     index_edges,
     main_haul_corridor,
     reverse_costs,
-    road_charge,
+    road_charge_arrays,
 )
 from gis.crs import geodesic_distance_m
 from hubs.models import Place, PlaceKind
@@ -319,6 +320,14 @@ def _place_list(engine: Engine, spec: str) -> list[Place]:
 
 
 # --------------------------------------------------------------------------- preparation
+def _charge_rows(
+    rows: NDArray[np.float64], objective: Objective, vot: float
+) -> NDArray[np.float64]:
+    """:func:`_charge_row` of many charges given as rows of (time_h, cost_cny, co2_kg)."""
+    weight = np.maximum(edge_weights(rows, objective, vot), 0.0)
+    return np.column_stack([weight, rows]) if len(rows) else np.zeros((0, 4))
+
+
 def _charge_row(charge: Charge, objective: Objective, vot: float) -> NDArray[np.float64]:
     return np.asarray(
         [
@@ -418,12 +427,25 @@ def prepare_matrix(
     d_ends = [endpoint_of(d) for d in destinations]
     zero = np.zeros(4)
 
-    def road_row(km: float, country: str) -> NDArray[np.float64]:
-        return _charge_row(road_charge(costs, cargo, km, country=country, limits=limits), obj, vot)
+    def price_roads(legs: Sequence[tuple[int, int, float, str]], out: NDArray[np.float64]) -> None:
+        """Price road legs (row, column, km, country) into *out* (rows x columns x 4).
+
+        At once per country: the same floats as :func:`corridors.search.road_charge` leg by leg.
+        """
+        by_country: dict[str, list[tuple[int, int, float]]] = {}
+        for r, c, km, country in legs:
+            by_country.setdefault(country, []).append((r, c, km))
+        for country, items in sorted(by_country.items()):
+            r_idx, c_idx, kms = (np.asarray(x) for x in zip(*items, strict=True))
+            rows = road_charge_arrays(
+                costs, cargo, kms.astype(np.float64), country=country, limits=limits
+            )
+            out[r_idx, c_idx] = _charge_rows(rows, obj, vot)
 
     # Road access: one one-to-many query per origin, capped like the router's access edges.
     acc = np.full((len(origins), len(tids)), np.inf)
     acc_charge = np.zeros((len(origins), len(tids), 4))
+    acc_legs: list[tuple[int, int, float, str]] = []
     for i, ep in enumerate(o_ends):
         if ep.id in avoid_ids:
             continue
@@ -432,10 +454,12 @@ def prepare_matrix(
             if trip.distance_km <= access_cap_km(ep, terms[tid], limits):
                 km = at_terminal(ep, tid, trip).distance_km
                 acc[i, tpos[tid]] = km
-                acc_charge[i, tpos[tid]] = road_row(km, ep.country)
+                acc_legs.append((i, tpos[tid], km, ep.country))
+    price_roads(acc_legs, acc_charge)
     # Road egress: one query per destination.
     egress = np.full((len(tids), len(destinations)), np.inf)
     egress_charge = np.zeros((len(tids), len(destinations), 4))
+    egress_legs: list[tuple[int, int, float, str]] = []
     for j, ep in enumerate(d_ends):
         if ep.id in avoid_ids:
             continue
@@ -444,7 +468,8 @@ def prepare_matrix(
             if trip.distance_km <= limits.max_egress_km:
                 km = at_terminal(ep, tid, trip).distance_km
                 egress[tpos[tid], j] = km
-                egress_charge[tpos[tid], j] = road_row(km, ep.country)
+                egress_legs.append((tpos[tid], j, km, ep.country))
+    price_roads(egress_legs, egress_charge)
 
     ins = _entries(engine, index, tpos, "in")
     outs = _entries(engine, index, tpos, "out")
@@ -471,6 +496,7 @@ def prepare_matrix(
     # The direct edge's rule depends only on the two countries (its border charge and whether
     # that crossing is avoided): ask the core once per country pair.
     direct_ok: dict[tuple[str, str], bool] = {}
+    direct_legs: dict[tuple[str, str], list[tuple[int, int]]] = {}
 
     def direct_allowed(op: Terminal, dp: Terminal) -> bool:
         key = (op.country, dp.country)
@@ -500,16 +526,15 @@ def prepare_matrix(
         if allowed:
             for key, trip in access.road_trips(dp.lon, dp.lat, allowed).items():
                 i = int(key)
-                op = o_ends[i]
-                charge, _ = direct_charge(
-                    costs,
-                    cargo,
-                    trip.distance_km,
-                    origin_country=op.country,
-                    dest_country=dp.country,
-                )
                 direct[i, j] = trip.distance_km
-                direct_rows[i, j] = _charge_row(charge, obj, vot)
+                direct_legs.setdefault((o_ends[i].country, dp.country), []).append((i, j))
+    # priced at once per country pair: the same floats as search.direct_charge trip by trip
+    for (oc, dc), cells in sorted(direct_legs.items()):
+        i_idx, j_idx = (np.asarray(x) for x in zip(*cells, strict=True))
+        rows = direct_charge_arrays(
+            costs, cargo, direct[i_idx, j_idx], origin_country=oc, dest_country=dc
+        )
+        direct_rows[i_idx, j_idx] = _charge_rows(rows, obj, vot)
     return MatrixProblem(
         objective=obj,
         origins=tuple(origins),

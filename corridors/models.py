@@ -1,12 +1,14 @@
 """Typed values of the corridor engine: modes, cargo, services, ride legs, routes.
 
 Owns: the frozen dataclasses that cross package boundaries (``Service``, ``RideLeg``,
-``ServiceNetwork``, ``Cargo``, ``Leg``, ``Route``, ``RouteResult``) and their JSON form (the
-result contract of ``shudao route --json`` and ``GET /v1/route``).
+``SeaVariant``/``SeaVariants``, ``ServiceNetwork``, ``Cargo``, ``Leg``, ``Route``,
+``RouteResult``) and their JSON form (the result contract of ``shudao route --json`` and
+``GET /v1/route``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -142,6 +144,83 @@ class Terminal:
     home: bool = False
 
 
+LonLat = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class SeaVariant:
+    """One sea hop measured by the sea router with some passages closed.
+
+    ``restrictions`` are the passages the router was told to avoid (sorted, as
+    :func:`corridors.network.sea_restrictions` normalises them); ``passages`` those the measured
+    voyage traverses.
+    """
+
+    from_id: str
+    to_id: str
+    origin: LonLat
+    destination: LonLat
+    restrictions: tuple[str, ...]
+    distance_km: float
+    geometry: LineString
+    passages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SeaVariants:
+    """Sea hops measured at build time under several passage closures, looked up at apply time.
+
+    Keyed by the hop's (origin, destination) lon/lat, so that any service sailing between the
+    same two ports finds them. :meth:`lookup` answers a set of closed passages *R* with
+
+    - the variant measured under exactly *R*, or else
+    - a variant measured under a subset *S* of *R* whose voyage traverses no passage of *R*:
+      the sea router gives closed passages an infinite weight and snaps the ends regardless of
+      closures, so a shortest voyage under *S* that avoids *R* is feasible under *R*, and no
+      voyage under *R* (a subset of those allowed under *S*) is shorter: it is the shortest
+      under *R* too (its length; an exact tie could pick another geometry of the same length).
+
+    Anything else is not stored (None): the caller measures it.
+    """
+
+    by_hop: Mapping[tuple[LonLat, LonLat], tuple[SeaVariant, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, variants: Iterable[SeaVariant]) -> SeaVariants:
+        """Group *variants* by hop (each hop's variants sorted by restrictions)."""
+        hops: dict[tuple[LonLat, LonLat], list[SeaVariant]] = {}
+        for v in variants:
+            hops.setdefault((v.origin, v.destination), []).append(v)
+        return cls(
+            {k: tuple(sorted(vs, key=lambda v: (len(v.restrictions), v.restrictions)))
+             for k, vs in sorted(hops.items())}
+        )  # fmt: skip
+
+    def __len__(self) -> int:
+        return sum(len(vs) for vs in self.by_hop.values())
+
+    def __iter__(self) -> Iterator[SeaVariant]:
+        for vs in self.by_hop.values():
+            yield from vs
+
+    def lookup(
+        self, origin: LonLat, destination: LonLat, restrictions: Iterable[str]
+    ) -> SeaVariant | None:
+        """The stored voyage under *restrictions* (normalised), or None when none answers it."""
+        found = self.by_hop.get((origin, destination))
+        if not found:
+            return None
+        want = frozenset(restrictions)
+        answer: SeaVariant | None = None
+        for v in found:  # fewest restrictions first: the exact match or the widest subset wins
+            have = frozenset(v.restrictions)
+            if have == want:
+                return v
+            if have <= want and not want.intersection(v.passages):
+                answer = v
+        return answer
+
+
 @dataclass(frozen=True)
 class ServiceNetwork:
     """The service layer: terminals, services and their measured ride legs."""
@@ -152,6 +231,9 @@ class ServiceNetwork:
     notes: tuple[str, ...] = ()
     # service id -> corridors.network.ServiceMeasurement (what the build measured and checked)
     measurements: dict[str, Any] = field(default_factory=dict)
+    # sea hops measured with passages closed (Suez, the Cape, ...): scenarios and ``avoid``
+    # look them up instead of running the sea router again
+    sea_variants: SeaVariants = field(default_factory=SeaVariants)
 
 
 @dataclass(frozen=True)

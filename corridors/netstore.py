@@ -2,10 +2,14 @@
 
 Owns: measuring the service network once at build time (:func:`build_network`, called by
 ``shudao data build`` after the layers), writing it (``service_rides.parquet``: one row per ride
-leg with its geometry; ``service_network.json``: the inputs' fingerprint and the measurement
-notes), and reading it back (:func:`load_network`) so that loading the engine re-measures
-nothing. The fingerprint covers everything the measurement depends on (``services.toml``,
-``places.csv`` and the rail and road layers): a stored network whose inputs changed is not used.
+leg with its geometry; ``sea_variants.parquet``: every sea hop measured again with passages
+closed, one row per hop and closure set, so that applying a scenario that closes Suez or a
+strait, or a route that avoids one, looks the voyage up instead of running the sea router;
+``service_network.json``: the inputs' fingerprint, the measurement notes and how the sea variants
+were chosen), and reading it back (:func:`load_network`) so that loading the engine or applying a
+scenario re-measures nothing. The fingerprint covers everything the measurement depends on
+(``services.toml``, ``places.csv`` and the rail and road layers): a stored network whose inputs
+changed is not used; nor is one stored without its sea variants or with other variant settings.
 """
 
 from __future__ import annotations
@@ -18,15 +22,26 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pyarrow.parquet as pq
+import shapely
 
-from corridors.models import Mode, RideLeg, ServiceNetwork, Terminal
-from corridors.network import Infrastructure, ServiceMeasurement, build_service_network
+from corridors.models import Mode, RideLeg, SeaVariant, SeaVariants, ServiceNetwork, Terminal
+from corridors.network import (
+    SEA_VARIANT_DEPTH,
+    SEA_VARIANT_ROOTS,
+    Infrastructure,
+    ServiceMeasurement,
+    build_service_network,
+    measure_sea_variants,
+    sea_hops,
+)
 from corridors.services import ServiceRecord
 from gis.build import file_sha256, restamp
 from gis.crs import WGS84
 from gis.layers import read_layer, write_layer
 
 RIDES_FILE = "service_rides.parquet"
+SEA_VARIANTS_FILE = "sea_variants.parquet"
 META_FILE = "service_network.json"
 # Files whose bytes decide the measurement (curated tables in data_dir, layers in build_dir).
 DATA_INPUTS: tuple[str, ...] = (
@@ -90,8 +105,10 @@ def save_network(network: ServiceNetwork, build_dir: Path, *, fingerprint: str) 
     ]
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
     write_layer(gdf, build_dir / RIDES_FILE)
+    write_layer(_variants_frame(network.sea_variants), build_dir / SEA_VARIANTS_FILE)
     meta: dict[str, Any] = {
         "fingerprint": fingerprint,
+        "sea_variants": {**_variant_settings(), "rows": len(network.sea_variants)},
         "services": sorted(network.services),
         "terminals": sorted(network.terminals),
         "notes": list(network.notes),
@@ -118,21 +135,29 @@ def load_network(
     meta = json.loads(meta_path.read_text("utf-8"))
     if meta.get("fingerprint") != fingerprint:
         return None
-    gdf = read_layer(rides_path)
+    settings = meta.get("sea_variants")
+    variants_path = build_dir / SEA_VARIANTS_FILE
+    if not isinstance(settings, dict) or not variants_path.exists():
+        return None  # stored before the sea variants: measure them (and store them) again
+    if {k: v for k, v in settings.items() if k != "rows"} != _variant_settings():
+        return None
+    variants = _read_variants(variants_path)
+    if len(variants) != settings.get("rows"):
+        return None
     rides = tuple(
         RideLeg(
-            str(row.service_id),
-            int(row.index),
-            str(row.from_id),
-            str(row.to_id),
-            Mode(row.mode),
-            float(row.distance_km),
-            row.geometry,
-            tuple(json.loads(row.passages)),
-            str(row.variant),
-            tuple(json.loads(row.sources)),
+            str(row["service_id"]),
+            int(row["index"]),
+            str(row["from_id"]),
+            str(row["to_id"]),
+            Mode(row["mode"]),
+            float(row["distance_km"]),
+            geom,
+            tuple(json.loads(row["passages"])),
+            str(row["variant"]),
+            tuple(json.loads(row["sources"])),
         )
-        for row in gdf.itertuples(index=False)
+        for row, geom in _read_rows(rides_path)
     )
     services = {rec.service.id: rec.service for rec in records}
     kept = set(meta["services"])
@@ -146,6 +171,67 @@ def load_network(
         rides,
         tuple(meta["notes"]),
         measurements,
+        variants,
+    )
+
+
+def _variant_settings() -> dict[str, Any]:
+    """How the stored sea variants were chosen (a change of these re-measures them)."""
+    return {
+        "file": SEA_VARIANTS_FILE,
+        "roots": [list(r) for r in SEA_VARIANT_ROOTS],
+        "depth": SEA_VARIANT_DEPTH,
+    }
+
+
+def _variants_frame(variants: SeaVariants) -> gpd.GeoDataFrame:
+    rows = [
+        {
+            "from_id": v.from_id,
+            "to_id": v.to_id,
+            "from_lon": v.origin[0],
+            "from_lat": v.origin[1],
+            "to_lon": v.destination[0],
+            "to_lat": v.destination[1],
+            "restrictions": json.dumps(list(v.restrictions)),
+            "distance_km": v.distance_km,
+            "passages": json.dumps(list(v.passages)),
+            "geometry": v.geometry,
+        }
+        for v in variants
+    ]
+    columns = [*(rows[0] if rows else {"geometry": None})]
+    return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=WGS84)
+
+
+def _read_rows(path: Path) -> list[tuple[dict[str, Any], Any]]:
+    """The rows of a layer this module wrote, each with its geometry (WGS84 lon/lat).
+
+    Read with pyarrow and shapely rather than :func:`gis.layers.read_layer`: the layer's CRS
+    is known (written by :func:`save_network`), and building a GeoDataFrame costs about 60 ms
+    a file at every engine load (measured 2026-12-05: 8–12 ms this way).
+    """
+    if not path.is_file():
+        read_layer(path)  # raises LayerMissingError naming the file and the repair
+    table = pq.read_table(path)
+    geoms = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
+    rows = table.drop_columns(["geometry"]).to_pylist()
+    return list(zip(rows, geoms.tolist(), strict=True))
+
+
+def _read_variants(path: Path) -> SeaVariants:
+    return SeaVariants.of(
+        SeaVariant(
+            str(row["from_id"]),
+            str(row["to_id"]),
+            (float(row["from_lon"]), float(row["from_lat"])),
+            (float(row["to_lon"]), float(row["to_lat"])),
+            tuple(json.loads(row["restrictions"])),
+            float(row["distance_km"]),
+            geom,
+            tuple(json.loads(row["passages"])),
+        )
+        for row, geom in _read_rows(path)
     )
 
 
@@ -169,6 +255,11 @@ def build_network(
     """Measure every service on the built layers of *build_dir* and store the result there."""
     infra = Infrastructure.load(build_dir)
     network = build_service_network(records, terminals, infra, progress=progress)
+    hops = sea_hops(network)
+    if progress:
+        progress(f"measuring {len(hops)} sea hops with passages closed (sea variants)")
+    network = dataclasses.replace(network, sea_variants=measure_sea_variants(hops))
     save_network(network, build_dir, fingerprint=inputs_fingerprint(data_dir, build_dir))
-    restamp(build_dir, (RIDES_FILE, META_FILE))  # re-measured at load: the manifest follows
+    # re-measured at load: the manifest follows
+    restamp(build_dir, (RIDES_FILE, SEA_VARIANTS_FILE, META_FILE))
     return network

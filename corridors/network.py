@@ -4,7 +4,9 @@ Owns: :class:`Infrastructure` (the built rail and road layers indexed for shorte
 :func:`build_service_network` (every hop of every curated service measured on its mode's
 network: rail and road on the OSM-derived graphs, sea by ``searoute`` with its traversed passages,
 air as a great circle, inland waterway along the curated river polyline; never straight lines
-for surface modes). Road access to terminals is :mod:`corridors.access`.
+for surface modes), and the sea variants: every sea hop measured again with passages closed
+(:func:`measure_sea_variants`, stored with the network) and looked up by :func:`sea_leg`, which
+measures only what is not stored. Road access to terminals is :mod:`corridors.access`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +31,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 from corridors.errors import ParameterError
-from corridors.models import Mode, RideLeg, ServiceNetwork, Terminal
+from corridors.models import Mode, RideLeg, SeaVariant, SeaVariants, ServiceNetwork, Terminal
 from corridors.services import ServiceRecord
 from gis.crs import GEOD, geodesic_distance_m
 from gis.errors import Problem
@@ -457,32 +460,67 @@ def _asia_europe(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return (_in_asia(a) and _in_europe(b)) or (_in_europe(a) and _in_asia(b))
 
 
-@lru_cache(maxsize=4096)
-def sea_trip(
-    a: tuple[float, float], b: tuple[float, float], restrictions: tuple[str, ...] = ("northwest",)
-) -> tuple[float, LineString, tuple[str, ...]]:
-    """Sea route by ``searoute``: (distance_km, geometry, traversed passages).
+def sea_restrictions(
+    a: tuple[float, float], b: tuple[float, float], restrictions: Iterable[str]
+) -> tuple[str, ...]:
+    """The passages the sea router is told to avoid for a voyage a -> b (sorted, no repeats).
 
-    Asia–Europe rule: when Suez is closed (``restrictions`` holds ``suez``) a voyage between
+    Asia–Europe rule: when Suez is closed (*restrictions* holds ``suez``) a voyage between
     Asia and Europe sails round the Cape of Good Hope, as carriers avoiding the Red Sea do
     (SWZ|Maritime, "Maersk continues to re-route around Cape of Good Hope", 2024-01-09: Maersk,
     Hapag-Lloyd, MSC and Evergreen divert round South Africa,
     https://swzmaritime.nl/news/2024/01/09/maersk-continues-to-re-route-around-cape-of-good-hope/;
     still so on 2025-01-26, https://www.sh-sgl.com/en/News/list.aspx?page=28), never via
-    Panama: ``panama`` is then restricted too. The geometry keeps
-    continuous longitudes (they may exceed 180°); GeoJSON output splits it at the antimeridian
-    (:func:`gis.crs.split_antimeridian`).
+    Panama: ``panama`` is then restricted too.
     """
-    if "suez" in restrictions and "panama" not in restrictions and _asia_europe(a, b):
-        restrictions = tuple(sorted({*restrictions, "panama"}))
-    feat = searoute.searoute(
-        list(a),
-        list(b),
-        units="km",
-        return_passages=True,
-        append_orig_dest=True,
-        restrictions=list(restrictions),
-    )
+    out = set(restrictions)
+    if "suez" in out and _asia_europe(a, b):
+        out.add("panama")
+    return tuple(sorted(out))
+
+
+def sea_trip(
+    a: tuple[float, float], b: tuple[float, float], restrictions: tuple[str, ...] = ("northwest",)
+) -> tuple[float, LineString, tuple[str, ...]]:
+    """Sea route by ``searoute``: (distance_km, geometry, traversed passages).
+
+    *restrictions* are normalised by :func:`sea_restrictions` (the Asia–Europe rule). The
+    geometry keeps continuous longitudes (they may exceed 180°); GeoJSON output splits it at the
+    antimeridian (:func:`gis.crs.split_antimeridian`). When the closures leave no sea route
+    (e.g. Piraeus with Suez and Gibraltar closed) the distance is infinite (:func:`no_sea_route`)
+    and the geometry the straight segment a -> b, never a voyage to price.
+    """
+    return _searoute_trip(a, b, sea_restrictions(a, b, restrictions))
+
+
+def clear_sea_trip_cache() -> None:
+    """Forget every voyage :func:`sea_trip` measured in this process (benchmarks, tests)."""
+    _searoute_trip.cache_clear()
+
+
+def no_sea_route(distance_km: float) -> bool:
+    """True when :func:`sea_trip` (or :func:`sea_leg`) found no voyage under its closures."""
+    return math.isinf(distance_km)
+
+
+@lru_cache(maxsize=4096)
+def _searoute_trip(
+    a: tuple[float, float], b: tuple[float, float], restrictions: tuple[str, ...]
+) -> tuple[float, LineString, tuple[str, ...]]:
+    with warnings.catch_warnings(record=True) as caught:
+        # the router warns "No path found" when the closures leave no voyage (and then returns
+        # the straight segment): recorded here, reported as an infinite distance
+        warnings.simplefilter("always")
+        feat = searoute.searoute(
+            list(a),
+            list(b),
+            units="km",
+            return_passages=True,
+            append_orig_dest=True,
+            restrictions=list(restrictions),
+        )
+    if any("No path found" in str(w.message) for w in caught):
+        return math.inf, LineString([a, b]), ()
     props = feat["properties"]
     coords = [tuple(c) for c in feat["geometry"]["coordinates"]]
     if len(coords) < 2:
@@ -492,6 +530,78 @@ def sea_trip(
         LineString(coords),
         tuple(sorted(props.get("traversed_passages", []))),
     )
+
+
+def sea_leg(
+    variants: SeaVariants,
+    a: tuple[float, float],
+    b: tuple[float, float],
+    restrictions: Iterable[str],
+) -> tuple[float, LineString, tuple[str, ...]]:
+    """A sea hop a -> b avoiding *restrictions*: stored at build time when it can be, else measured.
+
+    A lookup in *variants* (see :class:`corridors.models.SeaVariants` for when a stored voyage
+    answers a set of closed passages); anything not stored is measured now by
+    :func:`sea_trip`, so the answer is the same either way.
+    """
+    blocked = sea_restrictions(a, b, restrictions)
+    hit = variants.lookup(a, b, blocked)
+    if hit is not None:
+        return hit.distance_km, hit.geometry, hit.passages
+    return sea_trip(a, b, blocked)
+
+
+# Sea variants measured at build time for every sea hop: each hop under these closures (open
+# Suez: the default routing; Suez closed: the Cape routing of services.toml's ``sea_via`` and
+# of the Red Sea scenarios) and under each of them plus up to SEA_VARIANT_DEPTH passages the
+# voyage traverses (closed one after another). Depth 2 covers any one or two passages a
+# scenario closes or ``avoid`` names on a voyage, together with the Suez/Cape setting; deeper
+# combinations are measured when asked. Assumption: a build-cost choice (about 25 ms per
+# measurement, a few hundred measurements), not a figure of the model.
+SEA_VARIANT_ROOTS: tuple[tuple[str, ...], ...] = (("northwest",), ("northwest", "suez"))
+SEA_VARIANT_DEPTH = 2
+
+
+def sea_hops(
+    network: ServiceNetwork,
+) -> list[tuple[str, str, tuple[float, float], tuple[float, float]]]:
+    """Every distinct sea hop of *network*: (from id, to id, origin, destination lon/lat)."""
+    t = network.terminals
+    hops = {(r.from_id, r.to_id) for r in network.rides if r.mode is Mode.SEA}
+    return [(a, b, (t[a].lon, t[a].lat), (t[b].lon, t[b].lat)) for a, b in sorted(hops)]
+
+
+def measure_sea_variants(
+    hops: Iterable[tuple[str, str, tuple[float, float], tuple[float, float]]],
+    *,
+    roots: Sequence[tuple[str, ...]] = SEA_VARIANT_ROOTS,
+    depth: int = SEA_VARIANT_DEPTH,
+) -> SeaVariants:
+    """Measure each sea hop (from id, to id, origin, destination) under its passage closures.
+
+    From each of *roots*, every passage the measured voyage traverses is closed in turn, down to
+    *depth* added passages; a closure set that a voyage already measured answers (the subset
+    rule of :class:`corridors.models.SeaVariants`) is not measured again.
+    """
+    out: list[SeaVariant] = []
+    for from_id, to_id, a, b in sorted(set(hops)):
+        done = SeaVariants()
+        mine: list[SeaVariant] = []
+        level = sorted({sea_restrictions(a, b, r) for r in roots})
+        for step in range(depth + 1):
+            nxt: set[tuple[str, ...]] = set()
+            for blocked in level:
+                hit = done.lookup(a, b, blocked)
+                if hit is None:
+                    km, geom, passages = sea_trip(a, b, blocked)
+                    hit = SeaVariant(from_id, to_id, a, b, blocked, km, geom, passages)
+                    mine.append(hit)
+                    done = SeaVariants.of(mine)
+                if step < depth:
+                    nxt |= {sea_restrictions(a, b, {*blocked, p}) for p in hit.passages}
+            level = sorted(nxt)
+        out.extend(mine)
+    return SeaVariants.of(out)
 
 
 # A measured rail path must be within this share of the published distance of its service or
@@ -973,6 +1083,9 @@ def build_service_network(
             elif svc.mode is Mode.SEA:
                 blocked = ("northwest", "suez") if rec.sea_via == "cape" else ("northwest",)
                 km, geom, passages = sea_trip(a, b, blocked)
+                if no_sea_route(km):
+                    notes.append(f"{svc.id}: {fa}->{fb} has no sea route avoiding {blocked}")
+                    continue
                 srcs = ("searoute (Eurostat SeaRoute network)",)
             elif svc.mode is Mode.AIR:
                 closed = infra.closed_airspace(rec.airspace_closed) if rec.airspace_closed else None

@@ -30,6 +30,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, get_args
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from corridors.errors import ParameterError, QuantityError, UnknownParameterError
@@ -426,6 +428,35 @@ def road_time_h(
     return driving_h, rest_h
 
 
+def road_time_h_array(
+    distance_km: NDArray[np.float64],
+    *,
+    speed_kph: float,
+    max_continuous_driving_h: float,
+    break_h: float,
+    max_daily_driving_h: float,
+    daily_rest_h: float,
+    crew: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`road_time_h` of many distances at once (travel matrices).
+
+    Elementwise the same floats as :func:`road_time_h`: the same operations in the same order
+    (the whole numbers of days and breaks are exact in floating point).
+    """
+    km = np.asarray(distance_km, dtype=np.float64)
+    driving_h = km / speed_kph
+    daily = max_daily_driving_h * (2 if crew == 2 else 1)
+    days = np.ceil(driving_h / daily - 1e-9)
+    rest_h = (days - 1) * daily_rest_h
+    if crew != 2:
+        full_day_breaks = math.ceil(daily / max_continuous_driving_h - 1e-9) - 1
+        last_day_h = driving_h - (days - 1) * daily
+        last_breaks = np.ceil(last_day_h / max_continuous_driving_h - 1e-9) - 1
+        rest_h = rest_h + ((days - 1) * full_day_breaks + last_breaks) * break_h
+    moving = driving_h > 0
+    return np.where(moving, driving_h, 0.0), np.where(moving, rest_h, 0.0)
+
+
 class Services(_Frozen):
     """Service-level parameters (``[services]``)."""
 
@@ -756,6 +787,21 @@ class Parameters(_Frozen):
         """Driving and rest time of a road trip in *country*'s region (see :func:`road_time_h`)."""
         _, r = self.road_region(country)
         return road_time_h(
+            distance_km,
+            speed_kph=r.speed_kph.value,
+            max_continuous_driving_h=r.max_continuous_driving_h.value,
+            break_h=r.break_h.value,
+            max_daily_driving_h=r.max_daily_driving_h.value,
+            daily_rest_h=r.daily_rest_h.value,
+            crew=int(r.crew.value),
+        )
+
+    def road_times_h(
+        self, distance_km: NDArray[np.float64], country: str
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """:meth:`road_time_h` of many distances at once (see :func:`road_time_h_array`)."""
+        _, r = self.road_region(country)
+        return road_time_h_array(
             distance_km,
             speed_kph=r.speed_kph.value,
             max_continuous_driving_h=r.max_continuous_driving_h.value,

@@ -53,8 +53,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from corridors.engine import SEA_PASSAGES, Engine, RouteResult, endpoint_of
 from corridors.errors import RequestError
-from corridors.models import Mode, RideLeg, Service, ServiceNetwork, Terminal
-from corridors.network import air_trip, great_circle, sea_trip
+from corridors.models import Mode, RideLeg, SeaVariants, Service, ServiceNetwork, Terminal
+from corridors.network import air_trip, great_circle, no_sea_route, sea_leg
 from corridors.params import Parameters, apply_overrides, parse_parameters
 from corridors.request import RouteRequest
 from corridors.routing import LruCache, Router
@@ -725,6 +725,18 @@ class ScenarioEngine(Engine):
             **{**self._fields(), "params": params},
         )
 
+    def sea_closed(self, ride: RideLeg) -> frozenset[str]:
+        """As :meth:`Engine.sea_closed`, with the passages the scenario closes.
+
+        ``sea_routing = "suez"`` reopens Suez for services the baseline routes round the Cape
+        (unless the scenario closes it too), as :func:`apply_scenario` measured them.
+        """
+        ch = self.scenario.changes
+        base = set(super().sea_closed(ride))
+        if ch.sea_routing == "suez":
+            base.discard("suez")
+        return frozenset(base | closed_sea_passages(ch))
+
     def with_ref(self, *, id: str | None, version: int | None) -> ScenarioEngine:
         """The same engine naming its scenario by a store's ``id`` and ``version``."""
         ref = dataclasses.replace(self.ref, id=id, version=version)
@@ -817,8 +829,7 @@ def apply_scenario(engine: Engine, scenario: Scenario) -> ScenarioEngine:
             closed_air.add(item[len(AIRSPACE_PREFIX) :].strip().upper())
         else:
             closed_places.add(pid(item))
-    if ch.sea_routing == "cape":
-        closed_passages.add("suez")
+    closed_passages |= closed_sea_passages(ch)
     # 4. services
     net = engine.network
     services: dict[str, Service] = dict(net.services)
@@ -860,9 +871,9 @@ def apply_scenario(engine: Engine, scenario: Scenario) -> ScenarioEngine:
             if ch.sea_routing == "suez" and base_cape:
                 redo = True  # measured round the Cape; the scenario reopens Suez
             if redo:
-                alt = _sea_hop(ride, terminals, want)
+                alt = _sea_hop(ride, terminals, want, net.sea_variants)
                 rerouted += 1
-                if set(alt.passages) & closed_passages:
+                if set(alt.passages) & closed_passages or no_sea_route(alt.distance_km):
                     removed.add(ride.service_id)
                     continue
                 ride = alt
@@ -934,6 +945,7 @@ def apply_scenario(engine: Engine, scenario: Scenario) -> ScenarioEngine:
             f"{rerouted} hop(s) re-routed, {len(ch.add_services)} service(s) added",
         ),
         {k: v for k, v in net.measurements.items() if k in services},
+        net.sea_variants,
     )
     version, fp = baseline_ref(engine)
     ref = ScenarioRef(scenario.title, scenario_fingerprint(scenario), version, fp)
@@ -1001,10 +1013,21 @@ def _with_borders(params: Parameters, borders: Mapping[str, BorderEdit]) -> Para
     return parse_parameters(data, file="<scenario borders>")
 
 
-def _sea_hop(ride: RideLeg, terminals: Mapping[str, Terminal], closed: set[str]) -> RideLeg:
+def closed_sea_passages(changes: ScenarioChanges) -> set[str]:
+    """The sea passages a scenario's changes close (``sea_routing = "cape"`` closes Suez)."""
+    out = {p for p in (passage_id(item) for item in changes.close) if p is not None}
+    if changes.sea_routing == "cape":
+        out.add("suez")
+    return out
+
+
+def _sea_hop(
+    ride: RideLeg, terminals: Mapping[str, Terminal], closed: set[str], variants: SeaVariants
+) -> RideLeg:
+    """*ride* measured again around *closed*: looked up in the stored variants, else measured."""
     blocked = tuple(sorted((closed & SEA_PASSAGES) | {"northwest"}))
     a, b = terminals[ride.from_id], terminals[ride.to_id]
-    km, geom, passages = sea_trip((a.lon, a.lat), (b.lon, b.lat), blocked)
+    km, geom, passages = sea_leg(variants, (a.lon, a.lat), (b.lon, b.lat), blocked)
     return dataclasses.replace(
         ride,
         distance_km=km,
@@ -1083,7 +1106,9 @@ def _measure(
         passages: tuple[str, ...] = ()
         if svc.mode is Mode.SEA:
             blocked = tuple(sorted((closed_passages & SEA_PASSAGES) | {"northwest"}))
-            km, geom, passages = sea_trip(pa, pb, blocked)
+            km, geom, passages = sea_leg(engine.network.sea_variants, pa, pb, blocked)
+            if no_sea_route(km):
+                return f"{svc.id}: {fa}->{fb} has no sea route avoiding {', '.join(blocked)}"
             how = "searoute (Eurostat SeaRoute network)"
         elif svc.mode is Mode.AIR:
             closed = airspaces.closed(closed_air) if closed_air else None

@@ -176,6 +176,19 @@ def edge_weight(charge: Charge, objective: Objective, vot: float) -> float:
     return charge.cost_cny + vot * charge.time_h
 
 
+def edge_weights(
+    rows: NDArray[np.float64], objective: Objective, vot: float
+) -> NDArray[np.float64]:
+    """:func:`edge_weight` of many charges, given as rows of (time_h, cost_cny, co2_kg)."""
+    if objective is Objective.TIME:
+        return rows[:, 0].copy()
+    if objective is Objective.COST:
+        return rows[:, 1].copy()
+    if objective is Objective.CO2:
+        return rows[:, 2].copy()
+    return rows[:, 1] + vot * rows[:, 0]
+
+
 def same_customs_territory(a: str, b: str) -> bool:
     """True when a truck between countries *a* and *b* (ISO codes) crosses no customs border.
 
@@ -408,6 +421,26 @@ def road_charge(
     return costs.road_leg(trip_km, cargo, country=country)
 
 
+def road_charge_arrays(
+    costs: CostModel,
+    cargo: Cargo,
+    trip_km: NDArray[np.float64],
+    *,
+    country: str,
+    limits: AccessLimits,
+) -> NDArray[np.float64]:
+    """:func:`road_charge` of many trips: rows of (time_h, cost_cny, co2_kg), the same floats.
+
+    Travel matrices price every reachable (origin, terminal) leg with it at once.
+    """
+    km = np.asarray(trip_km, dtype=np.float64)
+    out = np.zeros((km.shape[0], 3))
+    long = ~(km < limits.short_leg_km)  # elementwise: not is_short_leg
+    if long.any():
+        out[long] = costs.road_leg_arrays(km[long], cargo, country=country)
+    return out
+
+
 def access_charge(costs: CostModel, q: Query, mode: Mode, trip: RoadTrip) -> Charge:
     """Road access by *trip* to a service of *mode*: the trucking leg and the change of mode.
 
@@ -505,9 +538,45 @@ def direct_charge(
     default border charge when origin and destination lie in different countries.
     """
     charge = costs.road_leg(distance_km, cargo, country=origin_country)
-    if origin_country and dest_country and origin_country != dest_country:
-        return charge + costs.border("default", cargo), (f"{origin_country}-{dest_country}",)
+    border, crossings = direct_border(
+        costs, cargo, origin_country=origin_country, dest_country=dest_country
+    )
+    if border is not None:
+        return charge + border, crossings
     return charge, ()
+
+
+def direct_border(
+    costs: CostModel, cargo: Cargo, *, origin_country: str, dest_country: str
+) -> tuple[Charge | None, tuple[str, ...]]:
+    """The border charge and crossing of a direct road trip, or (None, ()) within one country.
+
+    The default border charge when origin and destination lie in different countries.
+    """
+    if origin_country and dest_country and origin_country != dest_country:
+        return costs.border("default", cargo), (f"{origin_country}-{dest_country}",)
+    return None, ()
+
+
+def direct_charge_arrays(
+    costs: CostModel,
+    cargo: Cargo,
+    distance_km: NDArray[np.float64],
+    *,
+    origin_country: str,
+    dest_country: str,
+) -> NDArray[np.float64]:
+    """:func:`direct_charge` of many trips between two countries (travel matrices).
+
+    Rows of (time_h, cost_cny, co2_kg): the same floats as :func:`direct_charge` trip by trip.
+    """
+    rows = costs.road_leg_arrays(distance_km, cargo, country=origin_country)
+    border, _ = direct_border(
+        costs, cargo, origin_country=origin_country, dest_country=dest_country
+    )
+    if border is not None:
+        rows = rows + np.asarray([border.time_h, border.cost_cny, border.co2_kg])
+    return rows
 
 
 def direct_edge(costs: CostModel, q: Query, trip: RoadTrip | None) -> SearchEdge | None:

@@ -24,8 +24,11 @@ Owns: how each step of a route is priced from :class:`corridors.params.Parameter
 
 from __future__ import annotations
 
+import numpy as np
+from numpy.typing import NDArray
+
 from corridors.costing import Charge
-from corridors.emissions import leg_emissions
+from corridors.emissions import intensity, leg_emissions
 from corridors.models import Cargo, Mode, Service
 from corridors.params import Parameters, PerUnit, SourcedValue
 
@@ -117,6 +120,34 @@ class ParameterCostModel:
             {"handling_h": handling_h, "handling_cny": fixed},
             (*self._src("modes.road.handling_h"), *self._src("modes.road.fixed_cny")),
         )
+
+    def road_leg_arrays(
+        self, distance_km: NDArray[np.float64], cargo: Cargo, *, country: str
+    ) -> NDArray[np.float64]:
+        """:meth:`road_leg` of many distances at once: rows of (time_h, cost_cny, co2_kg).
+
+        For travel matrices, which price thousands of trucking legs. Elementwise the same
+        floats as :meth:`road_leg` (the same operations in the same order: driving plus rest
+        plus handling; per-km tariff x distance x quantity plus the fixed charge; t-km x the
+        road vehicle's well-to-wheel factor, which does not depend on the distance).
+        """
+        km = np.asarray(distance_km, dtype=np.float64)
+        road = Mode.ROAD.value
+        driving_h, rest_h = self.params.road_times_h(km, country)
+        fixed = self.params.fixed_cny(road, cargo.unit.value) * cargo.quantity
+        handling_h = self.params.mode(road).handling_h.value
+        cost = self.params.tariff_cny_per_km(road, cargo.unit.value) * km
+        cost = cost * cargo.quantity
+        if self.params.emissions is None:
+            g = self.params.mode(road).co2_g_per_tkm.value
+        else:
+            g, _, _ = intensity(
+                self.params.emissions, Mode.ROAD, None, distance_km=0.0, country=country
+            )
+        co2 = km * cargo.tonnes * g / 1000.0
+        time_h = (driving_h + rest_h) + handling_h
+        cost = (cost + 0.0) + fixed
+        return np.stack([time_h, cost, co2], axis=-1)
 
     def _stop(
         self, part: str, time_h: SourcedValue, cost: PerUnit, cargo: Cargo, key: str

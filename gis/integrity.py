@@ -1,8 +1,9 @@
 """Verification of a build directory before anything reads it.
 
-Owns: :func:`verify_build` and the list of layer files the corridor engine cannot start without
-(:data:`ENGINE_FILES`). A build is accepted only when its manifest (``manifest.json``, written
-last by :func:`gis.build.build_all`) exists, was made from the source-package versions installed
+Owns: :func:`verify_build`, the list of layer files the corridor engine cannot start without
+(:data:`ENGINE_FILES`) and of files that come together (:data:`COMPANION_FILES`). A build is
+accepted only when its manifest (``manifest.json``, written last by
+:func:`gis.build.build_all`) exists, was made from the source-package versions installed
 now, lists every engine file, and every file it lists has the recorded size and SHA-256. Anything
 else (a build killed midway, a truncated, altered or deleted file) raises
 :class:`BuildIntegrityError` (exit 4, HTTP 503) naming the file and the repairing command.
@@ -36,6 +37,15 @@ ENGINE_FILES: tuple[str, ...] = (
     "counties.parquet",
     "prefectures.parquet",
 )
+
+
+# Files that only make sense together: a build whose manifest lists the first must list the
+# others too. The stored service network (corridors.netstore) comes with its sea variants (every
+# sea hop measured with Suez, the Cape or a strait closed): without them every scenario or
+# ``avoid`` that closes a passage would run the sea router again, so such a build is incomplete.
+COMPANION_FILES: dict[str, tuple[str, ...]] = {
+    "service_rides.parquet": ("service_network.json", "sea_variants.parquet"),
+}
 
 
 class BuildIntegrityError(LayerMissingError):
@@ -91,8 +101,9 @@ def verify_build(build_dir: Path) -> dict[str, str]:
     """Refuse a build directory that its manifest does not vouch for.
 
     Checks, in order: the manifest exists and parses; the source-package versions it records are
-    the installed ones; every file of :data:`ENGINE_FILES` is listed; every listed file exists
-    with the recorded byte size and SHA-256.
+    the installed ones; every file of :data:`ENGINE_FILES` is listed, and the companions of a
+    listed file (:data:`COMPANION_FILES`) too; every listed file exists with the recorded byte
+    size and SHA-256.
 
     Returns
     -------
@@ -120,6 +131,12 @@ def verify_build(build_dir: Path) -> dict[str, str]:
     for file in ENGINE_FILES:
         if file not in entries:
             raise BuildIntegrityError(build_dir, file, "not in the manifest (incomplete build)")
+    for file, companions in COMPANION_FILES.items():
+        for other in companions:
+            if file in entries and other not in entries:
+                raise BuildIntegrityError(
+                    build_dir, other, f"not in the manifest, which lists {file} (incomplete build)"
+                )
     digests: dict[str, str] = {}
     for file, info in sorted(entries.items()):
         path = build_dir / file

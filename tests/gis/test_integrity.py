@@ -94,6 +94,27 @@ def test_engine_file_absent_from_manifest_refused(copy: Path) -> None:
         verify_build(copy)
 
 
+def test_stored_network_without_its_sea_variants_refused(copy: Path, data_dir: Path) -> None:
+    """A build listing the service network but not its sea variants is incomplete."""
+    manifest = json.loads((copy / "manifest.json").read_text("utf-8"))
+    assert manifest["layers"]["sea_variants"]["rows"] > 0  # the build stores them
+    del manifest["layers"]["sea_variants"]
+    (copy / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    (copy / "sea_variants.parquet").unlink()
+    with pytest.raises(
+        BuildIntegrityError, match=r"sea_variants\.parquet: not in the manifest, which lists"
+    ):
+        verify_build(copy)
+    code, out = _cli_route(copy, data_dir)
+    assert (code, "sea_variants.parquet" in out, "Traceback" in out) == (4, True, False)
+
+
+def test_deleted_sea_variants_refused_by_name(copy: Path) -> None:
+    (copy / "sea_variants.parquet").unlink()
+    with pytest.raises(BuildIntegrityError, match=r"sea_variants\.parquet: missing"):
+        verify_build(copy)
+
+
 def test_other_package_version_refused(copy: Path) -> None:
     manifest = json.loads((copy / "manifest.json").read_text("utf-8"))
     manifest["packages"]["searoute"] = "0.0.0"
@@ -154,9 +175,10 @@ def test_network_remeasured_at_load_is_restamped(
     with (data / "services.toml").open("a", encoding="utf-8") as fh:
         fh.write("\n# edited after the build: the stored network is stale\n")
     before = (copy / "service_network.json").read_bytes()
-    Engine.load(data_dir=data, build_dir=copy)  # re-measures and stores the network
+    engine = Engine.load(data_dir=data, build_dir=copy)  # re-measures and stores the network
     assert (copy / "service_network.json").read_bytes() != before
     verify_build(copy)  # the manifest followed: the next load is not refused
+    assert len(engine.network.sea_variants) > 0  # re-measured with its sea variants
 
 
 def test_work_dir_of_a_killed_build_is_removed_by_the_next(
