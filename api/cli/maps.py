@@ -159,6 +159,14 @@ def _label(engine: Any, scenario: str) -> str:
     return f"情景 Scenario: {ref.title} (v{ref.version})"
 
 
+def _ref(engine: Any) -> Any:
+    """The :class:`corridors.scenarios.ScenarioRef` of a scenario's engine (None: baseline)."""
+    from corridors.scenarios import ScenarioRef  # noqa: PLC0415
+
+    ref = getattr(engine, "ref", None)
+    return ref if isinstance(ref, ScenarioRef) else None
+
+
 @map_app.command("regions")
 @handle_errors
 def regions_cmd(
@@ -323,6 +331,7 @@ def access_cmd(
         summary=summary,
         counties=county_layer,
         show_counties=counties,
+        scenario=_ref(engine),
     )
     _write(
         scene, _Out(out, png, width, height, tiles, paper, orientation, dpi, labels, scenario, date)
