@@ -71,7 +71,7 @@ const MESSAGES = {
   "scen.diff_access": ["情景下通行时间（地图）", "Hours under the scenario (map)"],
   "scen.diff_caption": ["各区县到最近该类枢纽的平均小时数，情景减基准：紫色更近，白色不变，橙色更远。", "Each county's mean hours to the nearest hub of the kind, scenario minus baseline: purple closer, white unchanged, orange farther."],
   "scen.diff_alt": ["{title}：到最近{kind}的区县平均小时数变化图", "Map of the change in county mean hours to the nearest {kind} under {title}"],
-  "scen.updated": ["{at}，{by}", "{at}, by {by}"],
+  "scen.updated": ["{at}，操作者 {by}", "{at}, by {by}"],
   "scen.updated_label": ["更新", "Updated"],
   "scen.source": ["来源", "Source"],
   "scen.as_of": ["日期", "As of"],
