@@ -54,6 +54,7 @@ function formFromQuery(q) {
 
 /* ------------------------------------------------------------ scenario picker */
 let scenarioList = [];
+let scenariosLoaded = false;
 
 function scenarioOption(s) {
   const o = document.createElement("option");
@@ -73,7 +74,8 @@ function fillScenarioSelect() {
   if (keep && !scenarioList.some((s) => s.id === keep)) {
     const o = document.createElement("option");
     o.value = keep;
-    o.textContent = t("scenario.unknown", { id: keep });
+    // until the list has come, a wanted id is shown as it is; then, if absent, as unknown
+    o.textContent = scenariosLoaded ? t("scenario.unknown", { id: keep }) : keep;
     options.push(o);
   }
   scenarioSelect.replaceChildren(...options);
@@ -86,8 +88,8 @@ function setScenarioField(id) {
   if (scenarioSelect.value !== id) fillScenarioSelect();
 }
 
-const scenariosReady = Scenarios.load().then((list) => { scenarioList = list; fillScenarioSelect(); })
-  .catch(() => {});
+const scenariosReady = Scenarios.load().then((list) => { scenarioList = list; })
+  .catch(() => {}).finally(() => { scenariosLoaded = true; fillScenarioSelect(); });
 
 /* ------------------------------------------------------------ compute */
 async function compute(q) {

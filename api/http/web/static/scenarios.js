@@ -171,6 +171,7 @@ function changeItems(c) {
 
 function renderDetail() {
   const doc = documents.get(current);
+  document.getElementById("scen-pick").hidden = Boolean(doc) || summaries.length === 0;
   if (!doc) { detail.hidden = true; return; }
   detail.hidden = false;
   const d = doc.document;
@@ -368,5 +369,5 @@ document.addEventListener("langchange", () => {
   }
   const wanted = state.id || "";
   if (wanted) select(wanted);
-  else renderList();
+  else { renderList(); renderDetail(); }
 })();
