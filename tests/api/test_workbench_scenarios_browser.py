@@ -339,7 +339,7 @@ def test_scenarios_page_lists_changes_and_draws_the_difference_map(
     png = d.find_element(By.ID, "diff-png").get_attribute("href")
     assert png.endswith(f"/v1/scenarios/{sid}/access-diff.png?to=bonded_zone")
     access = d.find_element(By.ID, "diff-access").get_attribute("href")
-    assert access.endswith(f"/maps/access.html?to=bonded_zone&scenario={sid}")
+    assert access.endswith(f"/app/access?to=bonded_zone&scenario={sid}")
     route = d.find_element(By.ID, "scen-route").get_attribute("href")
     assert f"scenario={sid}" in route
     time.sleep(0.5)
@@ -411,3 +411,44 @@ def test_scenario_editor_shows_every_problem_then_saves_and_refuses_a_stale_edit
     status, doc = send(f"{live_url}/v1/scenarios/{sid}", "GET")
     assert doc["document"]["title"] == "Changed elsewhere"  # nothing lost
     assert doc["version"] == 2
+
+
+def test_access_page_under_a_scenario_shows_each_county_beside_the_baseline(
+    browser: WebDriver, live_url: str, stored: dict[str, str], shots: Path
+) -> None:
+    d = browser
+    requested_urls(d)
+    sid = stored["mianyang"]
+    d.get(f"{live_url}/app/access?to=bonded_zone&scenario={sid}")
+    wait_for(d, "#county-table tbody tr")
+    head, rows = table_text(d, "#county-table")
+    assert head == ["County", "Prefecture", "Scenario (h)", "Baseline (h)", "Δ (h)"]
+    assert len(rows) == 183
+    picked = Select(d.find_element(By.ID, "scenario")).first_selected_option
+    assert picked.text == f"{MIANYANG['title']} (v1)"
+    frame = d.find_element(By.ID, "access-map").get_attribute("src")
+    assert frame.endswith(f"/maps/access.html?to=bonded_zone&scenario={sid}")
+    # Sorted by the change, largest first: Jiange (Guangyuan) heads the list; every delta is the
+    # API's scenario mean minus its baseline mean, and none is negative (a hub was closed).
+    assert rows[0][:2] == ["Jiange County", "Guangyuan"]
+    deltas = [number(r[4]) for r in rows if r[4] != "–"]
+    assert deltas == sorted(deltas, reverse=True)
+    assert deltas[0] > 1.0
+    assert min(deltas) >= 0
+    with urllib.request.urlopen(
+        f"{live_url}/app/data/access-counties.json?to=bonded_zone&scenario={sid}", timeout=120
+    ) as resp:
+        scen = {r["name_en"]: r["mean_h"] for r in json.loads(resp.read())["counties"]}
+    with urllib.request.urlopen(
+        f"{live_url}/app/data/access-counties.json?to=bonded_zone", timeout=120
+    ) as resp:
+        base = {r["name_en"]: r["mean_h"] for r in json.loads(resp.read())["counties"]}
+    assert number(rows[0][4]) == pytest.approx(
+        scen["Jiange County"] - base["Jiange County"], abs=0.006
+    )
+    d.switch_to.frame(d.find_element(By.ID, "access-map"))
+    wait_for(d, ".leaflet-container")
+    d.switch_to.default_content()
+    time.sleep(1.0)
+    d.save_screenshot(str(shots / "access-scenario-1366x768.png"))
+    assert_local_only(requested_urls(d))

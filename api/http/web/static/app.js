@@ -51,6 +51,9 @@ const MESSAGES = {
   "col.d_cost": ["Δ 费用（元）", "Δ cost (CNY)"],
   "col.d_co2": ["Δ 二氧化碳（千克）", "Δ CO2e (kg)"],
   "col.version": ["版本", "Version"],
+  "col.mean_h_scen": ["情景平均（小时）", "Scenario (h)"],
+  "col.mean_h_base": ["基准平均（小时）", "Baseline (h)"],
+  "col.d_mean_h": ["Δ（小时）", "Δ (h)"],
   "scen.h1": ["情景：规划措施与外部冲击", "Scenarios: the plan's measures and the world's disruptions"],
   "scen.lead": ["每个情景是对基准数据的一组有名称、有版本的变更。选择一个情景，查看其变更、在该情景下比较路线，或绘制各区县到枢纽的通行时间变化。", "Each scenario is a named, versioned set of changes to the baseline data. Pick one to see its changes, compare a route under it, or map how far each county is from a hub under it."],
   "scen.list": ["已存情景", "Stored scenarios"],
@@ -428,6 +431,50 @@ function scenarioTitle(s) {
 function scenarioOtherTitle(s) {
   if (!s || !s.title_zh) return "";
   return Lang.current === "zh" ? s.title : s.title_zh;
+}
+
+/**
+ * A scenario picker: fills *select* with "baseline" and the stored scenarios (titles in the
+ * current language, with their version), keeps the chosen id across language switches, and shows
+ * an id that is not stored (a stale shared URL) as unknown. Returns {set(id), ready, list()}.
+ */
+function scenarioPicker(select) {
+  let list = [];
+  let loaded = false;
+  function option(s) {
+    const o = document.createElement("option");
+    o.value = s.id;
+    o.textContent = `${scenarioTitle(s)} (${t("scenario.version", { v: s.version })})`;
+    const other = scenarioOtherTitle(s);
+    if (other) o.title = other;
+    return o;
+  }
+  function fill() {
+    const keep = select.value || select.dataset.wanted || "";
+    const base = document.createElement("option");
+    base.value = "";
+    base.textContent = t("scenario.baseline");
+    const options = [base, ...list.map(option)];
+    if (keep && !list.some((s) => s.id === keep)) {
+      const o = document.createElement("option");
+      o.value = keep;
+      // until the list has come, a wanted id is shown as it is; then, if absent, as unknown
+      o.textContent = loaded ? t("scenario.unknown", { id: keep }) : keep;
+      options.push(o);
+    }
+    select.replaceChildren(...options);
+    select.value = keep;
+  }
+  function set(id) {
+    select.dataset.wanted = id;
+    select.value = id;
+    if (select.value !== id) fill();
+  }
+  const ready = Scenarios.load().then((l) => { list = l; }).catch(() => {})
+    .finally(() => { loaded = true; fill(); });
+  document.addEventListener("langchange", fill);
+  select.addEventListener("change", () => { select.dataset.wanted = select.value; });
+  return { set, ready, list: () => list };
 }
 
 /* ---------------------------------------------------------------- places */

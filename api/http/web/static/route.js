@@ -49,47 +49,12 @@ function formFromQuery(q) {
   if (q.has("avoid")) form.avoid.value = q.getAll("avoid").join(", ");
   if (q.has("objective")) form.objective.value = q.get("objective");
   if (q.has("alternatives")) form.alternatives.value = q.get("alternatives");
-  setScenarioField(q.get("scenario") || "");
+  picker.set(q.get("scenario") || "");
 }
 
 /* ------------------------------------------------------------ scenario picker */
-let scenarioList = [];
-let scenariosLoaded = false;
-
-function scenarioOption(s) {
-  const o = document.createElement("option");
-  o.value = s.id;
-  o.textContent = `${scenarioTitle(s)} (${t("scenario.version", { v: s.version })})`;
-  const other = scenarioOtherTitle(s);
-  if (other) o.title = other;
-  return o;
-}
-
-function fillScenarioSelect() {
-  const keep = scenarioSelect.value || scenarioSelect.dataset.wanted || "";
-  const base = document.createElement("option");
-  base.value = "";
-  base.textContent = t("scenario.baseline");
-  const options = [base, ...scenarioList.map(scenarioOption)];
-  if (keep && !scenarioList.some((s) => s.id === keep)) {
-    const o = document.createElement("option");
-    o.value = keep;
-    // until the list has come, a wanted id is shown as it is; then, if absent, as unknown
-    o.textContent = scenariosLoaded ? t("scenario.unknown", { id: keep }) : keep;
-    options.push(o);
-  }
-  scenarioSelect.replaceChildren(...options);
-  scenarioSelect.value = keep;
-}
-
-function setScenarioField(id) {
-  scenarioSelect.dataset.wanted = id;
-  scenarioSelect.value = id;
-  if (scenarioSelect.value !== id) fillScenarioSelect();
-}
-
-const scenariosReady = Scenarios.load().then((list) => { scenarioList = list; })
-  .catch(() => {}).finally(() => { scenariosLoaded = true; fillScenarioSelect(); });
+const picker = scenarioPicker(scenarioSelect);
+const scenariosReady = picker.ready;
 
 /* ------------------------------------------------------------ compute */
 async function compute(q) {
@@ -182,7 +147,7 @@ function render() {
     objective: vocab("objectives", result.objective),
   });
   if (result.scenario) {
-    const named = scenarioList.find((s) => s.id === result.scenario.id) || result.scenario;
+    const named = picker.list().find((s) => s.id === result.scenario.id) || result.scenario;
     summary += " " + t("route.summary_scenario", { title: scenarioTitle(named), v: result.scenario.version });
   }
   document.getElementById("summary").textContent = summary;
@@ -463,7 +428,7 @@ function renderCompare() {
   const box = document.getElementById("scenario-compare");
   if (!cmp) { box.hidden = true; return; }
   box.hidden = false;
-  const named = scenarioList.find((s) => s.id === (cmp.scenario || {}).id) || cmp.scenario || {};
+  const named = picker.list().find((s) => s.id === (cmp.scenario || {}).id) || cmp.scenario || {};
   const corridorName = (c) => (c ? vocab("corridors", c) : t("cmp.no_route"));
   const p = document.getElementById("cmp-summary");
   p.replaceChildren(t("cmp.summary", {
@@ -560,7 +525,6 @@ function fillAvoidList() {
 
 document.addEventListener("langchange", () => {
   fillAvoidList();
-  fillScenarioSelect();
   if (last) render();
   if (lastCmp) renderCompare();
 });

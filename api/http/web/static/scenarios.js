@@ -230,7 +230,7 @@ function renderDiffLinks() {
   const png = document.getElementById("diff-png");
   png.href = `/v1/scenarios/${id}/access-diff.png?${q}`;
   png.setAttribute("download", `shudao-access-diff-${to}.png`);
-  document.getElementById("diff-access").href = `/maps/access.html?${q}&scenario=${id}`;
+  document.getElementById("diff-access").href = `/app/access?${q}&scenario=${id}`;
 }
 
 async function showDiff() {
