@@ -425,7 +425,7 @@ ShowCounties = Annotated[
 SCENARIO_ACCESS_RASTERS = 8
 """Accessibility rasters under stored scenarios kept per service, least recently used evicted.
 
-Assumption, sized by memory: a 30-arc-second raster of Sichuan is 1,344 x 993 float32 cells
+Assumption, sized by memory: a 30-arc-second raster of Sichuan is 1,345 x 993 float32 cells
 (5.3 MB) plus its 183-row county summary, so eight cost about 43 MB; eight is also the number of
 scenario engines :class:`api.service.ScenarioEngines` keeps. Baseline rasters (at most one per
 hub kind, five) are never evicted.
