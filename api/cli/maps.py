@@ -153,10 +153,10 @@ def _stored_id(scenario: str) -> str | None:
 
 def _label(engine: Any, scenario: str) -> str:
     """The title-block label: a stored scenario's title and version, else *scenario* as given."""
-    ref = getattr(engine, "ref", None)
-    if ref is None:
-        return scenario
-    return f"情景 Scenario: {ref.title} (v{ref.version})"
+    from maps.scenario_map import title_block_label  # noqa: PLC0415
+
+    ref = _ref(engine)
+    return scenario if ref is None else title_block_label(ref)
 
 
 def _ref(engine: Any) -> Any:

@@ -175,7 +175,7 @@ def test_access_maps_under_a_scenario_name_it_and_its_version(
             f"/maps/access.{suffix}", params={"to": "bonded_zone", "scenario": sid, "dpi": 40}
         )
         assert resp.status_code == 200, (suffix, resp.text)
-    label = "情景 Scenario: Mianyang bonded zone closed (v1)"
+    label = "Mianyang bonded zone closed (v1)"  # in the row labelled 情景 Scenario
     assert [o.scenario for _, _, o in seen] == [label] * 3
     assert all("Mianyang bonded zone closed (v1, " in s.subtitle for s, _, _ in seen)
     seen.clear()
