@@ -84,7 +84,7 @@ def test_the_scenarios_page_is_bilingual_and_loads_only_local_assets(wclient: Te
 
 def _messages() -> dict[str, list[str]]:
     text = (WEB_DIR / "static" / "app.js").read_text("utf-8")
-    body = text[text.index("const MESSAGES = {") : text.index("};", text.index("const MESSAGES"))]
+    body = text[text.index("const MESSAGES = {") : text.index("\n};", text.index("const MESSAGES"))]
     return {
         m.group(1): [json.loads(f'"{m.group(2)}"'), json.loads(f'"{m.group(3)}"')]
         for m in re.finditer(
