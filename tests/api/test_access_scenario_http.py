@@ -12,6 +12,7 @@ county (Guangyuan; its nearest bonded zone was Mianyang's) and leave Chengdu's J
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -198,3 +199,72 @@ def test_access_maps_of_an_unknown_scenario_are_404_problems(aclient: TestClient
         bad = aclient.get(path, params={"to": "bonded_zone", "scenario": "not an id"})
         assert bad.status_code == 422, path
         assert bad.headers["content-type"].startswith(PROBLEM), path
+
+
+# ----------------------------------------------------------------------------- the cache
+class _FakeService:
+    """Just what :func:`maps_routes.access_inputs` reads of a service (no engine, no rasters)."""
+
+    def __init__(self, build_dir: Path) -> None:
+        self.build_dir = build_dir
+
+    def engine_for(self, scenario: Any = None) -> Any:
+        return ("engine", None if scenario is None else (scenario.id, scenario.version))
+
+
+class _Stored:
+    def __init__(self, sid: str, version: int) -> None:
+        self.id, self.version = sid, version
+
+
+def test_each_key_is_computed_once_and_old_scenario_rasters_are_evicted(
+    built_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading  # noqa: PLC0415
+
+    import corridors.accessibility as acc  # noqa: PLC0415
+
+    calls: list[Any] = []
+    lock = threading.Lock()
+
+    def fake_raster(engine: Any, kind: str, **_: Any) -> Any:
+        time.sleep(0.2)  # long enough for the other threads to ask meanwhile
+        with lock:
+            calls.append((engine, kind))
+        return ("raster", engine, kind)
+
+    monkeypatch.setattr(acc, "access_raster", fake_raster)
+    monkeypatch.setattr(acc, "county_summary", lambda raster, _counties: ("summary", raster))
+    service: Any = _FakeService(built_dir)
+    a, b = _Stored("a" * 32, 1), _Stored("b" * 32, 1)
+    results: list[Any] = []
+
+    def ask(stored: Any) -> None:
+        out = maps_routes.access_inputs(service, "bonded_zone", stored)
+        with lock:
+            results.append(out[0])
+
+    threads = [threading.Thread(target=ask, args=(s,)) for s in (a, a, a, b, b, None, None)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    # three keys asked concurrently, each computed once, every caller answered
+    assert sorted(map(str, calls)) == sorted(
+        map(str, [(("engine", None), "bonded_zone"), (("engine", (a.id, 1)), "bonded_zone"),
+                  (("engine", (b.id, 1)), "bonded_zone")])
+    )  # fmt: skip
+    assert len(results) == 7
+    # a new version is a new key; beyond SCENARIO_ACCESS_RASTERS the least recently used
+    # scenario raster goes, the baseline's never
+    calls.clear()
+    maps_routes.access_inputs(service, "bonded_zone", _Stored(a.id, 2))
+    assert len(calls) == 1
+    for i in range(maps_routes.SCENARIO_ACCESS_RASTERS):
+        maps_routes.access_inputs(service, "bonded_zone", _Stored(f"{i:032d}", 1))
+    calls.clear()
+    maps_routes.access_inputs(service, "bonded_zone", None)  # baseline: still cached
+    maps_routes.access_inputs(service, "bonded_zone", _Stored(f"{7:032d}", 1))  # recent: cached
+    assert calls == []
+    maps_routes.access_inputs(service, "bonded_zone", b)  # evicted: computed again
+    assert len(calls) == 1
