@@ -452,3 +452,27 @@ def test_access_page_under_a_scenario_shows_each_county_beside_the_baseline(
     time.sleep(1.0)
     d.save_screenshot(str(shots / "access-scenario-1366x768.png"))
     assert_local_only(requested_urls(d))
+
+
+def test_scenario_views_do_not_scroll_sideways(
+    browser: WebDriver, live_url: str, stored: dict[str, str], shots: Path
+) -> None:
+    d = browser
+    pages = (
+        (f"scenarios?scenario={stored['mianyang']}&to=bonded_zone", "#diff-map"),
+        (f"route?origin=chengdu&destination=vientiane&scenario={stored['laos']}", "#cmp-table tr"),
+        (f"access?to=bonded_zone&scenario={stored['mianyang']}", "#county-table tbody tr"),
+    )
+    try:
+        for w, h in ((800, 600), (1920, 1080)):
+            d.set_window_size(w, h)
+            for page, ready in pages:
+                d.get(f"{live_url}/app/{page}")
+                wait_for(d, ready)
+                time.sleep(0.5)
+                inner = d.execute_script("return window.innerWidth")
+                scroll = d.execute_script("return document.documentElement.scrollWidth")
+                assert scroll <= inner, f"{page} scrolls sideways at {w}x{h}"
+                d.save_screenshot(str(shots / f"{page.split('?')[0]}-scenario-{w}x{h}.png"))
+    finally:
+        d.set_window_size(1366, 768)

@@ -92,7 +92,13 @@ function renderList() {
     count.className = "secondary";
     count.textContent = doc ? changeSummary(doc.document.changes) : "";
     a.append(title, " ", badge, other, desc, count);
-    a.addEventListener("click", (e) => { e.preventDefault(); select(s.id); });
+    a.addEventListener("click", async (e) => {
+      e.preventDefault();
+      await select(s.id, { diff: false });
+      // one column (narrow windows): the details are under the list, bring them into view
+      if (window.matchMedia("(max-width: 1100px)").matches) detail.scrollIntoView({ block: "start" });
+      showDiff();
+    });
     li.append(a);
     listEl.append(li);
   }
