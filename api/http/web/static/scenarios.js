@@ -240,7 +240,7 @@ function renderDiffLinks() {
 }
 
 async function showDiff() {
-  if (!current) return;
+  if (!current || !documents.has(current)) return;
   const to = diffForm.to.value;
   setUrl(current, to);
   renderDiffLinks();
