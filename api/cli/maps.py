@@ -153,10 +153,18 @@ def _stored_id(scenario: str) -> str | None:
 
 def _label(engine: Any, scenario: str) -> str:
     """The title-block label: a stored scenario's title and version, else *scenario* as given."""
+    from maps.scenario_map import title_block_label  # noqa: PLC0415
+
+    ref = _ref(engine)
+    return scenario if ref is None else title_block_label(ref)
+
+
+def _ref(engine: Any) -> Any:
+    """The :class:`corridors.scenarios.ScenarioRef` of a scenario's engine (None: baseline)."""
+    from corridors.scenarios import ScenarioRef  # noqa: PLC0415
+
     ref = getattr(engine, "ref", None)
-    if ref is None:
-        return scenario
-    return f"情景 Scenario: {ref.title} (v{ref.version})"
+    return ref if isinstance(ref, ScenarioRef) else None
 
 
 @map_app.command("regions")
@@ -323,6 +331,7 @@ def access_cmd(
         summary=summary,
         counties=county_layer,
         show_counties=counties,
+        scenario=_ref(engine),
     )
     _write(
         scene, _Out(out, png, width, height, tiles, paper, orientation, dpi, labels, scenario, date)

@@ -3,14 +3,19 @@
 Owns: the map endpoints (``regions``, ``corridors``, ``route``, ``access``; ``.html``, and the
 print layout as ``.png``, ``.pdf`` and ``.svg`` with ``paper``, ``orientation``, ``dpi``,
 ``labels`` and ``scenario``), their size and basemap parameters, running the renderers off the
-event loop with the request timeout, and the per-service cache of accessibility rasters (one
-per hub kind, computed on first use, about 3 s). The maps themselves are :mod:`maps`' business.
+event loop with the request timeout, the title-block label of a map drawn under a stored scenario
+(``scenario=ID``: its title and version), and the per-service cache of accessibility rasters (one
+per hub kind on the baseline, and the most recent :data:`SCENARIO_ACCESS_RASTERS` per (hub kind,
+scenario id, version); each computed on first use, about 3 s). The maps themselves are
+:mod:`maps`' business.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
+from collections import OrderedDict
+from dataclasses import replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,17 +28,21 @@ from api.http.routes import RouteReq
 from api.service import Service
 from api.settings import Settings
 from corridors.request import RouteRequest
-from maps.access_map import access_scene
+from corridors.scenarios import ScenarioRef
+from maps.access_map import access_scene, scenario_subtitle
 from maps.briefings import corridors_scene, regions_scene, route_scene
 from maps.export import export, scene_html
 from maps.layout import MEDIA_TYPES, OutputFormat, PrintOptions
+from maps.scenario_map import title_block_label
 from maps.scene import Scene
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
+    from api.store import StoredScenario
     from corridors.accessibility import AccessRaster
+    from corridors.engine import Engine
 
 router = APIRouter(
     prefix="/maps", tags=["maps"], responses=problem_responses(401, 422, 500, 503, 504)
@@ -116,6 +125,24 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+Built = tuple[Scene, ScenarioRef | None]
+"""What a map builder returns: the scene, and the stored scenario it was drawn under (or None)."""
+
+
+def scenario_ref(engine: Engine) -> ScenarioRef | None:
+    """The scenario an engine was built from (None for the baseline engine)."""
+    ref = getattr(engine, "ref", None)
+    return ref if isinstance(ref, ScenarioRef) else None
+
+
+def _named(scene: Scene, ref: ScenarioRef | None) -> Scene:
+    """*scene* with the scenario it was drawn under named in its subtitle (HTML and print)."""
+    if ref is None:
+        return scene
+    parts = [scene.subtitle, scenario_subtitle(ref)]
+    return replace(scene, subtitle=" · ".join(p for p in parts if p))
+
+
 async def _html(
     request: Request,
     build: Any,
@@ -127,9 +154,9 @@ async def _html(
     settings = _settings(request)
 
     def work() -> str:
-        scene: Scene = build()
+        built: Built = build()
         return scene_html(
-            scene,
+            built[0],
             tiles=tiles,
             tianditu_key=settings.tianditu_key,
             width_px=width,
@@ -151,16 +178,23 @@ async def _png(
     options: PrintOptions | None = None,
     fmt: OutputFormat = OutputFormat.PNG,
 ) -> Any:
-    """A print layout (PNG, PDF or SVG); a PNG of exactly width x height when both are given."""
+    """A print layout (PNG, PDF or SVG); a PNG of exactly width x height when both are given.
+
+    Drawn under a stored scenario, the title block's scenario line is its title and version
+    (``title_block_label``), whatever ``scenario`` held as a label.
+    """
     settings = _settings(request)
 
     def work() -> bytes:
-        scene: Scene = build()
+        scene, ref = build()
+        opts = options
+        if ref is not None:
+            opts = replace(options or PrintOptions(), scenario=title_block_label(ref))
         exact = fmt is OutputFormat.PNG and width is not None and height is not None
         return export(
             scene,
             fmt,
-            options=options,
+            options=opts,
             width_px=width if exact else None,
             height_px=height if exact else None,
         )
@@ -179,7 +213,7 @@ def _overview(
 ) -> Any:
     """Builder of a map that needs only the catalog and the service network (of *scenario*)."""
 
-    def build() -> Scene:
+    def build() -> Built:
         stored = stored_scenario(request, scenario) if request is not None else None
         engine = service.engine_for(stored)
         scene: Scene = scene_fn(
@@ -188,7 +222,8 @@ def _overview(
             network=engine.network,
             parameters_version=engine.params.version,
         )
-        return scene
+        ref = scenario_ref(engine)
+        return _named(scene, ref), ref
 
     return build
 
@@ -299,11 +334,13 @@ async def corridors_vector(
 def _route_builder(
     service: Service, req: RouteRequest, request: Request | None = None, scenario: str | None = None
 ) -> Any:
-    def build() -> Scene:
+    def build() -> Built:
         stored = stored_scenario(request, scenario) if request is not None else None
         result = service.route_result(req, scenario=stored)
-        network = service.engine_for(stored).network
-        return route_scene(data=service.map_data, result=result, network=network)
+        engine = service.engine_for(stored)
+        scene = route_scene(data=service.map_data, result=result, network=engine.network)
+        ref = scenario_ref(engine)
+        return _named(scene, ref), ref
 
     return build
 
@@ -385,13 +422,47 @@ ShowCounties = Annotated[
 ]
 
 
+SCENARIO_ACCESS_RASTERS = 8
+"""Accessibility rasters under stored scenarios kept per service, least recently used evicted.
+
+Assumption, sized by memory: a 30-arc-second raster of Sichuan is 1,345 x 993 float32 cells
+(5.3 MB) plus its 183-row county summary, so eight cost about 43 MB; eight is also the number of
+scenario engines :class:`api.service.ScenarioEngines` keeps. Baseline rasters (at most one per
+hub kind, five) are never evicted.
+"""
+
+AccessKey = tuple[str, str | None, int | None]
+"""(hub kind, scenario id, scenario version); id and version None on the baseline."""
+
+
 class _AccessCache:
-    """Rasters and county summaries per hub kind, and the county layer, of one service."""
+    """Rasters and county summaries per hub kind (and scenario), and the county layer."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.counties: gpd.GeoDataFrame | None = None
-        self.by_kind: dict[str, tuple[AccessRaster, pd.DataFrame]] = {}
+        self.baseline: dict[AccessKey, tuple[AccessRaster, pd.DataFrame]] = {}
+        self.scenarios: OrderedDict[AccessKey, tuple[AccessRaster, pd.DataFrame]] = OrderedDict()
+        self.computing: dict[AccessKey, threading.Lock] = {}
+
+    def get(self, key: AccessKey) -> tuple[AccessRaster, pd.DataFrame] | None:
+        """The cached entry of *key* (refreshing a scenario entry's recency); call with lock."""
+        if key[1] is None:
+            return self.baseline.get(key)
+        hit = self.scenarios.get(key)
+        if hit is not None:
+            self.scenarios.move_to_end(key)
+        return hit
+
+    def put(self, key: AccessKey, value: tuple[AccessRaster, pd.DataFrame]) -> None:
+        """Keep *value* under *key*, evicting the oldest scenario entries; call with lock."""
+        if key[1] is None:
+            self.baseline[key] = value
+            return
+        self.scenarios[key] = value
+        self.scenarios.move_to_end(key)
+        while len(self.scenarios) > SCENARIO_ACCESS_RASTERS:
+            self.scenarios.popitem(last=False)
 
 
 _ACCESS: weakref.WeakKeyDictionary[Service, _AccessCache] = weakref.WeakKeyDictionary()
@@ -399,16 +470,36 @@ _ACCESS_LOCK = threading.Lock()
 
 
 def access_inputs(
-    service: Service, kind: str
+    service: Service, kind: str, scenario: StoredScenario | None = None
 ) -> tuple[AccessRaster, pd.DataFrame, gpd.GeoDataFrame]:
     """The raster, county summary and county layer for *kind*, computed once per service.
 
-    The first request for a kind computes the raster (30 arc-seconds, about 3 s) under a lock
-    held for that service, so concurrent first requests compute it once.
+    Parameters
+    ----------
+    service : Service
+        The loaded service (its engine, build directory and scenario engines).
+    kind : str
+        A hub kind of :class:`AccessKind`.
+    scenario : StoredScenario, optional
+        Compute under this stored scenario (its engine: closed hubs gone, added ones in, its
+        road speed); cached by (kind, id, version), so a new version is computed afresh.
+
+    Returns
+    -------
+    tuple
+        ``(raster, county summary, county layer)``.
+
+    Notes
+    -----
+    The first request for a key computes the raster (30 arc-seconds, about 3 s) under a lock
+    of that key, so concurrent first requests compute it once while other keys are served.
     """
     from corridors.accessibility import access_raster, county_summary  # noqa: PLC0415
     from gis.layers import read_layer  # noqa: PLC0415
 
+    key: AccessKey = (
+        (kind, None, None) if scenario is None else (kind, scenario.id, scenario.version)
+    )
     with _ACCESS_LOCK:
         cache = _ACCESS.get(service)
         if cache is None:
@@ -416,30 +507,55 @@ def access_inputs(
     with cache.lock:
         if cache.counties is None:
             cache.counties = read_layer(service.build_dir / "counties.parquet")
-        if kind not in cache.by_kind:
-            raster = access_raster(service.engine, kind, build_dir=service.build_dir)
-            cache.by_kind[kind] = (raster, county_summary(raster, cache.counties))
-        raster, summary = cache.by_kind[kind]
-        return raster, summary, cache.counties
+        counties = cache.counties
+        hit = cache.get(key)
+        if hit is not None:
+            return hit[0], hit[1], counties
+        key_lock = cache.computing.setdefault(key, threading.Lock())
+    with key_lock:
+        with cache.lock:
+            hit = cache.get(key)
+        if hit is None:
+            engine = service.engine_for(scenario)
+            raster = access_raster(engine, kind, build_dir=service.build_dir)
+            hit = (raster, county_summary(raster, counties))
+            with cache.lock:
+                cache.put(key, hit)
+                cache.computing.pop(key, None)
+    return hit[0], hit[1], counties
 
 
-def _access_builder(service: Service, kind: AccessKind, show_counties: bool) -> Any:
-    def build() -> Scene:
-        raster, summary, counties = access_inputs(service, kind.value)
-        return access_scene(
+def _access_builder(
+    service: Service,
+    kind: AccessKind,
+    show_counties: bool,
+    request: Request | None = None,
+    scenario: str | None = None,
+) -> Any:
+    def build() -> Built:
+        stored = stored_scenario(request, scenario) if request is not None else None
+        raster, summary, counties = access_inputs(service, kind.value, stored)
+        engine = service.engine_for(stored)
+        ref = scenario_ref(engine)
+        scene = access_scene(
             data=service.map_data,
-            catalog=service.engine.catalog,
+            catalog=engine.catalog,
             raster=raster,
             summary=summary,
             counties=counties,
             show_counties=show_counties,
+            scenario=ref,
         )
+        return scene, ref
 
     return build
 
 
 @router.get(
-    "/access.html", response_class=HTMLResponse, responses=HTML, summary="Accessibility map"
+    "/access.html",
+    response_class=HTMLResponse,
+    responses={**HTML, **problem_responses(404)},
+    summary="Accessibility map",
 )
 async def access_html(
     request: Request,
@@ -450,15 +566,22 @@ async def access_html(
     tiles: Tiles = None,
     counties: ShowCounties = False,
     labels: Labels = Labels.both,
+    scenario: ScenarioQuery = None,
 ) -> Any:
-    """Hours to the nearest hub of a kind: raster with a colour bar, county choropleth (offline)."""
-    return await _html(
-        request, _access_builder(service, to, counties), width, height, tiles, labels.value
-    )
+    """Hours to the nearest hub of a kind: raster with a colour bar, county choropleth (offline).
+
+    With ``scenario=ID`` the hours are computed under that stored scenario (a hub it closes no
+    longer counts, one it adds does), and the subtitle names it and its version.
+    """
+    build = _access_builder(service, to, counties, request, scenario)
+    return await _html(request, build, width, height, tiles, labels.value)
 
 
 @router.get(
-    "/access.png", response_class=Response, responses=PNG, summary="Accessibility map (PNG)"
+    "/access.png",
+    response_class=Response,
+    responses={**PNG, **problem_responses(404)},
+    summary="Accessibility map (PNG)",
 )
 async def access_png(
     request: Request,
@@ -468,15 +591,17 @@ async def access_png(
     width: OptWidth = None,
     height: OptHeight = None,
     counties: ShowCounties = False,
+    scenario: ScenarioQuery = None,
 ) -> Any:
-    """The accessibility map's print layout as a PNG."""
-    return await _png(request, _access_builder(service, to, counties), width, height, options)
+    """The accessibility map's print layout as a PNG (under ``scenario=ID`` if given)."""
+    build = _access_builder(service, to, counties, request, scenario)
+    return await _png(request, build, width, height, options)
 
 
 @router.get(
     "/access.{fmt}",
     response_class=Response,
-    responses=PRINT,
+    responses={**PRINT, **problem_responses(404)},
     summary="Accessibility map (PDF, SVG)",
 )
 async def access_vector(
@@ -486,9 +611,8 @@ async def access_vector(
     fmt: VectorFormat,
     options: PrintDep,
     counties: ShowCounties = False,
+    scenario: ScenarioQuery = None,
 ) -> Any:
-    """The accessibility map's print layout as vector PDF or SVG."""
-    return await _png(
-        request, _access_builder(service, to, counties), None, None, options,
-        OutputFormat(fmt.value),
-    )  # fmt: skip
+    """The accessibility map's print layout as vector PDF or SVG (under ``scenario=ID``)."""
+    build = _access_builder(service, to, counties, request, scenario)
+    return await _png(request, build, None, None, options, OutputFormat(fmt.value))

@@ -29,7 +29,6 @@ from api.http.problems import problem, problem_responses
 from api.http.routes import RouteReq
 from api.service import Service
 from api.store import StoredScenario, VersionConflictError, actor_of_key, merge_patch
-from corridors.accessibility import access_raster
 from corridors.scenario_compare import AccessComparison, compare_route
 from corridors.scenarios import Scenario, ScenarioEngine, ScenarioError, parse_scenario
 from gis.errors import ShudaoError
@@ -93,6 +92,8 @@ class ScenarioSummary(BaseModel):
     id: str
     version: int
     title: str
+    title_zh: str = Field(default="", description="Chinese title, when the document has one")
+    description: str = ""
     href: str
     updated_at: datetime
     updated_by: str
@@ -284,7 +285,7 @@ ETAG_HEADER = {"ETag": {"description": 'The version\'s entity tag, "v<version>"'
 # ----------------------------------------------------------------------------- endpoints
 @router.get("", summary="Stored scenarios / 已存情景")
 async def list_scenarios(request: Request) -> ScenarioList:
-    """Every stored scenario (id, version, title), most recently updated first."""
+    """Every stored scenario (id, version, titles, description), most recently updated first."""
     stored = await _thread(lambda: scenario_store_of(request).all())
     return ScenarioList(
         scenarios=[
@@ -292,6 +293,8 @@ async def list_scenarios(request: Request) -> ScenarioList:
                 id=s.id,
                 version=s.version,
                 title=s.title,
+                title_zh=str(s.document.get("title_zh") or ""),
+                description=str(s.document.get("description") or ""),
                 href=_href(request, s.id),
                 updated_at=s.updated_at,
                 updated_by=s.updated_by,
@@ -482,18 +485,17 @@ async def access_diff_map(
 
     A diverging colour-blind-safe scale symmetric around 0 (purple closer, orange farther);
     the title names the scenario, its version and fingerprint, and the baseline parameters.
-    The baseline raster is the one ``/maps/access.*`` caches; the scenario's is computed per
-    request (30 arc-seconds, about 3 s).
+    Both rasters are the ones ``/maps/access.*`` caches (the scenario's by id and version, so
+    ``/maps/access.png?scenario=ID`` and this map compute it once; 30 arc-seconds, about 3 s).
     """
 
     def work() -> bytes:
         stored = scenario_store_of(request).get(scenario_id)
         scen = service.engine_for(stored)
         base, _, counties = access_inputs(service, to.value)
+        scen_raster, _, _ = access_inputs(service, to.value, stored)
         comparison = AccessComparison(
-            base,
-            access_raster(scen, to.value, build_dir=service.build_dir),
-            scen.ref if isinstance(scen, ScenarioEngine) else None,
+            base, scen_raster, scen.ref if isinstance(scen, ScenarioEngine) else None
         )
         scene = access_diff_scene(
             data=service.map_data,

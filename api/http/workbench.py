@@ -1,17 +1,18 @@
 """The planner's workbench: bilingual browser pages under ``/app/`` and their exports.
 
-Owns: the pages (home, route comparison, accessibility, matrix) rendered from
-``api/http/web/templates``; the static files of ``api/http/web/static`` and the vendored browser
-libraries, each served from the PyPI package that ships it (Leaflet from ``xstatic-leaflet``,
-plotly.js from ``plotly``, Swagger UI and ReDoc from ``fastapi-offline``); the offline ``/docs``
-and ``/redoc``; the ``/`` content negotiation (browsers go to ``/app/``, API clients keep the OGC
-landing JSON, also with ``?f=json``); the zh/en vocabulary of corridors, modes, place kinds and
-cost items; the comparison exports (GeoJSON, CSV with a UTF-8 BOM, XLSX), the matrix exports,
-the county accessibility table and the display basemap as GeoJSON.
+Owns: the pages (home, route comparison with its scenario view, accessibility, matrix, stored
+scenarios) rendered from ``api/http/web/templates``; the static files of ``api/http/web/static``
+and the vendored browser libraries, each served from the PyPI package that ships it (Leaflet from
+``xstatic-leaflet``, plotly.js from ``plotly``, Swagger UI and ReDoc from ``fastapi-offline``);
+the offline ``/docs`` and ``/redoc``; the ``/`` content negotiation (browsers go to ``/app/``,
+API clients keep the OGC landing JSON, also with ``?f=json``); the zh/en vocabulary of corridors,
+modes, place kinds and cost items; the comparison exports (GeoJSON, CSV with a UTF-8 BOM, XLSX;
+under a stored scenario with ``scenario=ID``), the matrix exports, the county accessibility table
+and the display basemap as GeoJSON.
 
 The pages talk to the public HTTP API (``/v1/route``, ``/v1/places``, ``/v1/matrix``,
-``/maps/*``) from the browser; this module adds no estimate of its own, it only reformats the
-service's answers.
+``/v1/scenarios`` with its comparison and difference map, ``/maps/*``) from the browser; this
+module adds no estimate of its own, it only reformats the service's answers.
 """
 
 from __future__ import annotations
@@ -35,8 +36,14 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from api.http.deps import GeoJSONResponse, get_service, run_limited
-from api.http.maps_routes import AccessKind, access_inputs
+from api.http.deps import (
+    GeoJSONResponse,
+    ScenarioQuery,
+    get_service,
+    run_limited,
+    stored_scenario,
+)
+from api.http.maps_routes import AccessKind, access_inputs, scenario_ref
 from api.http.matrix_routes import get_matrix
 from api.http.problems import problem, problem_responses
 from api.http.routes import RouteReq
@@ -56,7 +63,7 @@ DOCS_STATIC_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
 DOCS_STATIC_URL = "/docs-static"
 #: Paths the optional API key does not guard: the page shells (labels only, no data; their
 #: scripts send the key the user entered) and the browser assets.
-OPEN_PAGES = frozenset({"/app/", "/app/route", "/app/access", "/app/matrix"})
+OPEN_PAGES = frozenset({"/app/", "/app/route", "/app/access", "/app/matrix", "/app/scenarios"})
 OPEN_PREFIXES = ("/app/static/", "/app/vendor/", f"{DOCS_STATIC_URL}/")
 
 Lang = Literal["zh", "en"]
@@ -253,7 +260,10 @@ def leg_rows(
 
 
 def route_features(result: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
-    """The comparison as an RFC 7946 FeatureCollection: one feature per route, then the ends."""
+    """The comparison as an RFC 7946 FeatureCollection: one feature per route, then the ends.
+
+    A result computed under a stored scenario names it in a ``scenario`` member.
+    """
     rows = route_rows(result, lang)
     feats: list[dict[str, Any]] = []
     for r, row in zip(result["routes"], rows, strict=True):
@@ -270,7 +280,10 @@ def route_features(result: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
         feat = dict(result[end])
         feat["properties"] = {**feat["properties"], "role": end}
         feats.append(feat)
-    return {"type": "FeatureCollection", "features": feats}
+    out: dict[str, Any] = {"type": "FeatureCollection", "features": feats}
+    if result.get("scenario"):
+        out["scenario"] = result["scenario"]  # a foreign member (RFC 7946 §6.1)
+    return out
 
 
 def _headers(columns: Sequence[tuple[str, str, str]], lang: Lang) -> list[str]:
@@ -345,6 +358,7 @@ def _route_about(result: Mapping[str, Any], lang: Lang) -> list[tuple[str, Any]]
         ("货物" if zh else "Cargo", f"{cargo['quantity']:g} {cargo['unit']} ({cargo['tonnes']} t)"),
         ("目标" if zh else "Objective", label(OBJECTIVE_LABELS, result["objective"], lang)),
         ("参数版本" if zh else "Parameters version", result["parameters_version"]),
+        *_scenario_about(result.get("scenario"), lang),
         (
             "说明" if zh else "Note",
             "各路线合计为各航段之和；来源见航段表。"
@@ -354,9 +368,27 @@ def _route_about(result: Mapping[str, Any], lang: Lang) -> list[tuple[str, Any]]
     ]
 
 
+def _scenario_about(named: Mapping[str, Any] | None, lang: Lang) -> list[tuple[str, Any]]:
+    """The "about" rows naming the scenario a result was computed under (none: baseline)."""
+    zh = lang == "zh"
+    if not named:
+        return [("情景" if zh else "Scenario", "基准（无情景）" if zh else "Baseline (none)")]
+    return [
+        ("情景" if zh else "Scenario", f"{named['title']} (v{named['version']})"),
+        ("情景代码" if zh else "Scenario id", named["id"]),
+        ("情景指纹" if zh else "Scenario fingerprint", named["fingerprint"]),
+    ]
+
+
 # ----------------------------------------------------------------------------- router
 router = APIRouter(prefix="/app", tags=["workbench"])
-_PAGES = {"": "home.html", "route": "route.html", "access": "access.html", "matrix": "matrix.html"}
+_PAGES = {
+    "": "home.html",
+    "route": "route.html",
+    "access": "access.html",
+    "matrix": "matrix.html",
+    "scenarios": "scenarios.html",
+}
 
 
 def _page(request: Request, name: str) -> HTMLResponse:
@@ -391,15 +423,26 @@ def matrix_page(request: Request) -> HTMLResponse:
     return _page(request, "matrix")
 
 
+@router.get("/scenarios", response_class=HTMLResponse, include_in_schema=False)
+def scenarios_page(request: Request) -> HTMLResponse:
+    """Stored scenarios: description, changes, version, and the access difference map of one."""
+    return _page(request, "scenarios")
+
+
 @router.get("/vendor/plotly.min.js", include_in_schema=False)
 def plotly_js() -> FileResponse:
     """plotly.js as shipped by the ``plotly`` package."""
     return FileResponse(PLOTLY_JS, media_type="text/javascript")
 
 
-async def _route_result(request: Request, service: Service, req: Any) -> Any:
+async def _route_result(
+    request: Request, service: Service, req: Any, scenario: str | None = None
+) -> Any:
+    def work() -> tuple[dict[str, Any], bool]:
+        return service.route(req, scenario=stored_scenario(request, scenario))
+
     try:
-        result, _ = await run_limited(_settings(request), lambda: service.route(req))
+        result, _ = await run_limited(_settings(request), work)
     except TimeoutError:
         return problem(504, "The route took longer than the request timeout.", slug="timeout")
     return result
@@ -420,10 +463,14 @@ def _file(*media_types: str) -> dict[int | str, dict[str, Any]]:
     responses=_file("application/geo+json"),
 )
 async def export_route_geojson(
-    request: Request, service: ServiceDep, req: RouteReq, lang: LangQ = "en"
+    request: Request,
+    service: ServiceDep,
+    req: RouteReq,
+    lang: LangQ = "en",
+    scenario: ScenarioQuery = None,
 ) -> Any:
     """The alternatives of ``/v1/route`` as a FeatureCollection (routes, then the two ends)."""
-    result = await _route_result(request, service, req)
+    result = await _route_result(request, service, req, scenario)
     if isinstance(result, Response):
         return result
     body = json.dumps(route_features(result, lang), ensure_ascii=False).encode("utf-8")
@@ -437,10 +484,14 @@ async def export_route_geojson(
     responses=_file("text/csv"),
 )
 async def export_route_csv(
-    request: Request, service: ServiceDep, req: RouteReq, lang: LangQ = "en"
+    request: Request,
+    service: ServiceDep,
+    req: RouteReq,
+    lang: LangQ = "en",
+    scenario: ScenarioQuery = None,
 ) -> Any:
     """One row per alternative, headers and names in *lang*; UTF-8 with BOM."""
-    result = await _route_result(request, service, req)
+    result = await _route_result(request, service, req, scenario)
     if isinstance(result, Response):
         return result
     body = csv_bytes(route_rows(result, lang), ROUTE_COLUMNS, lang)
@@ -454,10 +505,14 @@ async def export_route_csv(
     responses=_file(XLSX_TYPE),
 )
 async def export_route_xlsx(
-    request: Request, service: ServiceDep, req: RouteReq, lang: LangQ = "en"
+    request: Request,
+    service: ServiceDep,
+    req: RouteReq,
+    lang: LangQ = "en",
+    scenario: ScenarioQuery = None,
 ) -> Any:
     """Sheets: the comparison, every leg with cost items and sources, and the query."""
-    result = await _route_result(request, service, req)
+    result = await _route_result(request, service, req, scenario)
     if isinstance(result, Response):
         return result
     zh = lang == "zh"
@@ -559,13 +614,21 @@ async def export_matrix(
 @router.get(
     "/data/access-counties.json",
     summary="County accessibility table of a hub kind",
-    responses=problem_responses(401, 422, 500, 503, 504),
+    responses=problem_responses(401, 404, 422, 500, 503, 504),
 )
-async def access_counties(request: Request, service: ServiceDep, to: AccessKind) -> Any:
-    """Mean and max hours to the nearest hub of *to* for each county (the map's summary)."""
+async def access_counties(
+    request: Request, service: ServiceDep, to: AccessKind, scenario: ScenarioQuery = None
+) -> Any:
+    """Mean and max hours to the nearest hub of *to* for each county (the map's summary).
 
-    def work() -> list[dict[str, Any]]:
-        _, summary, _ = access_inputs(service, to.value)
+    With ``scenario=ID``, under that stored scenario (the raster ``/maps/access.*`` caches); the
+    answer then names it (``scenario``: id, version, title, fingerprint, baseline).
+    """
+
+    def work() -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        stored = stored_scenario(request, scenario)
+        _, summary, _ = access_inputs(service, to.value, stored)
+        ref = scenario_ref(service.engine_for(stored))
         names = {p.id: p for p in service.places}
         rows = []
         for rec in summary.to_dict("records"):
@@ -581,13 +644,16 @@ async def access_counties(request: Request, service: ServiceDep, to: AccessKind)
                     "max_h": _finite(rec["max_h"]),
                 }
             )
-        return rows
+        return rows, None if ref is None else ref.to_dict()
 
     try:
-        rows = await run_limited(_settings(request), work, timeout_s=120.0)
+        rows, named = await run_limited(_settings(request), work, timeout_s=120.0)
     except TimeoutError:
         return problem(504, "The raster took longer than the time limit.", slug="timeout")
-    return {"to": to.value, "counties": rows}
+    out: dict[str, Any] = {"to": to.value, "counties": rows}
+    if named is not None:
+        out["scenario"] = named
+    return out
 
 
 def _finite(x: Any) -> float | None:

@@ -60,7 +60,8 @@ def test_browsers_are_sent_to_the_workbench_and_clients_keep_the_ogc_landing(
 
 
 @pytest.mark.parametrize(
-    "page", ["/app/", "/app/route", "/app/access", "/app/matrix", "/docs", "/redoc"]
+    "page",
+    ["/app/", "/app/route", "/app/access", "/app/matrix", "/app/scenarios", "/docs", "/redoc"],
 )
 def test_pages_load_every_asset_from_this_server(client: TestClient, page: str) -> None:
     resp = client.get(page)
@@ -196,7 +197,14 @@ def test_with_an_api_key_the_pages_load_and_the_data_need_the_key(
 ) -> None:
     keyed = settings.model_copy(update={"api_key": "s3cret"})
     with TestClient(create_app(keyed, service=service), raise_server_exceptions=False) as c:
-        for path in ("/app/", "/app/route", "/app/static/app.js", "/app/vendor/leaflet/leaflet.js"):
+        for path in (
+            "/app/",
+            "/app/route",
+            "/app/scenarios",
+            "/app/static/app.js",
+            "/app/static/scenarios.js",
+            "/app/vendor/leaflet/leaflet.js",
+        ):
             assert c.get(path).status_code == 200, path
         export = "/app/export/route.csv?origin=Chengdu&destination=Duisburg"
         assert c.get(export).status_code == 401

@@ -17,6 +17,92 @@ const MESSAGES = {
   "nav.access": ["可达性", "Accessibility"],
   "nav.matrix": ["矩阵", "Matrix"],
   "nav.docs": ["接口文档", "API docs"],
+  "nav.scenarios": ["情景", "Scenarios"],
+  "title.scenarios": ["情景 · 蜀道", "Scenarios · Shudao"],
+  "home.scenarios.title": ["情景", "Scenarios"],
+  "home.scenarios.text": ["规划措施与外部冲击：已存情景、其变更，以及对路线和可达性的影响。", "The plan's measures and the world's disruptions: stored scenarios, their changes, and what they do to routes and accessibility."],
+  "f.scenario": ["情景", "Scenario"],
+  "scenario.baseline": ["基准（无情景）", "Baseline (no scenario)"],
+  "scenario.manage": ["已存情景", "Stored scenarios"],
+  "scenario.unknown": ["未知情景 {id}", "Unknown scenario {id}"],
+  "scenario.version": ["第 {v} 版", "v{v}"],
+  "route.summary_scenario": ["情景：{title}（第 {v} 版）。", "Scenario: {title} (v{v})."],
+  "cmp.h2": ["情景与基准对比", "Scenario beside the baseline"],
+  "cmp.alternatives": ["各方案：基准与情景并列", "Each alternative, baseline beside scenario"],
+  "cmp.summary": ["情景“{title}”（第 {v} 版，基准参数 {params}）。最优通道：{base} → {scen}。", "Scenario: {title} (v{v}; baseline parameters {params}). Best corridor: {base} → {scen}."],
+  "cmp.changed": ["最优通道改变", "Best corridor changes"],
+  "cmp.unchanged": ["最优通道不变", "Best corridor unchanged"],
+  "cmp.no_route": ["无路线", "no route"],
+  "cmp.baseline": ["基准", "Baseline"],
+  "cmp.scenario": ["情景", "Scenario"],
+  "cmp.delta": ["变化（情景 − 基准）", "Change (scenario − baseline)"],
+  "cmp.metric": ["指标", "Measure"],
+  "cmp.best": ["最优路线", "Best route"],
+  "cmp.borders_changed": ["口岸改变", "Borders change"],
+  "cmp.yes": ["是", "yes"],
+  "cmp.no": ["否", "no"],
+  "cmp.problem_baseline": ["基准：{d}", "Baseline: {d}"],
+  "cmp.problem_scenario": ["情景下：{d}", "Under the scenario: {d}"],
+  "col.time_base": ["基准时间（小时）", "Baseline time (h)"],
+  "col.time_scen": ["情景时间（小时）", "Scenario time (h)"],
+  "col.d_time": ["Δ 时间（小时）", "Δ time (h)"],
+  "col.cost_base": ["基准费用（元）", "Baseline cost (CNY)"],
+  "col.cost_scen": ["情景费用（元）", "Scenario cost (CNY)"],
+  "col.d_cost": ["Δ 费用（元）", "Δ cost (CNY)"],
+  "col.d_co2": ["Δ 二氧化碳（千克）", "Δ CO2e (kg)"],
+  "col.version": ["版本", "Version"],
+  "col.mean_h_scen": ["情景平均（小时）", "Scenario (h)"],
+  "col.mean_h_base": ["基准平均（小时）", "Baseline (h)"],
+  "col.d_mean_h": ["Δ（小时）", "Δ (h)"],
+  "scen.h1": ["情景：规划措施与外部冲击", "Scenarios: the plan's measures and the world's disruptions"],
+  "scen.lead": ["每个情景是对基准数据的一组有名称、有版本的变更。选择一个情景，查看其变更、在该情景下比较路线，或绘制各区县到枢纽的通行时间变化。", "Each scenario is a named, versioned set of changes to the baseline data. Pick one to see its changes, compare a route under it, or map how far each county is from a hub under it."],
+  "scen.list": ["已存情景", "Stored scenarios"],
+  "scen.pick": ["从左侧列表选择一个情景，查看其变更和可达性差异图。", "Pick a scenario from the list to see its changes and its accessibility difference map."],
+  "scen.empty": ["尚未保存任何情景。可在下方粘贴 JSON 新建，或运行 shudao scenario create data/geo/scenarios/<文件>.toml。", "No scenario is stored yet. Paste a JSON document below, or run shudao scenario create data/geo/scenarios/<file>.toml."],
+  "scen.new": ["新建情景（JSON）", "New scenario (JSON)"],
+  "scen.json": ["情景文档（JSON）", "Scenario document (JSON)"],
+  "scen.save": ["保存为新情景", "Save as a new scenario"],
+  "scen.save_version": ["保存为第 {v} 版", "Save as version {v}"],
+  "scen.saved": ["已保存：{title}（第 {v} 版）。", "Saved: {title} (v{v})."],
+  "scen.changes": ["变更", "Changes"],
+  "scen.no_changes": ["无变更（与基准相同）。", "No changes (the baseline as it is)."],
+  "scen.use_route": ["在此情景下比较路线", "Compare a route under this scenario"],
+  "scen.document": ["文档（JSON）", "Document (JSON)"],
+  "scen.audit": ["变更记录（JSON）", "Audit trail (JSON)"],
+  "scen.edit": ["编辑（JSON）", "Edit (JSON)"],
+  "scen.diff": ["情景下的可达性", "Accessibility under the scenario"],
+  "scen.diff_png": ["差异图（PNG）", "Difference map (PNG)"],
+  "scen.diff_access": ["情景下通行时间（地图）", "Hours under the scenario (map)"],
+  "scen.diff_caption": ["各区县到最近该类枢纽的平均小时数，情景减基准：紫色更近，白色不变，橙色更远。", "Each county's mean hours to the nearest hub of the kind, scenario minus baseline: purple closer, white unchanged, orange farther."],
+  "scen.diff_alt": ["{title}：到最近{kind}的区县平均小时数变化图", "Map of the change in county mean hours to the nearest {kind} under {title}"],
+  "scen.updated": ["{at}，操作者 {by}", "{at}, by {by}"],
+  "scen.updated_label": ["更新", "Updated"],
+  "scen.source": ["来源", "Source"],
+  "scen.as_of": ["日期", "As of"],
+  "scen.assumption": ["假设", "Assumption"],
+  "scen.count": ["{n} 个情景。", "{n} scenario(s)."],
+  "status.loading_diff": ["正在绘制差异图（首次约需十余秒）……", "Drawing the difference map (ten seconds or more the first time)…"],
+  "chg.parameters": ["参数", "Parameter"],
+  "chg.close": ["关闭", "Closed"],
+  "chg.services": ["班列/航线调整", "Service changed"],
+  "chg.remove_services": ["撤销班列/航线", "Service withdrawn"],
+  "chg.add_services": ["新增班列/航线", "Service added"],
+  "chg.borders": ["口岸", "Border crossing"],
+  "chg.add_places": ["新增地点", "Place added"],
+  "chg.sea_routing": ["海运航线", "Sea routing"],
+  "chg.airspace": ["空域 {c}", "Airspace {c}"],
+  "chg.frequency_per_week": ["每周 {x} 班", "{x} a week"],
+  "chg.speed_kph": ["速度 {x} 公里/小时", "speed {x} km/h"],
+  "chg.dwell_h": ["停留 {x} 小时", "dwell {x} h"],
+  "chg.tariff": ["运价 {x}", "tariff {x}"],
+  "chg.time_h": ["通关 {x} 小时", "clearance {x} h"],
+  "chg.fee_cny": ["费用 {x}", "fee {x}"],
+  "chg.sea.cape": ["绕行好望角", "round the Cape of Good Hope"],
+  "chg.sea.suez": ["经苏伊士运河", "via Suez"],
+  "err.unknown-scenario": ["找不到该情景（可能已被删除）。", "No such scenario (it may have been deleted)."],
+  "err.invalid-scenario": ["情景文档有误：", "The scenario document has problems:"],
+  "err.version-conflict": ["该情景已被他人修改：请重新载入后再编辑。", "Someone else changed this scenario: reload it, then edit."],
+  "err.bad-body": ["请求内容不是 JSON 对象。", "The text is not a JSON object."],
   "lang.switch": ["切换到英文", "Switch to Chinese"],
   "footer": ["估算基于有来源的参数；每个航段列出其来源。", "Estimates from sourced parameters; every leg lists its sources."],
   "home.h1": ["四川贸易通道：时间、费用与碳排放", "Sichuan's trade corridors: time, cost and CO2"],
@@ -262,7 +348,8 @@ function showProblem(box, problem, { query = "", onPick = null } = {}) {
   const h = document.createElement("p");
   h.className = "error-title";
   const known = ["unknown-place", "ambiguous-place", "no-route", "no-road-access", "infeasible-constraint", "validation",
-    "timeout", "not-ready", "matrix-too-large", "network", "required", "api-key"];
+    "timeout", "not-ready", "matrix-too-large", "network", "required", "api-key", "unknown-scenario",
+    "invalid-scenario", "version-conflict", "bad-body"];
   if (slug === "network") h.textContent = t("err.network");
   else if (known.includes(slug)) h.textContent = t(`err.${slug}`, { q: query, c: problem.constraint || "" });
   else h.textContent = t("err.title");
@@ -293,7 +380,9 @@ function showProblem(box, problem, { query = "", onPick = null } = {}) {
     const ul = document.createElement("ul");
     for (const e of problem.errors) {
       const li = document.createElement("li");
-      li.textContent = `${e.loc.filter((p) => p !== "query").join(".")}: ${e.msg}`;
+      const loc = (e.loc || []).filter((p) => p !== "query" && p !== "body").join(".");
+      li.textContent = loc ? `${loc}: ${e.msg}` : e.msg;
+      if (e.suggestions && e.suggestions.length) li.textContent += ` (${t("err.did_you_mean")} ${e.suggestions.join(", ")})`;
       ul.append(li);
     }
     box.append(ul);
@@ -320,6 +409,73 @@ function showProblem(box, problem, { query = "", onPick = null } = {}) {
     d.textContent = `${t("err.detail")}: ${problem.detail}`;
     box.append(d);
   }
+}
+
+/* ---------------------------------------------------------------- scenarios */
+/** The stored scenarios of /v1/scenarios (id, version, title, title_zh, description). */
+const Scenarios = {
+  ready: null,
+  load() {
+    if (!this.ready) this.ready = api("/v1/scenarios").then((body) => body.scenarios);
+    return this.ready;
+  },
+  reload() { this.ready = null; return this.load(); },
+};
+
+/** A scenario's title in the current language (its English title where it has no Chinese one). */
+function scenarioTitle(s) {
+  if (!s) return "";
+  return (Lang.current === "zh" && s.title_zh) ? s.title_zh : s.title;
+}
+
+/** A scenario's title in the other language, when it has one ("" otherwise). */
+function scenarioOtherTitle(s) {
+  if (!s || !s.title_zh) return "";
+  return Lang.current === "zh" ? s.title : s.title_zh;
+}
+
+/**
+ * A scenario picker: fills *select* with "baseline" and the stored scenarios (titles in the
+ * current language, with their version), keeps the chosen id across language switches, and shows
+ * an id that is not stored (a stale shared URL) as unknown. Returns {set(id), ready, list()}.
+ */
+function scenarioPicker(select) {
+  let list = [];
+  let loaded = false;
+  function option(s) {
+    const o = document.createElement("option");
+    o.value = s.id;
+    o.textContent = `${scenarioTitle(s)} (${t("scenario.version", { v: s.version })})`;
+    const other = scenarioOtherTitle(s);
+    if (other) o.title = other;
+    return o;
+  }
+  function fill() {
+    const keep = select.value || select.dataset.wanted || "";
+    const base = document.createElement("option");
+    base.value = "";
+    base.textContent = t("scenario.baseline");
+    const options = [base, ...list.map(option)];
+    if (keep && !list.some((s) => s.id === keep)) {
+      const o = document.createElement("option");
+      o.value = keep;
+      // until the list has come, a wanted id is shown as it is; then, if absent, as unknown
+      o.textContent = loaded ? t("scenario.unknown", { id: keep }) : keep;
+      options.push(o);
+    }
+    select.replaceChildren(...options);
+    select.value = keep;
+  }
+  function set(id) {
+    select.dataset.wanted = id;
+    select.value = id;
+    if (select.value !== id) fill();
+  }
+  const ready = Scenarios.load().then((l) => { list = l; }).catch(() => {})
+    .finally(() => { loaded = true; fill(); });
+  document.addEventListener("langchange", fill);
+  select.addEventListener("change", () => { select.dataset.wanted = select.value; });
+  return { set, ready, list: () => list };
 }
 
 /* ---------------------------------------------------------------- places */

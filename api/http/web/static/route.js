@@ -1,4 +1,5 @@
-/* Route comparison: form <-> URL, /v1/route, table, charts (plotly.js), map (Leaflet), legs. */
+/* Route comparison: form <-> URL, /v1/route, table, charts (plotly.js), map (Leaflet), legs;
+   under a stored scenario (?scenario=ID) also /v1/scenarios/{id}/compare, baseline beside scenario. */
 "use strict";
 
 // Route #1, #2, ...: the print maps' colour-blind-safe palette (maps.palette.ROUTE_COLOURS).
@@ -13,6 +14,8 @@ const statusBox = document.getElementById("status");
 const errorBox = document.getElementById("error");
 const answer = document.getElementById("answer");
 let last = null; // {result, pareto, query}
+let lastCmp = null; // the /v1/scenarios/{id}/compare answer of the last query under a scenario
+const scenarioSelect = document.getElementById("scenario");
 let map = null;
 let basemapLayer = null;
 let routeLayers = null;
@@ -31,6 +34,7 @@ function queryFromForm() {
   for (const a of form.avoid.value.split(/[,，;；]/).map((s) => s.trim()).filter(Boolean)) q.append("avoid", a);
   q.set("objective", form.objective.value);
   q.set("alternatives", form.alternatives.value || "3");
+  if (scenarioSelect.value) q.set("scenario", scenarioSelect.value);
   return q;
 }
 
@@ -45,7 +49,12 @@ function formFromQuery(q) {
   if (q.has("avoid")) form.avoid.value = q.getAll("avoid").join(", ");
   if (q.has("objective")) form.objective.value = q.get("objective");
   if (q.has("alternatives")) form.alternatives.value = q.get("alternatives");
+  picker.set(q.get("scenario") || "");
 }
+
+/* ------------------------------------------------------------ scenario picker */
+const picker = scenarioPicker(scenarioSelect);
+const scenariosReady = picker.ready;
 
 /* ------------------------------------------------------------ compute */
 async function compute(q) {
@@ -58,6 +67,19 @@ async function compute(q) {
   history.replaceState(null, "", url);
   const paretoQ = new URLSearchParams(q);
   paretoQ.set("pareto", "true");
+  const sid = q.get("scenario");
+  const cmpBox = document.getElementById("scenario-compare");
+  cmpBox.hidden = true;
+  lastCmp = null;
+  let cmpP = Promise.resolve(null);
+  if (sid) {
+    const cmpQ = new URLSearchParams(q);
+    cmpQ.delete("scenario");
+    cmpP = api(`/v1/scenarios/${encodeURIComponent(sid)}/compare?${cmpQ}`).catch(() => null);
+  }
+  cmpP.then((cmp) => {
+    if (cmp && q.get("scenario") === sid) { lastCmp = cmp; renderCompare(); }
+  });
   try {
     await Places.load();
     const [result, pareto] = await Promise.all([
@@ -118,12 +140,17 @@ function unitLabel(cargo) {
 
 function render() {
   const { result } = last;
-  document.getElementById("summary").textContent = t("route.summary", {
+  let summary = t("route.summary", {
     cargo: unitLabel(result.cargo),
     origin: endName(result.origin),
     destination: endName(result.destination),
     objective: vocab("objectives", result.objective),
   });
+  if (result.scenario) {
+    const named = picker.list().find((s) => s.id === result.scenario.id) || result.scenario;
+    summary += " " + t("route.summary_scenario", { title: scenarioTitle(named), v: result.scenario.version });
+  }
+  document.getElementById("summary").textContent = summary;
   fields.origin.value = endName(result.origin);
   fields.origin.dataset.placeId = result.origin.id;
   fields.destination.value = endName(result.destination);
@@ -389,6 +416,95 @@ function sourceList(sources) {
   return ul;
 }
 
+/* ------------------------------------------------------------ scenario beside baseline */
+function signed(x, digits = 0) {
+  if (x === null || x === undefined) return "–";
+  const text = fmt(x, digits);
+  return x > 0 ? `+${text}` : text;
+}
+
+function renderCompare() {
+  const cmp = lastCmp;
+  const box = document.getElementById("scenario-compare");
+  if (!cmp) { box.hidden = true; return; }
+  box.hidden = false;
+  const named = picker.list().find((s) => s.id === (cmp.scenario || {}).id) || cmp.scenario || {};
+  const corridorName = (c) => (c ? vocab("corridors", c) : t("cmp.no_route"));
+  const p = document.getElementById("cmp-summary");
+  p.replaceChildren(t("cmp.summary", {
+    title: scenarioTitle(named),
+    v: (cmp.scenario || {}).version,
+    params: cmp.baseline_parameters_version,
+    base: corridorName(cmp.best_corridor_baseline),
+    scen: corridorName(cmp.best_corridor_scenario),
+  }), " ");
+  const badge = document.createElement("strong");
+  badge.id = "cmp-changed";
+  badge.className = cmp.best_corridor_changed ? "badge changed" : "badge";
+  badge.dataset.changed = String(cmp.best_corridor_changed);
+  badge.textContent = t(cmp.best_corridor_changed ? "cmp.changed" : "cmp.unchanged");
+  p.append(badge);
+
+  // The best route: one row per measure, baseline | scenario | change.
+  const best = cmp.best || { baseline: null, scenario: null };
+  const b = best.baseline; const s = best.scenario;
+  const borders = (r) => (r ? r.border_crossings.map(borderName).join("; ") || t("none") : "–");
+  const rows = [
+    { m: t("col.corridor"), b: corridorName(b && b.corridor), s: corridorName(s && s.corridor),
+      d: t(cmp.best_corridor_changed ? "cmp.changed" : "cmp.unchanged") },
+    { m: t("col.time_d"), b: b ? fmt(b.time_h / 24, 1) : "–", s: s ? fmt(s.time_h / 24, 1) : "–",
+      d: best.delta_time_h === null || best.delta_time_h === undefined ? "–" : `${signed(best.delta_time_h / 24, 1)} (${signed(best.delta_time_h, 1)} ${t("h")})` },
+    { m: t("col.cost_cny"), b: b ? fmt(b.cost_cny) : "–", s: s ? fmt(s.cost_cny) : "–", d: signed(best.delta_cost_cny) },
+    { m: t("col.co2_kg"), b: b ? fmt(b.co2_kg) : "–", s: s ? fmt(s.co2_kg) : "–", d: signed(best.delta_co2_kg) },
+    { m: t("col.distance_km"), b: b ? fmt(b.distance_km) : "–", s: s ? fmt(s.distance_km) : "–",
+      d: b && s ? signed(s.distance_km - b.distance_km) : "–" },
+    { m: t("col.borders"), b: borders(b), s: borders(s), d: t(best.borders_changed ? "cmp.yes" : "cmp.no") },
+  ];
+  const bestTable = document.getElementById("cmp-best");
+  bestTable.replaceChildren();
+  const thead = bestTable.createTHead().insertRow();
+  for (const [key, num] of [["cmp.metric", false], ["cmp.baseline", true], ["cmp.scenario", true], ["cmp.delta", true]]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = t(key);
+    if (num) th.className = "num";
+    thead.append(th);
+  }
+  const tbody = bestTable.createTBody();
+  for (const r of rows) {
+    const tr = tbody.insertRow();
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = r.m;
+    tr.append(th);
+    for (const v of [r.b, r.s, r.d]) {
+      const td = tr.insertCell();
+      td.className = "num";
+      td.textContent = v;
+    }
+  }
+
+  // Every alternative: the corridor's route on each side and the deltas.
+  const table = document.getElementById("cmp-table");
+  const val = (a, side, key) => (a[side] ? a[side][key] : null);
+  table._sort = {};
+  renderTable(table, [
+    { key: "corridor", label: () => t("col.corridor"), render: (a) => vocab("corridors", a.corridor), sortValue: (a) => vocab("corridors", a.corridor) },
+    { key: "time_base", label: () => t("col.time_base"), num: true, render: (a) => fmt(val(a, "baseline", "time_h"), 1), sortValue: (a) => val(a, "baseline", "time_h") },
+    { key: "time_scen", label: () => t("col.time_scen"), num: true, render: (a) => fmt(val(a, "scenario", "time_h"), 1), sortValue: (a) => val(a, "scenario", "time_h") },
+    { key: "delta_time_h", label: () => t("col.d_time"), num: true, render: (a) => signed(a.delta_time_h, 1) },
+    { key: "cost_base", label: () => t("col.cost_base"), num: true, render: (a) => fmt(val(a, "baseline", "cost_cny")), sortValue: (a) => val(a, "baseline", "cost_cny") },
+    { key: "cost_scen", label: () => t("col.cost_scen"), num: true, render: (a) => fmt(val(a, "scenario", "cost_cny")), sortValue: (a) => val(a, "scenario", "cost_cny") },
+    { key: "delta_cost_cny", label: () => t("col.d_cost"), num: true, render: (a) => signed(a.delta_cost_cny) },
+    { key: "delta_co2_kg", label: () => t("col.d_co2"), num: true, render: (a) => signed(a.delta_co2_kg) },
+    { key: "borders_changed", label: () => t("cmp.borders_changed"), render: (a) => t(a.borders_changed ? "cmp.yes" : "cmp.no") },
+  ], cmp.alternatives, {});
+  const probs = [];
+  if (cmp.baseline_problem) probs.push(t("cmp.problem_baseline", { d: cmp.baseline_problem }));
+  if (cmp.scenario_problem) probs.push(t("cmp.problem_scenario", { d: cmp.scenario_problem }));
+  document.getElementById("cmp-problems").textContent = probs.join(" ");
+}
+
 /* ------------------------------------------------------------ avoid hints and start */
 function fillAvoidList() {
   const dl = document.getElementById("avoid-list");
@@ -410,6 +526,7 @@ function fillAvoidList() {
 document.addEventListener("langchange", () => {
   fillAvoidList();
   if (last) render();
+  if (lastCmp) renderCompare();
 });
 Places.load().then(fillAvoidList).catch(() => {});
 const initial = new URLSearchParams(location.search);
@@ -417,5 +534,5 @@ formFromQuery(initial);
 if (initial.has("origin") && initial.has("destination")) {
   const q = new URLSearchParams(initial);
   q.delete("lang");
-  compute(q);
+  scenariosReady.then(() => compute(q));
 }
