@@ -1,13 +1,15 @@
 """Cost model: what one ride, transfer, border crossing or gauge break costs in time, money, CO2.
 
-Owns: the :class:`CostModel` protocol the router relies on, and :class:`Charge`, the priced
-outcome of one step. Costs are pure functions of (step, cargo, parameters), so a tariff what-if
-never rebuilds the graph. The implementation over the sourced parameter file is
-:class:`corridors.tariffs.ParameterCostModel`.
+Owns: the :class:`CostModel` protocol the router relies on, :class:`Charge`, the priced
+outcome of one step, and :class:`SharedCostModel` (a cost model whose charges are remembered, so
+two engines with the same parameters price each step once). Costs are pure functions of (step,
+cargo, parameters), so a tariff what-if never rebuilds the graph. The implementation over the
+sourced parameter file is :class:`corridors.tariffs.ParameterCostModel`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -104,3 +106,104 @@ class CostModel(Protocol):
 
         Vessel to vessel or train to train, e.g. at Singapore, Piraeus, Małaszewicze.
         """
+
+
+class SharedCostModel:
+    """*inner*'s charges, each priced once and remembered.
+
+    Costs are pure functions of (step, cargo, parameters), so engines whose parameters are
+    equal (the same fingerprint) may share one instance: a route comparison under a scenario
+    that leaves the parameters alone (closures, withdrawn or re-timed services) prices the
+    baseline's steps once for both answers. The charges are the very objects *inner* made.
+    Not thread-safe: one request's answers, one thread.
+    """
+
+    def __init__(self, inner: CostModel) -> None:
+        self.inner = inner
+        self._charges: dict[Hashable, Charge] = {}
+
+    def _once(self, key: Hashable, make: Callable[[], Charge]) -> Charge:
+        hit = self._charges.get(key)
+        if hit is None:
+            hit = self._charges[key] = make()
+        return hit
+
+    def line_haul(
+        self,
+        mode: Mode,
+        distance_km: float,
+        cargo: Cargo,
+        *,
+        tariff_share_cny: float | None = None,
+        time_h: float | None = None,
+        vehicle: str | None = None,
+        country: str = "",
+    ) -> Charge:
+        """:meth:`CostModel.line_haul`, remembered."""
+        return self._once(
+            ("line_haul", mode, distance_km, cargo, tariff_share_cny, time_h, vehicle, country),
+            lambda: self.inner.line_haul(
+                mode,
+                distance_km,
+                cargo,
+                tariff_share_cny=tariff_share_cny,
+                time_h=time_h,
+                vehicle=vehicle,
+                country=country,
+            ),
+        )
+
+    def road_haul(self, distance_km: float, cargo: Cargo, *, country: str) -> Charge:
+        """:meth:`CostModel.road_haul`, remembered."""
+        return self._once(
+            ("road_haul", distance_km, cargo, country),
+            lambda: self.inner.road_haul(distance_km, cargo, country=country),
+        )
+
+    def road_leg(self, distance_km: float, cargo: Cargo, *, country: str) -> Charge:
+        """:meth:`CostModel.road_leg`, remembered."""
+        return self._once(
+            ("road_leg", distance_km, cargo, country),
+            lambda: self.inner.road_leg(distance_km, cargo, country=country),
+        )
+
+    def road_leg_arrays(
+        self, distance_km: NDArray[np.float64], cargo: Cargo, *, country: str
+    ) -> NDArray[np.float64]:
+        """:meth:`CostModel.road_leg_arrays` (not remembered: arrays are not keys)."""
+        return self.inner.road_leg_arrays(distance_km, cargo, country=country)
+
+    def transfer(self, mode_a: Mode, mode_b: Mode, cargo: Cargo) -> Charge:
+        """:meth:`CostModel.transfer`, remembered."""
+        return self._once(
+            ("transfer", mode_a, mode_b, cargo),
+            lambda: self.inner.transfer(mode_a, mode_b, cargo),
+        )
+
+    def board(self, mode: Mode, headway_h: float, cargo: Cargo) -> Charge:
+        """:meth:`CostModel.board`, remembered."""
+        return self._once(
+            ("board", mode, headway_h, cargo), lambda: self.inner.board(mode, headway_h, cargo)
+        )
+
+    def alight(self, mode: Mode, cargo: Cargo) -> Charge:
+        """:meth:`CostModel.alight`, remembered."""
+        return self._once(("alight", mode, cargo), lambda: self.inner.alight(mode, cargo))
+
+    def border(self, crossing: str, cargo: Cargo) -> Charge:
+        """:meth:`CostModel.border`, remembered."""
+        return self._once(("border", crossing, cargo), lambda: self.inner.border(crossing, cargo))
+
+    def gauge_break(self, kind: str, cargo: Cargo) -> Charge:
+        """:meth:`CostModel.gauge_break`, remembered."""
+        return self._once(("gauge_break", kind, cargo), lambda: self.inner.gauge_break(kind, cargo))
+
+    def value_of_time_cny_per_h(self, cargo: Cargo) -> float:
+        """:meth:`CostModel.value_of_time_cny_per_h` (a product, not worth remembering)."""
+        return self.inner.value_of_time_cny_per_h(cargo)
+
+    def transhipment(self, place_id: str, cargo: Cargo) -> Charge:
+        """:meth:`CostModel.transhipment`, remembered."""
+        return self._once(
+            ("transhipment", place_id, cargo), lambda: self.inner.transhipment(place_id, cargo)
+        )

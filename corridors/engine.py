@@ -2,8 +2,9 @@
 
 Owns: loading everything a route query needs once (place catalog and resolver, sourced
 parameters with user overrides, the service catalog, the rail and road layers), measuring the
-service network, and answering queries in the result contract shared by ``shudao route --json``
-and the HTTP API.
+service network, answering queries in the result contract shared by ``shudao route --json``
+and the HTTP API, and :class:`SharedWork` (what two engines answering one request, the baseline
+and a scenario, may measure and price once for both).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from corridors.access import RoadAccess
+from corridors.access import RoadAccess, SharedRoadAccess
+from corridors.costing import SharedCostModel
 from corridors.emissions import method as emissions_method
 from corridors.errors import InfeasibleConstraintError
 from corridors.models import (
@@ -101,6 +103,58 @@ class RouteResult:
             "emissions_method": self.emissions_method,
             "routes": [r.to_dict(self.names) for r in self.routes],
         }
+
+
+class SharedWork:
+    """Road trips and charges two engines answering one request measure and price once.
+
+    Made by :meth:`between` for the baseline and a scenario engine (a route comparison) and
+    passed to :meth:`Engine.answer` of each; every answer equals the one given without it.
+    What is shared is keyed on exactly what it depends on:
+
+    - road access and egress trips and the direct road trip (searches on the road layer and
+      their drawn lines): when both engines' road access measures alike
+      (:meth:`corridors.access.RoadAccess.measures_as`: the same road layer and the same
+      ``access.*`` rules), per point and terminal, so closed or added terminals need no rule
+      of their own (:class:`corridors.access.SharedRoadAccess`);
+    - charges of every step: when both engines have equal parameters (a scenario that changes
+      none: closures, withdrawn, re-timed or re-priced services, added places), through
+      :class:`corridors.costing.SharedCostModel`. Service edits live in the services, not in
+      the charges' keys' parameters, and enter the keys as arguments (headway, tariff share).
+
+    A scenario changing any parameter (a border's dwell, a port's handling time) shares only
+    the road trips; one changing an ``access.*`` rule shares nothing. An engine that matches
+    neither (not one of the two) is answered as without sharing.
+    """
+
+    def __init__(
+        self, *, road: SharedRoadAccess | None, costs: SharedCostModel | None, params: Parameters
+    ) -> None:
+        self.road = road
+        self.costs = costs
+        self._params = params
+
+    @classmethod
+    def between(cls, a: Engine, b: Engine) -> SharedWork:
+        """What engines *a* and *b* may share when both answer one request."""
+        road = SharedRoadAccess(a.access) if a.access.measures_as(b.access) else None
+        same_params = a.params is b.params or a.params == b.params
+        same_model = type(a.costs) is type(b.costs) is ParameterCostModel
+        costs = SharedCostModel(a.costs) if same_params and same_model else None
+        return cls(road=road, costs=costs, params=a.params)
+
+    def router_for(self, engine: Engine) -> Router:
+        """*engine*'s router using what it may share (its own router where it may not)."""
+        road = self.road
+        access = road if road is not None and engine.access.measures_as(road) else None
+        costs = None
+        model = type(engine.costs) is ParameterCostModel
+        # `in` compares by identity, then by value (equal parameters price alike)
+        if self.costs is not None and model and engine.params in (self._params,):
+            costs = self.costs
+        if access is None and costs is None:
+            return engine.router
+        return engine.router.sharing(access=access, costs=costs)
 
 
 class Engine:
@@ -302,11 +356,13 @@ class Engine:
         """
         return self.answer(parse_request({"origin": origin, "destination": destination, **options}))
 
-    def answer(self, req: RouteRequest) -> RouteResult:
+    def answer(self, req: RouteRequest, *, shared: SharedWork | None = None) -> RouteResult:
         """The routes of a validated request.
 
         ``avoid`` takes places (resolved like origin and destination: cities, border crossings,
         ports) and sea passages (``suez``, ``babalmandab``, ``malacca``, ``panama``, ...).
+        *shared*: road trips and charges shared with another engine answering the same request
+        (:class:`SharedWork`); the answer is the same as without.
 
         Raises
         ------
@@ -348,8 +404,9 @@ class Engine:
             avoid=frozenset(avoid_ids),
             alternatives=alternatives,
         )
+        router = self.router if shared is None else shared.router_for(self)
         with self.hierarchy.session():  # one set of road query objects for the whole answer
-            routes = self.router.pareto(q) if pareto else self.router.route(q)
+            routes = router.pareto(q) if pareto else router.route(q)
         dated = tuple(self.price_dated(r, q.cargo) for r in routes)
         return RouteResult(
             o_place,
