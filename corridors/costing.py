@@ -2,16 +2,18 @@
 
 Owns: the :class:`CostModel` protocol the router relies on, :class:`Charge`, the priced
 outcome of one step, and :class:`SharedCostModel` (a cost model whose charges are remembered, so
-two engines with the same parameters price each step once). Costs are pure functions of (step,
+two engines price each step once where their parameters agree, with :func:`reads`, the
+parameters each step's charge depends on). Costs are pure functions of (step,
 cargo, parameters), so a tariff what-if never rebuilds the graph. The implementation over the
 sourced parameter file is :class:`corridors.tariffs.ParameterCostModel`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from types import MappingProxyType
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -108,21 +110,99 @@ class CostModel(Protocol):
         """
 
 
-class SharedCostModel:
-    """*inner*'s charges, each priced once and remembered.
+def changed_keys(a: Mapping[str, Any], b: Mapping[str, Any], prefix: str = "") -> set[str]:
+    """Dotted keys whose values differ between two nested mappings (a parameter dump each).
 
-    Costs are pure functions of (step, cargo, parameters), so engines whose parameters are
-    equal (the same fingerprint) may share one instance: a route comparison under a scenario
-    that leaves the parameters alone (closures, withdrawn or re-timed services) prices the
-    baseline's steps once for both answers. The charges are the very objects *inner* made.
-    Not thread-safe: one request's answers, one thread.
+    A key present on one side only counts as changed (a border entry a scenario adds).
+    """
+    out: set[str] = set()
+    for key in a.keys() | b.keys():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        va, vb = a.get(key, _MISSING), b.get(key, _MISSING)
+        if isinstance(va, Mapping) and isinstance(vb, Mapping):
+            out |= changed_keys(va, vb, path)
+        elif va != vb:
+            out.add(path)
+    return out
+
+
+_MISSING = object()
+
+
+def reads(method: str, *args: object) -> tuple[str, ...]:
+    """The parameter keys (dotted prefixes) a :class:`CostModel` method's charge depends on.
+
+    As :class:`corridors.tariffs.ParameterCostModel` prices them: every charge names the
+    parameter version in its sources and converts per-unit amounts with ``payload``; a mode's
+    steps read ``modes.<mode>``; line hauls read ``emissions``; road hauls ``road_regions``;
+    boarding the waits in ``services``; and the border, transfer, transhipment and gauge-break
+    charges their whole table (the row of the place, or ``default`` when it has none). The
+    declaration is checked against the cost model by perturbing every parameter in turn
+    (tests/corridors/test_scenario_sharing.py).
+    """
+    common = ("version", "payload")
+    if method in ("line_haul", "board"):
+        mode = args[0]
+        extra = ("emissions",) if method == "line_haul" else ("services",)
+        return (*common, f"modes.{getattr(mode, 'value', mode)}", *extra)
+    if method in ("road_haul", "road_leg"):
+        return (*common, "modes.road", "emissions", "road_regions")
+    if method == "transfer":
+        modes = tuple(f"modes.{getattr(m, 'value', m)}" for m in args[:2])
+        return (*common, "transfer", *modes)
+    if method in ("border", "gauge_break", "transhipment"):
+        return (*common, method)
+    if method == "alight":
+        return ()
+    msg = f"no parameter reads declared for {method!r}"
+    raise ValueError(msg)
+
+
+def _touches(prefixes: tuple[str, ...], changed: frozenset[str]) -> bool:
+    return any(k == p or k.startswith(f"{p}.") for k in changed for p in prefixes)
+
+
+class SharedCostModel:
+    """*inner*'s charges, each priced once and remembered, possibly shared with another model.
+
+    Costs are pure functions of (step, cargo, parameters). Two engines answering one request
+    (the baseline and a scenario, :class:`corridors.engine.SharedWork`) share the remembered
+    charges: the baseline's model is made with :meth:`__init__`, the scenario's with
+    :meth:`beside`, which takes the *changed* parameter keys (:func:`changed_keys`): a step
+    whose charge reads none of them (:func:`reads`) takes the charge already priced, the
+    others are priced with the scenario's own parameters and not shared. With equal parameters
+    every charge is shared. Not thread-safe: one request's answers, one thread.
     """
 
-    def __init__(self, inner: CostModel) -> None:
+    def __init__(
+        self,
+        inner: CostModel,
+        *,
+        charges: dict[Hashable, Charge] | None = None,
+        changed: frozenset[str] = frozenset(),
+    ) -> None:
         self.inner = inner
-        self._charges: dict[Hashable, Charge] = {}
+        self._charges: dict[Hashable, Charge] = {} if charges is None else charges
+        self.changed = changed
+        self._touched: dict[tuple[str, ...], bool] = {}
 
-    def _once(self, key: Hashable, make: Callable[[], Charge]) -> Charge:
+    @property
+    def priced(self) -> Mapping[Hashable, Charge]:
+        """The charges remembered so far, by step: ``(method, *arguments)``."""
+        return MappingProxyType(self._charges)
+
+    def beside(self, inner: CostModel, changed: frozenset[str]) -> SharedCostModel:
+        """A model over *inner* sharing this one's charges except those reading *changed*."""
+        return SharedCostModel(inner, charges=self._charges, changed=changed)
+
+    def _once(self, key: tuple[Any, ...], make: Callable[[], Charge]) -> Charge:
+        if self.changed:
+            what = reads(key[0], *key[1:3])
+            touched = self._touched.get(what)
+            if touched is None:
+                touched = self._touched[what] = _touches(what, self.changed)
+            if touched:
+                return make()  # priced with this model's own parameters, not shared
         hit = self._charges.get(key)
         if hit is None:
             hit = self._charges[key] = make()

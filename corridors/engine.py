@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from corridors.access import RoadAccess, SharedRoadAccess
-from corridors.costing import SharedCostModel
+from corridors.costing import SharedCostModel, changed_keys
 from corridors.emissions import method as emissions_method
 from corridors.errors import InfeasibleConstraintError
 from corridors.models import (
@@ -117,41 +117,54 @@ class SharedWork:
       (:meth:`corridors.access.RoadAccess.measures_as`: the same road layer and the same
       ``access.*`` rules), per point and terminal, so closed or added terminals need no rule
       of their own (:class:`corridors.access.SharedRoadAccess`);
-    - charges of every step: when both engines have equal parameters (a scenario that changes
-      none: closures, withdrawn, re-timed or re-priced services, added places), through
-      :class:`corridors.costing.SharedCostModel`. Service edits live in the services, not in
-      the charges' keys' parameters, and enter the keys as arguments (headway, tariff share).
+    - the charge of each step (:class:`corridors.costing.SharedCostModel`): every one when
+      both engines have equal parameters (closures, withdrawn, re-timed or re-priced services,
+      added places); when a scenario changes parameters (a border's dwell, the sea handling
+      time), those whose charge reads none of the changed keys
+      (:func:`corridors.costing.reads`).
 
-    A scenario changing any parameter (a border's dwell, a port's handling time) shares only
-    the road trips; one changing an ``access.*`` rule shares nothing. An engine that matches
-    neither (not one of the two) is answered as without sharing.
+    A scenario changing an ``access.*`` rule shares no road trip. An engine that is neither of
+    the two is answered as without sharing.
     """
 
     def __init__(
-        self, *, road: SharedRoadAccess | None, costs: SharedCostModel | None, params: Parameters
+        self,
+        *,
+        road: SharedRoadAccess | None,
+        costs: tuple[tuple[Parameters, SharedCostModel], ...] = (),
     ) -> None:
         self.road = road
         self.costs = costs
-        self._params = params
 
     @classmethod
     def between(cls, a: Engine, b: Engine) -> SharedWork:
         """What engines *a* and *b* may share when both answer one request."""
         road = SharedRoadAccess(a.access) if a.access.measures_as(b.access) else None
-        same_params = a.params is b.params or a.params == b.params
-        same_model = type(a.costs) is type(b.costs) is ParameterCostModel
-        costs = SharedCostModel(a.costs) if same_params and same_model else None
-        return cls(road=road, costs=costs, params=a.params)
+        if not (type(a.costs) is type(b.costs) is ParameterCostModel):
+            return cls(road=road)
+        first = SharedCostModel(a.costs)
+        if a.params is b.params or a.params == b.params:
+            return cls(road=road, costs=((a.params, first),))
+        changed = changed_keys(
+            a.params.model_dump(by_alias=True), b.params.model_dump(by_alias=True)
+        )
+        second = first.beside(b.costs, frozenset(changed))
+        return cls(road=road, costs=((a.params, first), (b.params, second)))
+
+    def cost_model_for(self, engine: Engine) -> SharedCostModel | None:
+        """The shared cost model of *engine*'s parameters (None: it prices alone)."""
+        if type(engine.costs) is not ParameterCostModel:
+            return None
+        for params, model in self.costs:
+            if engine.params is params or engine.params == params:
+                return model
+        return None
 
     def router_for(self, engine: Engine) -> Router:
         """*engine*'s router using what it may share (its own router where it may not)."""
         road = self.road
         access = road if road is not None and engine.access.measures_as(road) else None
-        costs = None
-        model = type(engine.costs) is ParameterCostModel
-        # `in` compares by identity, then by value (equal parameters price alike)
-        if self.costs is not None and model and engine.params in (self._params,):
-            costs = self.costs
+        costs = self.cost_model_for(engine)
         if access is None and costs is None:
             return engine.router
         return engine.router.sharing(access=access, costs=costs)
