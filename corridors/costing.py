@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import BaseModel
 
 from corridors.models import Cargo, Mode
 
@@ -110,19 +111,30 @@ class CostModel(Protocol):
         """
 
 
-def changed_keys(a: Mapping[str, Any], b: Mapping[str, Any], prefix: str = "") -> set[str]:
-    """Dotted keys whose values differ between two nested mappings (a parameter dump each).
+def changed_keys(a: object, b: object, prefix: str = "") -> set[str]:
+    """Dotted keys whose values differ between two parameter trees (pydantic models, mappings).
 
-    A key present on one side only counts as changed (a border entry a scenario adds).
+    Keys are those of ``model_dump(by_alias=True)`` (``border.brest.time_h.value``); equal
+    subtrees are skipped whole. A key present on one side only counts as changed (a border
+    entry a scenario adds).
     """
+    if a == b:
+        return set()
+    sides: tuple[dict[str, object], dict[str, object]] | None = None
+    if isinstance(a, BaseModel) and type(a) is type(b):
+        fields = type(a).model_fields
+        sides = (
+            {f.alias or name: getattr(a, name) for name, f in fields.items()},
+            {f.alias or name: getattr(b, name) for name, f in fields.items()},
+        )
+    elif isinstance(a, Mapping) and isinstance(b, Mapping):
+        sides = ({str(k): v for k, v in a.items()}, {str(k): v for k, v in b.items()})
+    if sides is None:
+        return {prefix}
     out: set[str] = set()
-    for key in a.keys() | b.keys():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        va, vb = a.get(key, _MISSING), b.get(key, _MISSING)
-        if isinstance(va, Mapping) and isinstance(vb, Mapping):
-            out |= changed_keys(va, vb, path)
-        elif va != vb:
-            out.add(path)
+    for key in sides[0].keys() | sides[1].keys():
+        path = f"{prefix}.{key}" if prefix else key
+        out |= changed_keys(sides[0].get(key, _MISSING), sides[1].get(key, _MISSING), path)
     return out
 
 

@@ -145,9 +145,7 @@ class SharedWork:
         first = SharedCostModel(a.costs)
         if a.params is b.params or a.params == b.params:
             return cls(road=road, costs=((a.params, first),))
-        changed = changed_keys(
-            a.params.model_dump(by_alias=True), b.params.model_dump(by_alias=True)
-        )
+        changed = changed_keys(a.params, b.params)
         second = first.beside(b.costs, frozenset(changed))
         return cls(road=road, costs=((a.params, first), (b.params, second)))
 
