@@ -3,7 +3,9 @@
 Owns: :class:`RoadTrip` (a measured or estimated road trip, geometry built on demand),
 :class:`AccessModel` (what the search core needs from road access), :class:`RoadAccess` (the
 implementation on the road layer through its contraction hierarchy,
-:class:`gis.hierarchy.Hierarchy`), and the road-coverage constants. Routes and matrices both
+:class:`gis.hierarchy.Hierarchy`), :class:`SharedRoadAccess` (the same trips remembered, so two
+engines answering one request, the baseline and a scenario, measure each trip once), and the
+road-coverage constants. Routes and matrices both
 take their road distances from here, so a matrix cell and a route price the same road trip
 with the same number.
 
@@ -21,7 +23,7 @@ are the defaults of a bare :class:`RoadAccess`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -123,6 +125,20 @@ class RoadAccess:
         self.max_offroad_km = max_offroad_km
         self.max_estimate_km = max_estimate_km
         self.min_component_nodes = min_component_nodes
+
+    @property
+    def rules(self) -> tuple[float, float, float, int]:
+        """What a trip depends on besides its two ends and the road layer.
+
+        ``(limit_km, max_offroad_km, max_estimate_km, min_component_nodes)``: the
+        ``access.*`` parameters the engine passes.
+        """
+        return (self.limit_km, self.max_offroad_km, self.max_estimate_km, self.min_component_nodes)
+
+    def measures_as(self, other: RoadAccess) -> bool:
+        """True when *other* measures every trip as this one does: same layer, same rules."""
+        same_layer = self.road is other.road and self.hierarchy is other.hierarchy
+        return same_layer and self.rules == other.rules
 
     def snap(self, lon: float, lat: float) -> Snap:
         """(lon, lat) attached to the nearest link of a component the rule admits."""
@@ -237,3 +253,65 @@ class RoadAccess:
             return None
         target = Terminal("_b", "", "", b[0], b[1])
         return self.road_trips(a[0], a[1], {"_b": target}).get("_b")
+
+
+def _once(build: Callable[[], LineString]) -> Callable[[], LineString]:
+    """*build*, run at most once: later calls return the line of the first."""
+    made: list[LineString] = []
+
+    def line() -> LineString:
+        if not made:
+            made.append(build())
+        return made[0]
+
+    return line
+
+
+class SharedRoadAccess(RoadAccess):
+    """Road trips of one :class:`RoadAccess`, each measured once and remembered.
+
+    For answers that ask for the same trips, e.g. a request answered on the baseline and under
+    a scenario (:func:`corridors.scenario_compare.compare_route`): both engines are given one
+    instance when their road access :meth:`RoadAccess.measures_as` the same, and the second
+    answer reuses the first's road searches and drawn lines.
+
+    A trip is remembered per (point, terminal id, terminal coordinates), not per set of
+    terminals: the distance to one terminal does not depend on which others are measured with
+    it (the hierarchy's one-to-many distances are exact integer decimetres, the snaps are
+    per point), so an engine whose scenario closes a terminal simply never asks for it, and a
+    terminal only one engine has (an added place) is measured when asked for. Trips too long
+    for the rules are remembered as absent. Not thread-safe: one request's answers, one thread.
+    """
+
+    def __init__(self, inner: RoadAccess) -> None:
+        super().__init__(
+            inner.road,
+            inner.hierarchy,
+            limit_km=inner.limit_km,
+            max_offroad_km=inner.max_offroad_km,
+            max_estimate_km=inner.max_estimate_km,
+            min_component_nodes=inner.min_component_nodes,
+        )
+        self._trips: dict[tuple[float, float, str, float, float], RoadTrip | None] = {}
+        self.measured = 0  # trips measured (not found remembered), for tests and benchmarks
+
+    def road_trips(
+        self, lon: float, lat: float, targets: Mapping[str, Terminal]
+    ) -> dict[str, RoadTrip]:
+        """:meth:`RoadAccess.road_trips`, measuring only the trips not remembered yet."""
+        keys = {tid: (lon, lat, tid, t.lon, t.lat) for tid, t in targets.items()}
+        missing = {tid: targets[tid] for tid, key in keys.items() if key not in self._trips}
+        if missing:
+            found = super().road_trips(lon, lat, missing)
+            self.measured += len(missing)
+            for tid in missing:
+                trip = found.get(tid)
+                if trip is not None and trip.build_geometry is not None:
+                    trip = replace(trip, build_geometry=_once(trip.build_geometry))
+                self._trips[keys[tid]] = trip
+        out: dict[str, RoadTrip] = {}
+        for tid in sorted(targets):
+            trip = self._trips[keys[tid]]
+            if trip is not None:
+                out[tid] = trip
+        return out

@@ -2,8 +2,9 @@
 
 Owns: loading everything a route query needs once (place catalog and resolver, sourced
 parameters with user overrides, the service catalog, the rail and road layers), measuring the
-service network, and answering queries in the result contract shared by ``shudao route --json``
-and the HTTP API.
+service network, answering queries in the result contract shared by ``shudao route --json``
+and the HTTP API, and :class:`SharedWork` (what two engines answering one request, the baseline
+and a scenario, may measure and price once for both).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from corridors.access import RoadAccess
+from corridors.access import RoadAccess, SharedRoadAccess
+from corridors.costing import SharedCostModel, changed_keys
 from corridors.emissions import method as emissions_method
 from corridors.errors import InfeasibleConstraintError
 from corridors.models import (
@@ -101,6 +103,69 @@ class RouteResult:
             "emissions_method": self.emissions_method,
             "routes": [r.to_dict(self.names) for r in self.routes],
         }
+
+
+class SharedWork:
+    """Road trips and charges two engines answering one request measure and price once.
+
+    Made by :meth:`between` for the baseline and a scenario engine (a route comparison) and
+    passed to :meth:`Engine.answer` of each; every answer equals the one given without it.
+    What is shared is keyed on exactly what it depends on:
+
+    - road access and egress trips and the direct road trip (searches on the road layer and
+      their drawn lines): when both engines' road access measures alike
+      (:meth:`corridors.access.RoadAccess.measures_as`: the same road layer and the same
+      ``access.*`` rules), per point and terminal, so closed or added terminals need no rule
+      of their own (:class:`corridors.access.SharedRoadAccess`);
+    - the charge of each step (:class:`corridors.costing.SharedCostModel`): every one when
+      both engines have equal parameters (closures, withdrawn, re-timed or re-priced services,
+      added places); when a scenario changes parameters (a border's dwell, the sea handling
+      time), those whose charge reads none of the changed keys
+      (:func:`corridors.costing.reads`).
+
+    A scenario changing an ``access.*`` rule shares no road trip. An engine that is neither of
+    the two is answered as without sharing.
+    """
+
+    def __init__(
+        self,
+        *,
+        road: SharedRoadAccess | None,
+        costs: tuple[tuple[Parameters, SharedCostModel], ...] = (),
+    ) -> None:
+        self.road = road
+        self.costs = costs
+
+    @classmethod
+    def between(cls, a: Engine, b: Engine) -> SharedWork:
+        """What engines *a* and *b* may share when both answer one request."""
+        road = SharedRoadAccess(a.access) if a.access.measures_as(b.access) else None
+        if not (type(a.costs) is type(b.costs) is ParameterCostModel):
+            return cls(road=road)
+        first = SharedCostModel(a.costs)
+        if a.params is b.params or a.params == b.params:
+            return cls(road=road, costs=((a.params, first),))
+        changed = changed_keys(a.params, b.params)
+        second = first.beside(b.costs, frozenset(changed))
+        return cls(road=road, costs=((a.params, first), (b.params, second)))
+
+    def cost_model_for(self, engine: Engine) -> SharedCostModel | None:
+        """The shared cost model of *engine*'s parameters (None: it prices alone)."""
+        if type(engine.costs) is not ParameterCostModel:
+            return None
+        for params, model in self.costs:
+            if engine.params is params or engine.params == params:
+                return model
+        return None
+
+    def router_for(self, engine: Engine) -> Router:
+        """*engine*'s router using what it may share (its own router where it may not)."""
+        road = self.road
+        access = road if road is not None and engine.access.measures_as(road) else None
+        costs = self.cost_model_for(engine)
+        if access is None and costs is None:
+            return engine.router
+        return engine.router.sharing(access=access, costs=costs)
 
 
 class Engine:
@@ -302,11 +367,13 @@ class Engine:
         """
         return self.answer(parse_request({"origin": origin, "destination": destination, **options}))
 
-    def answer(self, req: RouteRequest) -> RouteResult:
+    def answer(self, req: RouteRequest, *, shared: SharedWork | None = None) -> RouteResult:
         """The routes of a validated request.
 
         ``avoid`` takes places (resolved like origin and destination: cities, border crossings,
         ports) and sea passages (``suez``, ``babalmandab``, ``malacca``, ``panama``, ...).
+        *shared*: road trips and charges shared with another engine answering the same request
+        (:class:`SharedWork`); the answer is the same as without.
 
         Raises
         ------
@@ -348,8 +415,9 @@ class Engine:
             avoid=frozenset(avoid_ids),
             alternatives=alternatives,
         )
+        router = self.router if shared is None else shared.router_for(self)
         with self.hierarchy.session():  # one set of road query objects for the whole answer
-            routes = self.router.pareto(q) if pareto else self.router.route(q)
+            routes = router.pareto(q) if pareto else router.route(q)
         dated = tuple(self.price_dated(r, q.cargo) for r in routes)
         return RouteResult(
             o_place,

@@ -9,6 +9,7 @@ search are the shared search core, :mod:`corridors.search`.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -101,6 +102,20 @@ class Router:
         self._graphs: LruCache[
             tuple[Cargo, frozenset[str], frozenset[Mode] | None, Objective], SearchGraph
         ] = LruCache(SERVICE_EDGE_CACHE)
+
+    def sharing(self, *, access: AccessModel | None, costs: CostModel | None) -> Router:
+        """A copy of this router with another access model and/or cost model answering the same.
+
+        For :class:`corridors.engine.SharedWork`: *access* and *costs* must give exactly the
+        trips and charges of this router's own (remembered ones), so the copy keeps sharing the
+        caches of priced service edges and graphs with this router.
+        """
+        out = copy.copy(self)
+        if access is not None:
+            out.access = access
+        if costs is not None:
+            out.costs = costs
+        return out
 
     def rides(self, q: Query) -> list[RideLeg]:
         """The ride legs for this query: sea hops re-routed around avoided passages."""

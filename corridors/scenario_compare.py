@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from corridors.accessibility import AccessRaster, access_raster, county_summary
-from corridors.engine import Engine, RouteResult
+from corridors.engine import Engine, RouteResult, SharedWork
 from corridors.errors import InfeasibleConstraintError, NoRouteError
 from corridors.matrix import TravelMatrix, travel_matrix
 from corridors.models import Route
@@ -185,9 +185,11 @@ class RouteComparison:
         }
 
 
-def _answer(engine: Engine, req: RouteRequest) -> tuple[RouteResult | None, str | None]:
+def _answer(
+    engine: Engine, req: RouteRequest, shared: SharedWork | None
+) -> tuple[RouteResult | None, str | None]:
     try:
-        return engine.answer(req), None
+        return engine.answer(req, shared=shared), None
     except (NoRouteError, InfeasibleConstraintError) as exc:
         return None, str(exc)
 
@@ -203,6 +205,9 @@ def compare_route(
 
     *baseline_result* is the baseline's answer to *req* when the caller has it (e.g. from its
     route cache): then only the scenario is routed, and a comparison costs about one route.
+    Otherwise both are answered sharing their road trips, and their charges when the scenario
+    leaves the parameters alone (:class:`corridors.engine.SharedWork`), with the answers each
+    engine gives alone.
 
     Alternatives are paired by corridor (the n-th route of a corridor with the n-th of the
     same corridor on the other side); a corridor one side lacks is paired with None. A side
@@ -212,8 +217,14 @@ def compare_route(
     b: RouteResult | None = baseline_result
     b_problem: str | None = None
     if b is None:
-        b, b_problem = _answer(base, req)
-    s, s_problem = _answer(scen, req)
+        # both answered here: the road trips, and the charges when the parameters are equal,
+        # are measured and priced once for both (SharedWork; the answers are unchanged)
+        shared = SharedWork.between(base, scen)
+        with base.hierarchy.session(), scen.hierarchy.session():
+            b, b_problem = _answer(base, req, shared)
+            s, s_problem = _answer(scen, req, shared)
+    else:
+        s, s_problem = _answer(scen, req, None)
     b_routes = list(b.routes) if b else []
     s_routes = list(s.routes) if s else []
     keys: list[tuple[str, int]] = []

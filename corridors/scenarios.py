@@ -51,7 +51,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from corridors.engine import SEA_PASSAGES, Engine, RouteResult, endpoint_of
+from corridors.engine import SEA_PASSAGES, Engine, RouteResult, SharedWork, endpoint_of
 from corridors.errors import RequestError
 from corridors.models import Mode, RideLeg, SeaVariants, Service, ServiceNetwork, Terminal
 from corridors.network import air_trip, great_circle, no_sea_route, sea_leg
@@ -742,9 +742,9 @@ class ScenarioEngine(Engine):
         ref = dataclasses.replace(self.ref, id=id, version=version)
         return ScenarioEngine(scenario=self.scenario, ref=ref, timing=self.timing, **self._fields())
 
-    def answer(self, req: RouteRequest) -> RouteResult:
+    def answer(self, req: RouteRequest, *, shared: SharedWork | None = None) -> RouteResult:
         """As :meth:`Engine.answer`, the result naming the scenario."""
-        r = super().answer(req)
+        r = super().answer(req, shared=shared)
         return ScenarioRouteResult(
             r.origin,
             r.destination,

@@ -212,6 +212,8 @@ def edge_allowed(edge: SearchEdge, q: Query, banned: frozenset[str] = frozenset(
         return False
     if edge.kind in SERVICE_KINDS and q.modes is not None and edge.mode not in q.modes:
         return False
+    if not q.avoid:  # the rest are avoided places, crossings and passages
+        return True
     if edge.places & q.avoid:
         return False
     crossing_places = {p for b in edge.borders for p in b.split("-")}
