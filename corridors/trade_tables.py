@@ -86,6 +86,7 @@ class Gateway:
     weight: float
     onward_mode: str | None = None
     onward_km: float = 0.0
+    market: str = ""  # gateways of one market form one choice set (default: the place)
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class TradeTables:
     regions: tuple[RegionSpec, ...]
     prefecture_shares: tuple[Mapping[str, str], ...]
     logit: LogitSpec
+    targets: Mapping[str, Mapping[str, Any]]
 
     def figure(self, fid: str) -> Figure:
         """The figure *fid* (validated to exist when referenced by the model)."""
@@ -255,7 +257,9 @@ class _Model:
             self.add(f"{path}{key}", f"unknown figure {fid!r} (not in {FIGURES_FILE})")
         return fid
 
-    def sourced(self, doc: Mapping[str, Any], key: str, path: str, *, lo: float, hi: float) -> float:
+    def sourced(
+        self, doc: Mapping[str, Any], key: str, path: str, *, lo: float, hi: float
+    ) -> float:
         """A ``{value, source+as_of | assumption}`` number within [lo, hi]."""
         item = doc.get(key)
         where = f"{path}{key}"
@@ -305,7 +309,11 @@ def _gateways(
             m.add(f"{where}.onward_km", "an onward leg needs a distance in (0, 30000) km")
             km = 0.0
         m.provenance(g, where)
-        out.append(Gateway(place, float(weight), mode, float(km) if mode else 0.0))
+        market = g.get("market", place)
+        if not isinstance(market, str) or not market:
+            m.add(f"{where}.market", "not a name")
+            market = place
+        out.append(Gateway(place, float(weight), mode, float(km) if mode else 0.0, market))
     total = sum(g.weight for g in out)
     if out and abs(total - 1.0) > 1e-6:
         m.add(f"{path}gateways", f"weights sum to {total:.7f}, not 1")
@@ -451,6 +459,18 @@ def _model(
     overlap = sorted(set(lists["calibration"]) & set(lists["validation"]))
     if overlap:
         m.add("logit.validation", f"{overlap} also used for calibration: keep them held out")
+    targets: dict[str, Mapping[str, Any]] = {}
+    for tid, t in m.table(doc, "targets", "").items():
+        p = f"targets.{tid}."
+        if not isinstance(t, Mapping):
+            m.add(p[:-1], "not a table")
+            continue
+        for key in ("section", "unit", "label_zh", "label_en", "definition", "comparator"):
+            m.text(t, key, p)
+        m.figure(t, "published", p)
+        if isinstance(t.get("target"), bool) or not isinstance(t.get("target"), int | float):
+            m.add(f"{p}target", "not a number")
+        targets[tid] = dict(t)
     if len(problems) > before:
         return None
     return TradeTables(
@@ -470,6 +490,7 @@ def _model(
             lists["calibration"],
             lists["validation"],
         ),
+        targets,
     )
 
 
@@ -496,6 +517,7 @@ def _check(
         model.regions,
         model.prefecture_shares,
         model.logit,
+        model.targets,
     )
 
 

@@ -1,0 +1,470 @@
+"""Assignment of the trade flows to the engine's routes by multinomial logit, and its indicators.
+
+Owns: the distinct alternatives the engine offers from each prefecture seat to each partner
+region's gateways (one route query per pair, cached per engine key), with the mode, border
+crossing and gateway at the Chinese border (the customs "mode of transport" is the mode at the
+border, so a Sichuan box railed to Shanghai and shipped from there counts as sea); the logit
+split by commodity group on the generalized cost per tonne (cost + value of time x time); the
+calibration of the logit scale on the calibration figures of ``model.toml``; grouped flows
+(:meth:`Assignment.by`), the plan's indicators (:func:`indicators`) and the held-out validation
+(:func:`validation`). The fitted flows come from :mod:`corridors.trade`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from corridors.trade import (
+    DIRECTIONS,
+    FloatArray,
+    Flows,
+    bri_value_cny,
+    fit_flows,
+    logit_shares,
+    prefectures_over,
+)
+from corridors.trade_tables import CNY_PER_100M, Figure, Gateway, TradeTables
+
+if TYPE_CHECKING:
+    from corridors.engine import Engine
+    from corridors.models import Route
+
+GROUPINGS = ("mode", "corridor", "border", "gateway", "prefecture", "region", "commodity")
+CN = "CN"
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One distinct way from a prefecture seat to a gateway, per tonne."""
+
+    corridor: str
+    border_mode: str
+    border: str
+    gateway: str
+    cost_cny_per_t: float
+    time_h: float
+
+
+def _crossing(route: Route, country: Callable[[str], str]) -> tuple[str, str, str]:
+    """(mode, border, gateway) where *route* leaves China; ``("", "", "")`` if it never does."""
+    for leg in route.legs:
+        a, b = country(leg.from_id), country(leg.to_id)
+        if leg.border_crossings or (a == CN and b not in ("", CN)):
+            mode = str(leg.mode.value)
+            land = leg.border_crossings[0] if leg.border_crossings else ""
+            if mode in ("sea", "air"):
+                return mode, f"{leg.from_id} ({mode})", leg.from_id
+            border = land or f"{leg.from_id}-{leg.to_id}"
+            if not land or land.startswith(f"{CN}-"):  # a road crossing the catalog does not name
+                return mode, border, f"{mode} border {border}"
+            return mode, border, land.split("-")[0]
+    return "", "", ""
+
+
+def alternatives(
+    engine: Engine, origin: str, gateway: Gateway, *, count: int, objective: str
+) -> tuple[Alternative, ...]:
+    """The distinct alternatives from *origin* to *gateway*, cheapest first.
+
+    Routes are asked per tonne; alternatives are distinct by (corridor, mode at the border,
+    border crossing), the cheapest of each kept. An onward leg (``onward_mode``/``onward_km``)
+    is priced with the parameters: tariff per tonne-km x km + fixed charge, time = km / speed +
+    handling.
+    """
+    from corridors.errors import NoRouteError  # noqa: PLC0415
+
+    places = {p.id: p.country or "" for p in engine.resolver.places}
+    try:
+        routes = engine.route(
+            origin, gateway.place, unit="tonne", quantity=1.0, alternatives=count,
+            objective=objective,
+        ).routes  # fmt: skip
+    except NoRouteError:
+        return ()
+    best: dict[tuple[str, str, str], Alternative] = {}
+    params = engine.params
+    for r in routes:
+        cost, hours = r.cost_cny, r.time_h
+        if gateway.onward_mode:
+            mode = gateway.onward_mode
+            mp = params.mode(mode)
+            cost += params.tariff_cny_per_km(mode, "tonne") * gateway.onward_km
+            cost += params.fixed_cny(mode, "tonne")
+            speed = mp.speed_kph.value if mp.speed_kph is not None else 1.0
+            hours += gateway.onward_km / speed + mp.handling_h.value
+            border, gw = f"{gateway.place} ({mode})", gateway.place
+        else:
+            mode, border, gw = _crossing(r, lambda pid: places.get(pid, ""))
+            if not mode:
+                continue
+        key = (r.corridor, mode, border)
+        alt = Alternative(r.corridor, mode, border, gw, cost, hours)
+        if key not in best or alt.cost_cny_per_t < best[key].cost_cny_per_t:
+            best[key] = alt
+    return tuple(sorted(best.values(), key=lambda a: (a.cost_cny_per_t, a.corridor, a.border)))
+
+
+@dataclass(frozen=True)
+class Block:
+    """The alternatives of one (prefecture, region, gateway) and its generalized costs."""
+
+    p: int
+    r: int
+    weight: float
+    alts: tuple[Alternative, ...]
+    gc: FloatArray  # commodity x alternative, CNY per tonne
+
+
+@dataclass(frozen=True)
+class Network:
+    """Every block of one engine (baseline or scenario): what the logit splits."""
+
+    blocks: tuple[Block, ...]
+    route_s: float
+    pairs: int
+
+
+def build_network(engine: Engine, tables: TradeTables, seats: Sequence[str]) -> Network:
+    """Route every (prefecture seat, gateway) pair once and price it for each commodity."""
+    t0 = time.perf_counter()
+    vot = np.array([c.vot_cny_per_t_h for c in tables.commodities])
+    blocks: list[Block] = []
+    cache: dict[tuple[str, Gateway], tuple[Alternative, ...]] = {}
+    for p, seat in enumerate(seats):
+        for r, region in enumerate(tables.regions):
+            markets: dict[str, list[Gateway]] = {}
+            for gw in region.gateways:
+                markets.setdefault(gw.market, []).append(gw)
+            for market in sorted(markets):
+                pooled: dict[tuple[str, str, str], Alternative] = {}
+                for gw in markets[market]:
+                    key = (seat, gw)
+                    if key not in cache:
+                        cache[key] = alternatives(
+                            engine,
+                            seat,
+                            gw,
+                            count=tables.logit.alternatives,
+                            objective=tables.logit.objective,
+                        )
+                    for a in cache[key]:
+                        k = (a.corridor, a.border_mode, a.border)
+                        if k not in pooled or a.cost_cny_per_t < pooled[k].cost_cny_per_t:
+                            pooled[k] = a
+                if not pooled:
+                    continue
+                alts = tuple(sorted(pooled.values(), key=lambda a: (a.cost_cny_per_t, a.border)))
+                cost = np.array([a.cost_cny_per_t for a in alts])
+                hours = np.array([a.time_h for a in alts])
+                gc = cost[None, :] + vot[:, None] * hours[None, :]
+                weight = sum(g.weight for g in markets[market])
+                blocks.append(Block(p, r, weight, alts, gc))
+    return Network(tuple(blocks), time.perf_counter() - t0, len(cache))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The flows on each alternative: one row per (block, alternative, commodity, direction)."""
+
+    theta: float
+    rows: tuple[dict[str, Any], ...]
+    flows: Flows
+    unrouted_cny: float
+
+    def total(self, field: str = "value_cny") -> float:
+        """Sum of *field* over the assigned rows."""
+        return float(sum(r[field] for r in self.rows))
+
+    def by(self, grouping: str, names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """Rows grouped by *grouping* (``mode`` is the mode at the Chinese border).
+
+        Each row: ``key``, ``value_cny``, ``tonnes``, ``share_value``, ``share_tonnes``,
+        ``mark`` (``modelled``); sorted by value, largest first, then key; rounded to 6 decimals.
+        """
+        field = {"mode": "border_mode"}.get(grouping, grouping)
+        sums: dict[str, list[float]] = {}
+        for row in self.rows:
+            acc = sums.setdefault(str(row[field]), [0.0, 0.0])
+            acc[0] += row["value_cny"]
+            acc[1] += row["tonnes"]
+        tv = sum(v for v, _ in sums.values()) or 1.0
+        tt = sum(t for _, t in sums.values()) or 1.0
+        out = [
+            {
+                "key": k,
+                **({"name": names.get(k, k)} if names else {}),
+                "value_cny": round(v, 6),
+                "tonnes": round(t, 6),
+                "share_value": round(v / tv, 6),
+                "share_tonnes": round(t / tt, 6),
+                "mark": "modelled",
+            }
+            for k, (v, t) in sums.items()
+        ]
+        return sorted(out, key=lambda r: (-r["value_cny"], r["key"]))
+
+    def total_where(self, grouping: str, key: str) -> float:
+        """Value (CNY) of the rows in group *key* of *grouping*."""
+        field = {"mode": "border_mode"}.get(grouping, grouping)
+        return float(sum(r["value_cny"] for r in self.rows if r[field] == key))
+
+    def share(self, grouping: str, key: str, *, prefecture: str | None = None) -> float:
+        """Share of value in group *key* (optionally among one prefecture's flows)."""
+        field = {"mode": "border_mode"}.get(grouping, grouping)
+        rows = [r for r in self.rows if prefecture is None or r["prefecture"] == prefecture]
+        total = sum(r["value_cny"] for r in rows)
+        part = sum(r["value_cny"] for r in rows if r[field] == key)
+        return part / total if total else 0.0
+
+
+def _split(network: Network, flows: Flows, theta: float) -> list[tuple[Block, FloatArray]]:
+    """Per block: value by (commodity, direction, alternative) in CNY."""
+    v = flows.value_cny  # p, r, c, d
+    out = []
+    for b in network.blocks:
+        shares = logit_shares(b.gc, theta)  # c x a
+        cell = v[b.p, b.r] * b.weight  # c x d
+        out.append((b, cell[:, :, None] * shares[:, None, :]))
+    return out
+
+
+def assign(network: Network, flows: Flows, tables: TradeTables, theta: float) -> Assignment:
+    """Split every flow cell over its alternatives by the logit with scale *theta*."""
+    m = flows.marginals
+    density = [c.value_density_cny_per_t for c in tables.commodities]
+    rows: list[dict[str, Any]] = []
+    for b, val in _split(network, flows, theta):
+        for (c, d, a), value in np.ndenumerate(val):
+            if value <= 0:
+                continue
+            alt = b.alts[a]
+            rows.append(
+                {
+                    "prefecture": m.prefectures[b.p],
+                    "region": m.regions[b.r],
+                    "commodity": m.commodities[c],
+                    "direction": DIRECTIONS[d],
+                    "corridor": alt.corridor,
+                    "border_mode": alt.border_mode,
+                    "border": alt.border,
+                    "gateway": alt.gateway,
+                    "value_cny": float(value),
+                    "tonnes": float(value) / density[c],
+                }
+            )
+    unrouted = float(flows.value_cny.sum()) - sum(r["value_cny"] for r in rows)
+    return Assignment(theta, tuple(rows), flows, max(unrouted, 0.0))
+
+
+def air_share_of(network: Network, flows: Flows, theta: float, prefecture: int) -> float:
+    """Share of one prefecture's assigned value whose mode at the border is air."""
+    air = total = 0.0
+    for b, val in _split(network, flows, theta):
+        if b.p != prefecture:
+            continue
+        by_alt = val.sum(axis=(0, 1))
+        total += float(by_alt.sum())
+        air += float(sum(x for x, a in zip(by_alt, b.alts, strict=True) if a.border_mode == "air"))
+    return air / total if total else 0.0
+
+
+def calibrate(network: Network, flows: Flows, tables: TradeTables) -> tuple[float, float, float]:
+    """The logit scale nearest the calibration target on the log-spaced grid of ``model.toml``.
+
+    The target is the air share of Chengdu's value (``cd_air_share_value``). Returns (theta,
+    modelled share, target share).
+    """
+    spec = tables.logit
+    target_fig = tables.figure(spec.calibration[0])
+    p = flows.marginals.prefectures.index(target_fig.scope)
+    grid = np.geomspace(spec.theta_start, spec.theta_stop, spec.theta_count)
+    best = min(
+        (abs(air_share_of(network, flows, float(t), p) - target_fig.value), float(t)) for t in grid
+    )
+    theta = best[1]
+    return theta, air_share_of(network, flows, theta, p), target_fig.value
+
+
+def _published(fig: Figure) -> dict[str, Any]:
+    return fig.to_dict()
+
+
+def _fmt_indicator(
+    tid: str, spec: dict[str, Any], published: Figure, modelled: float, extra: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "target": tid,
+        "section": spec["section"],
+        "label_zh": spec["label_zh"],
+        "label_en": spec["label_en"],
+        "definition": spec["definition"],
+        "goal": {"comparator": spec["comparator"], "value": spec["target"]},
+        "unit": spec["unit"],
+        "published": _published(published),
+        "modelled": round(modelled, 6),
+        "mark": "modelled",
+        **extra,
+    }
+
+
+def indicators(
+    assignment: Assignment, tables: TradeTables, *, baseline: Assignment | None = None
+) -> list[dict[str, Any]]:
+    """The plan's targets: definition, latest published figure and the modelled value.
+
+    The flow matrix is fitted to the base year and a scenario changes only the routes, so the
+    totals, import share, Belt-and-Road share and prefecture count are the same under every
+    scenario; the rail share and the air tonnes move. With *baseline*, each entry also carries
+    ``baseline`` and ``change`` (scenario minus baseline; for air tonnes the relative change).
+    """
+    flows = assignment.flows
+    total = float(flows.value_cny.sum())
+    imports = float(flows.value_cny[..., DIRECTIONS.index("import")].sum())
+
+    def values(a: Assignment) -> dict[str, float]:
+        air_t = sum(r["tonnes"] for r in a.rows if r["border_mode"] == "air")
+        return {
+            "goods_trade_total": total,
+            "import_share": imports / total,
+            "rail_share_value": a.share("mode", "rail"),
+            "bri_share": bri_value_cny(flows, tables) / total,
+            "prefectures_over_10bn": float(prefectures_over(flows)),
+            "air_intl_tonnes": air_t,
+        }
+
+    now = values(assignment)
+    base = values(baseline) if baseline is not None else None
+    out = []
+    for tid, spec in tables.targets.items():
+        extra: dict[str, Any] = {}
+        if base is not None:
+            extra["baseline"] = round(base[tid], 6)
+            if tid == "air_intl_tonnes":
+                extra["change"] = round(now[tid] / base[tid] - 1.0, 6) if base[tid] else None
+                extra["change_unit"] = "relative"
+            else:
+                extra["change"] = round(now[tid] - base[tid], 6)
+                extra["change_unit"] = spec["unit"]
+        out.append(
+            _fmt_indicator(tid, dict(spec), tables.figure(spec["published"]), now[tid], extra)
+        )
+    return out
+
+
+def validation(assignment: Assignment, tables: TradeTables, *, usd_cny: float) -> dict[str, Any]:
+    """The model against the published figures held out of calibration.
+
+    Value figures give the weighted absolute percentage error (WAPE = sum |m - p| / sum p),
+    shares the error in percentage points, counts the difference. Part-year figures are
+    annualised pro rata (x 12 / months) and the year each refers to is kept beside it.
+    """
+    rows: list[dict[str, Any]] = []
+    months = {"FY": 12, "Jan-Nov": 11, "Jan-Oct": 10, "Jan-Aug": 8, "H1": 6}
+    for fid in tables.logit.validation:
+        f = tables.figure(fid)
+        scale = 12 / months.get(f.period, 12)
+        if f.indicator == "train_trade_effect":
+            published = f.value * 1e9 * usd_cny
+            modelled = assignment.total_where("corridor", "china_europe_rail")
+            kind, metric = "value", "value on the china_europe_rail corridor, CNY/yr"
+        elif f.indicator == "train_goods_value":
+            published = f.value * CNY_PER_100M * scale
+            modelled = assignment.total_where("corridor", "ilstc")
+            kind, metric = (
+                "value",
+                "value on the ilstc corridor (rail to Qinzhou, then sea), CNY/yr",
+            )
+        elif f.indicator == "rail_share_value":
+            published = f.value
+            modelled = assignment.share("mode", "rail")
+            kind, metric = "share", "share of value with rail as the mode at the border"
+        elif f.indicator == "prefectures_over_10bn":
+            published = f.value
+            modelled = float(prefectures_over(assignment.flows))
+            kind, metric = "count", "prefectures with modelled trade over 10 bn CNY"
+        else:
+            continue
+        err = modelled - published
+        rows.append(
+            {
+                "figure": fid,
+                "kind": kind,
+                "metric": metric,
+                "published": round(published, 6),
+                "published_year": f.year,
+                "published_period": f.period,
+                "modelled": round(modelled, 6),
+                "error": round(err, 6),
+                "ape": round(abs(err) / published, 6) if kind == "value" and published else None,
+                "error_pp": round(100 * err, 6) if kind == "share" else None,
+                "source": f.source,
+            }
+        )
+    value_rows = [r for r in rows if r["kind"] == "value"]
+    den = sum(r["published"] for r in value_rows)
+    wape = sum(abs(r["error"]) for r in value_rows) / den if den else math.nan
+    share_rows = [r for r in rows if r["kind"] == "share"]
+    pp = max((abs(r["error_pp"]) for r in share_rows), default=math.nan)
+    return {"rows": rows, "wape": round(wape, 6), "mode_share_error_pp": round(pp, 6)}
+
+
+class TradeModel:
+    """The fitted flows, the calibrated logit and a cache of assignments per engine key.
+
+    The baseline engine calibrates the logit scale once; a scenario reuses it (only its routes
+    differ). Routing every seat x gateway pair happens once per key (baseline, or scenario id and
+    version), then answers are array arithmetic.
+    """
+
+    def __init__(self, tables: TradeTables, seats: dict[str, str], *, cache_size: int = 8) -> None:
+        self.tables = tables
+        self.adcodes = tuple(sorted(seats))
+        self.seats = tuple(seats[a] for a in self.adcodes)
+        self.flows = fit_flows(tables, self.adcodes)
+        self._theta: tuple[float, float, float] | None = None
+        self._nets: OrderedDict[str, Network] = OrderedDict()
+        self._done: OrderedDict[str, Assignment] = OrderedDict()
+        self._size = cache_size
+        self._lock = threading.Lock()
+
+    def calibration(self, baseline: Engine) -> tuple[float, float, float]:
+        """(theta, modelled, target) of the calibration on *baseline* (computed once)."""
+        if self._theta is None:
+            self._theta = calibrate(self.network(baseline, "baseline"), self.flows, self.tables)
+        return self._theta
+
+    def network(self, engine: Engine, key: str) -> Network:
+        """The routed blocks of *engine*, cached under *key*."""
+        with self._lock:
+            hit = self._nets.get(key)
+            if hit is not None:
+                self._nets.move_to_end(key)
+                return hit
+        net = build_network(engine, self.tables, self.seats)
+        with self._lock:
+            self._nets[key] = net
+            while len(self._nets) > self._size:
+                self._nets.popitem(last=False)
+        return net
+
+    def assignment(self, engine: Engine, key: str, *, baseline: Engine) -> tuple[Assignment, float]:
+        """The assignment under *engine* (cached under *key*) and the seconds it took."""
+        t0 = time.perf_counter()
+        theta = self.calibration(baseline)[0]
+        with self._lock:
+            done = self._done.get(key)
+        if done is None:
+            done = assign(self.network(engine, key), self.flows, self.tables, theta)
+            with self._lock:
+                self._done[key] = done
+                while len(self._done) > self._size:
+                    self._done.popitem(last=False)
+        return done, time.perf_counter() - t0
