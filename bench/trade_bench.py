@@ -33,7 +33,9 @@ def main() -> None:
     t4 = time.perf_counter()
     report.flows(None, "baseline", by="corridor")
     t5 = time.perf_counter()
-    print(f"route {net.pairs} seat x gateway pairs ({len(net.blocks)} choice sets): {t1 - t0:.2f} s")
+    print(
+        f"route {net.pairs} seat x gateway pairs ({len(net.blocks)} choice sets): {t1 - t0:.2f} s"
+    )
     print(f"calibrate theta over the grid: {t2 - t1:.2f} s")
     print(f"assign (logit split of every cell): {t3 - t2:.3f} s")
     print(f"first flows answer (routing + calibration + assignment): {t4 - t3:.2f} s")

@@ -213,13 +213,21 @@ class Flows:
 def fit_flows(tables: TradeTables, adcodes: Sequence[str]) -> Flows:
     """Fit the flow matrix to the published marginals by IPF from a uniform seed.
 
-    With one-dimensional marginals only, the fit is their product (independence): each
-    prefecture has the province's partner and commodity mix. Tonnes are value / value density.
+    The seed is uniform except where ``[seed]`` of ``model.toml`` concentrates a commodity
+    group in some prefectures (the other prefectures get ``other_weight``); with
+    one-dimensional marginals the fit keeps the seed's interactions and each prefecture
+    otherwise has the province's partner mix. Tonnes are value / value density.
     """
     m = marginals(tables, adcodes)
     shape = (len(m.prefectures), len(m.regions), len(m.commodities), len(DIRECTIONS))
+    seed = np.ones(shape)
+    for cid, (codes, weight) in tables.seed.items():
+        c = m.commodities.index(cid)
+        for p, adcode in enumerate(m.prefectures):
+            if adcode not in codes:
+                seed[p, :, c, :] = weight
     value = ipf(
-        np.ones(shape),
+        seed,
         {
             (0,): m.prefecture_cny,
             (1,): m.region_cny,

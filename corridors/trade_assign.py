@@ -120,7 +120,13 @@ class Block:
     r: int
     weight: float
     alts: tuple[Alternative, ...]
-    gc: FloatArray  # commodity x alternative, CNY per tonne
+    cost: FloatArray  # per alternative, CNY per tonne
+    hours: FloatArray  # per alternative
+
+    def gc(self, vot: FloatArray) -> FloatArray:
+        """Generalized cost per tonne, commodity x alternative: cost + VOT x time."""
+        out: FloatArray = self.cost[None, :] + vot[:, None] * self.hours[None, :]
+        return out
 
 
 @dataclass(frozen=True)
@@ -135,7 +141,6 @@ class Network:
 def build_network(engine: Engine, tables: TradeTables, seats: Sequence[str]) -> Network:
     """Route every (prefecture seat, gateway) pair once and price it for each commodity."""
     t0 = time.perf_counter()
-    vot = np.array([c.vot_cny_per_t_h for c in tables.commodities])
     blocks: list[Block] = []
     cache: dict[tuple[str, Gateway], tuple[Alternative, ...]] = {}
     for p, seat in enumerate(seats):
@@ -164,9 +169,8 @@ def build_network(engine: Engine, tables: TradeTables, seats: Sequence[str]) -> 
                 alts = tuple(sorted(pooled.values(), key=lambda a: (a.cost_cny_per_t, a.border)))
                 cost = np.array([a.cost_cny_per_t for a in alts])
                 hours = np.array([a.time_h for a in alts])
-                gc = cost[None, :] + vot[:, None] * hours[None, :]
                 weight = sum(g.weight for g in markets[market])
-                blocks.append(Block(p, r, weight, alts, gc))
+                blocks.append(Block(p, r, weight, alts, cost, hours))
     return Network(tuple(blocks), time.perf_counter() - t0, len(cache))
 
 
@@ -174,7 +178,7 @@ def build_network(engine: Engine, tables: TradeTables, seats: Sequence[str]) -> 
 class Assignment:
     """The flows on each alternative: one row per (block, alternative, commodity, direction)."""
 
-    theta: float
+    logit: Logit
     rows: tuple[dict[str, Any], ...]
     flows: Flows
     unrouted_cny: float
@@ -225,23 +229,46 @@ class Assignment:
         return part / total if total else 0.0
 
 
-def _split(network: Network, flows: Flows, theta: float) -> list[tuple[Block, FloatArray]]:
+@dataclass(frozen=True)
+class Logit:
+    """The logit's calibrated parameters: scale and value-of-time multiplier.
+
+    ``vot_cny_per_t_h`` is each commodity group's value of time after the multiplier (applied
+    to the groups named in ``model.toml``).
+    """
+
+    theta: float
+    vot_scale: float
+    vot_cny_per_t_h: tuple[float, ...]
+
+
+def logit_for(tables: TradeTables, theta: float, vot_scale: float) -> Logit:
+    """The :class:`Logit` of *theta* and *vot_scale* (applied to the groups of ``model.toml``)."""
+    scaled = tables.logit.vot_scale_applies_to
+    vot = tuple(
+        c.vot_cny_per_t_h * (vot_scale if c.id in scaled else 1.0) for c in tables.commodities
+    )
+    return Logit(theta, vot_scale, vot)
+
+
+def _split(network: Network, flows: Flows, logit: Logit) -> list[tuple[Block, FloatArray]]:
     """Per block: value by (commodity, direction, alternative) in CNY."""
     v = flows.value_cny  # p, r, c, d
+    vot = np.array(logit.vot_cny_per_t_h)
     out = []
     for b in network.blocks:
-        shares = logit_shares(b.gc, theta)  # c x a
+        shares = logit_shares(b.gc(vot), logit.theta)  # c x a
         cell = v[b.p, b.r] * b.weight  # c x d
         out.append((b, cell[:, :, None] * shares[:, None, :]))
     return out
 
 
-def assign(network: Network, flows: Flows, tables: TradeTables, theta: float) -> Assignment:
-    """Split every flow cell over its alternatives by the logit with scale *theta*."""
+def assign(network: Network, flows: Flows, tables: TradeTables, logit: Logit) -> Assignment:
+    """Split every flow cell over its alternatives by the calibrated *logit*."""
     m = flows.marginals
     density = [c.value_density_cny_per_t for c in tables.commodities]
     rows: list[dict[str, Any]] = []
-    for b, val in _split(network, flows, theta):
+    for b, val in _split(network, flows, logit):
         for (c, d, a), value in np.ndenumerate(val):
             if value <= 0:
                 continue
@@ -261,13 +288,13 @@ def assign(network: Network, flows: Flows, tables: TradeTables, theta: float) ->
                 }
             )
     unrouted = float(flows.value_cny.sum()) - sum(r["value_cny"] for r in rows)
-    return Assignment(theta, tuple(rows), flows, max(unrouted, 0.0))
+    return Assignment(logit, tuple(rows), flows, max(unrouted, 0.0))
 
 
-def air_share_of(network: Network, flows: Flows, theta: float, prefecture: int) -> float:
+def air_share_of(network: Network, flows: Flows, logit: Logit, prefecture: int) -> float:
     """Share of one prefecture's assigned value whose mode at the border is air."""
     air = total = 0.0
-    for b, val in _split(network, flows, theta):
+    for b, val in _split(network, flows, logit):
         if b.p != prefecture:
             continue
         by_alt = val.sum(axis=(0, 1))
@@ -276,21 +303,38 @@ def air_share_of(network: Network, flows: Flows, theta: float, prefecture: int) 
     return air / total if total else 0.0
 
 
-def calibrate(network: Network, flows: Flows, tables: TradeTables) -> tuple[float, float, float]:
-    """The logit scale nearest the calibration target on the log-spaced grid of ``model.toml``.
+@dataclass(frozen=True)
+class Calibration:
+    """The calibrated logit, the target and what the model reaches."""
 
-    The target is the air share of Chengdu's value (``cd_air_share_value``). Returns (theta,
-    modelled share, target share).
+    logit: Logit
+    figure: str
+    target: float
+    modelled: float
+
+
+def calibrate(network: Network, flows: Flows, tables: TradeTables) -> Calibration:
+    """The (scale, VOT multiplier) of the grids of ``model.toml`` nearest the target.
+
+    The target is the air share of Chengdu's value (``cd_air_share_value``, mode at the
+    border). One figure cannot pin two parameters: among grid points equally near the target
+    (within 0.001) the one with the multiplier nearest 1, then the smallest scale, is kept.
+    When the target is out of reach the nearest point lies on the grids' bounds, which the
+    answer then shows.
     """
     spec = tables.logit
-    target_fig = tables.figure(spec.calibration[0])
-    p = flows.marginals.prefectures.index(target_fig.scope)
-    grid = np.geomspace(spec.theta_start, spec.theta_stop, spec.theta_count)
-    best = min(
-        (abs(air_share_of(network, flows, float(t), p) - target_fig.value), float(t)) for t in grid
-    )
-    theta = best[1]
-    return theta, air_share_of(network, flows, theta, p), target_fig.value
+    fig = tables.figure(spec.calibration[0])
+    p = flows.marginals.prefectures.index(fig.scope)
+    thetas = np.geomspace(spec.theta_start, spec.theta_stop, spec.theta_count)
+    scales = np.linspace(spec.vot_scale_start, spec.vot_scale_stop, spec.vot_scale_count)
+    found: list[tuple[float, float, float, float, float]] = []
+    for k in scales:
+        for t in thetas:
+            share = air_share_of(network, flows, logit_for(tables, float(t), float(k)), p)
+            gap = round(abs(share - fig.value), 3)
+            found.append((gap, abs(float(k) - 1.0), float(t), share, float(k)))
+    _, _, theta, share, k = min(found)
+    return Calibration(logit_for(tables, theta, k), fig.id, fig.value, share)
 
 
 def _published(fig: Figure) -> dict[str, Any]:
@@ -429,17 +473,18 @@ class TradeModel:
         self.adcodes = tuple(sorted(seats))
         self.seats = tuple(seats[a] for a in self.adcodes)
         self.flows = fit_flows(tables, self.adcodes)
-        self._theta: tuple[float, float, float] | None = None
+        self._calibration: Calibration | None = None
         self._nets: OrderedDict[str, Network] = OrderedDict()
         self._done: OrderedDict[str, Assignment] = OrderedDict()
         self._size = cache_size
         self._lock = threading.Lock()
 
-    def calibration(self, baseline: Engine) -> tuple[float, float, float]:
-        """(theta, modelled, target) of the calibration on *baseline* (computed once)."""
-        if self._theta is None:
-            self._theta = calibrate(self.network(baseline, "baseline"), self.flows, self.tables)
-        return self._theta
+    def calibration(self, baseline: Engine) -> Calibration:
+        """The calibration on *baseline* (computed once, reused by every scenario)."""
+        if self._calibration is None:
+            net = self.network(baseline, "baseline")
+            self._calibration = calibrate(net, self.flows, self.tables)
+        return self._calibration
 
     def network(self, engine: Engine, key: str) -> Network:
         """The routed blocks of *engine*, cached under *key*."""
@@ -458,11 +503,11 @@ class TradeModel:
     def assignment(self, engine: Engine, key: str, *, baseline: Engine) -> tuple[Assignment, float]:
         """The assignment under *engine* (cached under *key*) and the seconds it took."""
         t0 = time.perf_counter()
-        theta = self.calibration(baseline)[0]
+        logit = self.calibration(baseline).logit
         with self._lock:
             done = self._done.get(key)
         if done is None:
-            done = assign(self.network(engine, key), self.flows, self.tables, theta)
+            done = assign(self.network(engine, key), self.flows, self.tables, logit)
             with self._lock:
                 self._done[key] = done
                 while len(self._done) > self._size:

@@ -109,17 +109,22 @@ class TradeReport:
         return self.model.assignment(engine, key, baseline=self.base)
 
     def _meta(self, scenario: str | None, seconds: float) -> dict[str, Any]:
-        theta, fitted, target = self.model.calibration(self.base)
+        cal = self.model.calibration(self.base)
         return {
             "scenario": scenario,
             "base_year": self.tables.base_year,
             "model_version": self.tables.version,
             "parameters_version": self.base.params.version,
             "logit": {
-                "theta": round(theta, 6),
-                "calibration_figure": self.tables.logit.calibration[0],
-                "calibration_target": round(target, 6),
-                "calibration_modelled": round(fitted, 6),
+                "theta": round(cal.logit.theta, 6),
+                "vot_scale": round(cal.logit.vot_scale, 6),
+                "vot_cny_per_t_h": {
+                    c.id: round(v, 6)
+                    for c, v in zip(self.tables.commodities, cal.logit.vot_cny_per_t_h, strict=True)
+                },
+                "calibration_figure": cal.figure,
+                "calibration_target": round(cal.target, 6),
+                "calibration_modelled": round(cal.modelled, 6),
             },
             "mode_definition": "mode at the Chinese border (customs 'mode of transport')",
             "seconds": round(seconds, 6),

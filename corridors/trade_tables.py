@@ -17,7 +17,7 @@ import datetime as dt
 import math
 import tomllib
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,10 @@ class LogitSpec:
     theta_count: int
     calibration: tuple[str, ...]
     validation: tuple[str, ...]
+    vot_scale_start: float = 1.0
+    vot_scale_stop: float = 1.0
+    vot_scale_count: int = 1
+    vot_scale_applies_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,7 @@ class TradeTables:
     prefecture_shares: tuple[Mapping[str, str], ...]
     logit: LogitSpec
     targets: Mapping[str, Mapping[str, Any]]
+    seed: Mapping[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
 
     def figure(self, fid: str) -> Figure:
         """The figure *fid* (validated to exist when referenced by the model)."""
@@ -442,6 +447,23 @@ def _model(
         start, stop, count = 1.0, 2.0, 2
     else:
         m.provenance(grid, "logit.theta_grid")
+    vs = lg.get("vot_scale_grid") if isinstance(lg.get("vot_scale_grid"), Mapping) else {}
+    assert isinstance(vs, Mapping)
+    v0, v1, vn = vs.get("start"), vs.get("stop"), vs.get("count")
+    applies = vs.get("applies_to")
+    if not (
+        isinstance(v0, int | float)
+        and isinstance(v1, int | float)
+        and isinstance(vn, int)
+        and 0 < v0 <= v1
+        and 1 <= vn <= 1000
+        and isinstance(applies, list)
+        and all(a in raw_c for a in applies)
+    ):
+        m.add("logit.vot_scale_grid", "needs 0 < start <= stop, 1 <= count, applies_to groups")
+        v0, v1, vn, applies = 1.0, 1.0, 1, []
+    else:
+        m.provenance(vs, "logit.vot_scale_grid")
     alternatives = lg.get("alternatives")
     if not isinstance(alternatives, int) or not 1 <= alternatives <= 10:
         m.add("logit.alternatives", "not an integer in 1-10")
@@ -459,6 +481,22 @@ def _model(
     overlap = sorted(set(lists["calibration"]) & set(lists["validation"]))
     if overlap:
         m.add("logit.validation", f"{overlap} also used for calibration: keep them held out")
+    seed: dict[str, tuple[tuple[str, ...], float]] = {}
+    raw_seed = doc.get("seed", {})
+    for cid, sd in raw_seed.items() if isinstance(raw_seed, Mapping) else ():
+        p = f"seed.{cid}."
+        if cid not in raw_c or not isinstance(sd, Mapping):
+            m.add(p[:-1], "not a commodity group of this table")
+            continue
+        codes = sd.get("prefectures")
+        if not isinstance(codes, list) or not codes:
+            m.add(f"{p}prefectures", "needs a list of adcodes")
+            codes = []
+        for j, a in enumerate(codes):
+            if known_adcodes is not None and a not in known_adcodes:
+                m.add(f"{p}prefectures[{j}]", f"unknown prefecture {a!r}")
+        weight = m.sourced(sd, "other_weight", p, lo=0.0, hi=1.0)
+        seed[cid] = (tuple(str(a) for a in codes), weight)
     targets: dict[str, Mapping[str, Any]] = {}
     for tid, t in m.table(doc, "targets", "").items():
         p = f"targets.{tid}."
@@ -489,8 +527,13 @@ def _model(
             int(count),
             lists["calibration"],
             lists["validation"],
+            float(v0),
+            float(v1),
+            int(vn),
+            tuple(str(a) for a in applies),
         ),
         targets,
+        seed,
     )
 
 
@@ -518,6 +561,7 @@ def _check(
         model.prefecture_shares,
         model.logit,
         model.targets,
+        model.seed,
     )
 
 

@@ -129,7 +129,8 @@ def _print_meta(con: Console, res: dict[str, Any]) -> None:
         f"{res['parameters_version']}, scenario / 情景: {res['scenario'] or 'baseline / 基准'}"
     )
     con.print(
-        f"logit scale theta {lg['theta']:g}, calibrated on {lg['calibration_figure']} "
+        f"logit scale theta {lg['theta']:.3g}, IT value-of-time x{lg['vot_scale']:g}, "
+        f"calibrated on {lg['calibration_figure']} "
         f"(target {lg['calibration_target']:g}, modelled {lg['calibration_modelled']:.3f}); "
         f"mode = {res['mode_definition']}; answered in {res['seconds']:.3f} s"
     )

@@ -47,6 +47,8 @@ class LogitOut(_Out):
     """The logit scale and its calibration."""
 
     theta: float
+    vot_scale: float
+    vot_cny_per_t_h: dict[str, float]
     calibration_figure: str
     calibration_target: float
     calibration_modelled: float
