@@ -53,7 +53,7 @@ class Alternative:
     time_h: float
 
 
-def _crossing(route: Route, country: Callable[[str], str]) -> tuple[str, str, str]:
+def border_of(route: Route, country: Callable[[str], str]) -> tuple[str, str, str]:
     """(mode, border, gateway) where *route* leaves China; ``("", "", "")`` if it never does."""
     for leg in route.legs:
         a, b = country(leg.from_id), country(leg.to_id)
@@ -102,7 +102,7 @@ def alternatives(
             hours += gateway.onward_km / speed + mp.handling_h.value
             border, gw = f"{gateway.place} ({mode})", gateway.place
         else:
-            mode, border, gw = _crossing(r, lambda pid: places.get(pid, ""))
+            mode, border, gw = border_of(r, lambda pid: places.get(pid, ""))
             if not mode:
                 continue
         key = (r.corridor, mode, border)
