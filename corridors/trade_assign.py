@@ -69,6 +69,18 @@ def border_of(route: Route, country: Callable[[str], str]) -> tuple[str, str, st
     return "", "", ""
 
 
+def onward_corridor(corridor: str, onward_mode: str) -> str:
+    """The corridor of a route to a Chinese port or airport continued by an onward leg.
+
+    An onward flight is ``air_cargo``; an onward voyage keeps a sea corridor (``yangtze``,
+    ``ilstc``) and otherwise is named ``<corridor>+sea`` (e.g. ``road+sea``: trucked to
+    Shanghai, then shipped).
+    """
+    if onward_mode == "air":
+        return "air_cargo"
+    return corridor if corridor in ("yangtze", "ilstc") else f"{corridor}+{onward_mode}"
+
+
 def alternatives(
     engine: Engine, origin: str, gateway: Gateway, *, count: int, objective: str
 ) -> tuple[Alternative, ...]:
@@ -101,12 +113,14 @@ def alternatives(
             speed = mp.speed_kph.value if mp.speed_kph is not None else 1.0
             hours += gateway.onward_km / speed + mp.handling_h.value
             border, gw = f"{gateway.place} ({mode})", gateway.place
+            corridor = onward_corridor(r.corridor, mode)
         else:
             mode, border, gw = border_of(r, lambda pid: places.get(pid, ""))
+            corridor = r.corridor
             if not mode:
                 continue
-        key = (r.corridor, mode, border)
-        alt = Alternative(r.corridor, mode, border, gw, cost, hours)
+        key = (corridor, mode, border)
+        alt = Alternative(corridor, mode, border, gw, cost, hours)
         if key not in best or alt.cost_cny_per_t < best[key].cost_cny_per_t:
             best[key] = alt
     return tuple(sorted(best.values(), key=lambda a: (a.cost_cny_per_t, a.corridor, a.border)))

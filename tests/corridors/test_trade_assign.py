@@ -21,6 +21,7 @@ from corridors.trade_assign import (
     Network,
     air_share_of,
     border_of,
+    onward_corridor,
 )
 
 
@@ -106,3 +107,9 @@ def test_grouped_rows_share_by_hand() -> None:
     assert by_mode["air"]["share_value"] == 0.3
     assert by_mode["sea"]["share_tonnes"] == 0.9
     assert a.share("mode", "sea") == pytest.approx(0.7)
+
+
+def test_onward_legs_name_their_corridor() -> None:
+    assert onward_corridor("road", "air") == "air_cargo"
+    assert onward_corridor("yangtze", "sea") == "yangtze"
+    assert onward_corridor("road", "sea") == "road+sea"
