@@ -25,9 +25,9 @@ def main() -> None:
     t0 = time.perf_counter()
     net = build_network(engine, report.tables, m.seats)
     t1 = time.perf_counter()
-    theta = calibrate(net, m.flows, report.tables)[0]
+    logit = calibrate(net, m.flows, report.tables).logit
     t2 = time.perf_counter()
-    assign(net, m.flows, report.tables, theta)
+    assign(net, m.flows, report.tables, logit)
     t3 = time.perf_counter()
     report.flows(None, "baseline", by="mode")
     t4 = time.perf_counter()
@@ -36,7 +36,7 @@ def main() -> None:
     print(
         f"route {net.pairs} seat x gateway pairs ({len(net.blocks)} choice sets): {t1 - t0:.2f} s"
     )
-    print(f"calibrate theta over the grid: {t2 - t1:.2f} s")
+    print(f"calibrate (scale x VOT grid): {t2 - t1:.2f} s")
     print(f"assign (logit split of every cell): {t3 - t2:.3f} s")
     print(f"first flows answer (routing + calibration + assignment): {t4 - t3:.2f} s")
     print(f"cached flows answer: {1000 * (t5 - t4):.1f} ms")
