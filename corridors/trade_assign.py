@@ -339,6 +339,8 @@ def calibrate(network: Network, flows: Flows, tables: TradeTables) -> Calibratio
     spec = tables.logit
     fig = tables.figure(spec.calibration[0])
     p = flows.marginals.prefectures.index(fig.scope)
+    # only the target prefecture's choice sets matter: split those alone on every grid point
+    network = Network(tuple(b for b in network.blocks if b.p == p), network.route_s, network.pairs)
     thetas = np.geomspace(spec.theta_start, spec.theta_stop, spec.theta_count)
     scales = np.linspace(spec.vot_scale_start, spec.vot_scale_stop, spec.vot_scale_count)
     found: list[tuple[float, float, float, float, float]] = []

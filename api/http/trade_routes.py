@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -131,15 +132,16 @@ class IndicatorsOut(_Meta):
     indicators: list[IndicatorOut]
 
 
+_REPORTS: weakref.WeakKeyDictionary[Service, TradeReport] = weakref.WeakKeyDictionary()
+
+
 def _report(request: Request, service: Service) -> TradeReport:
-    state = request.app.state
-    found: TradeReport | None = getattr(state, "trade_report", None)
-    if found is None or found.base is not service.engine:
-        with _LOCK:
-            found = getattr(state, "trade_report", None)
-            if found is None or found.base is not service.engine:
-                found = TradeReport(service.engine, state.settings.data_dir)
-                state.trade_report = found
+    """The trade model of *service*'s baseline engine (one per service, built on first use)."""
+    with _LOCK:
+        found = _REPORTS.get(service)
+        if found is None or found.base is not service.engine:
+            found = TradeReport(service.engine, request.app.state.settings.data_dir)
+            _REPORTS[service] = found
     return found
 
 
@@ -184,7 +186,7 @@ async def get_flows(
     "/indicators",
     summary="The plan's trade targets: published and modelled",
     response_model=IndicatorsOut,
-    responses=problem_responses(404, 504),
+    responses=problem_responses(404, 422, 504),
 )
 async def get_indicators(
     request: Request, service: ServiceDep, scenario: TradeScenarioQuery = None
