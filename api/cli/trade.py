@@ -187,12 +187,21 @@ def indicators_cmd(
         ]
         if engine is not None:
             change = i["change"]
-            row += [
-                _fmt(i["baseline"], i["unit"]),
-                f"{100 * change:+.1f}%" if i["change_unit"] == "relative" else f"{change:+.4g}",
-            ]
+            row += [_fmt(i["baseline"], i["unit"]), _change(change, i["change_unit"])]
         table.add_row(*row)
     con.print(table)
+
+
+def _change(change: float | None, unit: str) -> str:
+    if change is None:
+        return "—"
+    if unit == "relative":
+        return f"{100 * change:+.2f}%"
+    if unit == "share":
+        return f"{100 * change:+.2f} pp"
+    if unit == "CNY":
+        return f"{change / 1e9:+,.1f} bn CNY"
+    return f"{change:+g}"
 
 
 def _goal(i: dict[str, Any]) -> str:
