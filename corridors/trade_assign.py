@@ -17,10 +17,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from shapely.geometry import MultiLineString
 
 from corridors.trade import (
     DIRECTIONS,
@@ -43,7 +44,10 @@ CN = "CN"
 
 @dataclass(frozen=True)
 class Alternative:
-    """One distinct way from a prefecture seat to a gateway, per tonne."""
+    """One distinct way from a prefecture seat to a gateway, per tonne.
+
+    ``geometry`` is the engine route's legs (lon/lat; an onward leg is not drawn).
+    """
 
     corridor: str
     border_mode: str
@@ -51,6 +55,23 @@ class Alternative:
     gateway: str
     cost_cny_per_t: float
     time_h: float
+    geometry: MultiLineString | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class FlowLine:
+    """Value and tonnes on one (corridor, mode at the border, border) with a path to draw.
+
+    ``geometry`` is the path of the alternative of this key that carries the most value.
+    """
+
+    corridor: str
+    border_mode: str
+    border: str
+    gateway: str
+    value_cny: float
+    tonnes: float
+    geometry: MultiLineString | None = field(default=None, compare=False, repr=False)
 
 
 def border_of(route: Route, country: Callable[[str], str]) -> tuple[str, str, str]:
@@ -120,7 +141,11 @@ def alternatives(
             if not mode:
                 continue
         key = (corridor, mode, border)
-        alt = Alternative(corridor, mode, border, gw, cost, hours)
+        lines = [
+            g.geometry for g in r.legs if not g.geometry.is_empty and len(g.geometry.coords) > 1
+        ]
+        geom = MultiLineString(lines) if lines else None
+        alt = Alternative(corridor, mode, border, gw, cost, hours, geom)
         if key not in best or alt.cost_cny_per_t < best[key].cost_cny_per_t:
             best[key] = alt
     return tuple(sorted(best.values(), key=lambda a: (a.cost_cny_per_t, a.corridor, a.border)))
@@ -196,6 +221,7 @@ class Assignment:
     rows: tuple[dict[str, Any], ...]
     flows: Flows
     unrouted_cny: float
+    lines: tuple[FlowLine, ...] = ()
 
     def total(self, field: str = "value_cny") -> float:
         """Sum of *field* over the assigned rows."""
@@ -282,7 +308,18 @@ def assign(network: Network, flows: Flows, tables: TradeTables, logit: Logit) ->
     m = flows.marginals
     density = [c.value_density_cny_per_t for c in tables.commodities]
     rows: list[dict[str, Any]] = []
+    acc: dict[tuple[str, str, str], list[Any]] = {}  # value, tonnes, best value, best alt
     for b, val in _split(network, flows, logit):
+        for j, alt in enumerate(b.alts):
+            v = float(val[:, :, j].sum())
+            t = float(sum(val[c, :, j].sum() / density[c] for c in range(val.shape[0])))
+            slot = acc.setdefault(
+                (alt.corridor, alt.border_mode, alt.border), [0.0, 0.0, -1.0, alt]
+            )
+            slot[0] += v
+            slot[1] += t
+            if v > slot[2]:
+                slot[2], slot[3] = v, alt
         for (c, d, a), value in np.ndenumerate(val):
             if value <= 0:
                 continue
@@ -302,7 +339,12 @@ def assign(network: Network, flows: Flows, tables: TradeTables, logit: Logit) ->
                 }
             )
     unrouted = float(flows.value_cny.sum()) - sum(r["value_cny"] for r in rows)
-    return Assignment(logit, tuple(rows), flows, max(unrouted, 0.0))
+    lines = tuple(
+        FlowLine(k[0], k[1], k[2], best.gateway, v, t, best.geometry)
+        for k, (v, t, _, best) in sorted(acc.items())
+        if v > 0
+    )
+    return Assignment(logit, tuple(rows), flows, max(unrouted, 0.0), lines)
 
 
 def air_share_of(network: Network, flows: Flows, logit: Logit, prefecture: int) -> float:

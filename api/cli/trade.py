@@ -86,6 +86,12 @@ def flows_cmd(
     validate: Annotated[
         bool, typer.Option("--validate", help="Print the validation against held-out figures.")
     ] = False,
+    map_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--map", help="Also draw the flow map to FILE.html|.png|.pdf|.svg (line width ∝ value)."
+        ),
+    ] = None,
 ) -> None:
     """Sichuan's trade on the corridors / 四川外贸货流: value and tonnes by group (modelled)."""
     if out is not None and out.suffix not in (".csv", ".parquet"):
@@ -100,6 +106,8 @@ def flows_cmd(
             _print_validation(res)
         return
     res = report.flows(engine, key, by=by)
+    if map_out is not None:
+        _write_map(report, engine, key, map_out)
     if out is not None:
         _write_rows(res["rows"], out)
         err.print(f"wrote {len(res['rows'])} rows to {out}")
@@ -120,6 +128,27 @@ def flows_cmd(
             f"{100 * r['share_tonnes']:.1f}%",
         )
     con.print(table)
+
+
+def _write_map(report: TradeReport, engine: Engine | None, key: str, path: Path) -> None:
+    from maps.briefings import MapData  # noqa: PLC0415
+    from maps.export import export  # noqa: PLC0415
+    from maps.layout import PrintOptions, output_format  # noqa: PLC0415
+    from maps.trade_map import flow_scene  # noqa: PLC0415
+
+    fmt = output_format(path)
+    assignment = report.assignment(engine, key)[0]
+    note = "基准 baseline" if engine is None else f"情景 scenario: {key}"
+    scene = flow_scene(
+        data=MapData.load(cli_settings().build_dir),
+        assignment=assignment,
+        places={p.id: p for p in report.base.catalog.places},
+        title_note=note,
+        parameters_version=report.base.params.version,
+    )
+    data = export(scene, fmt, options=PrintOptions(scenario=note))
+    path.write_bytes(data)
+    err.print(f"wrote {path} ({fmt.value.upper()}, {len(data) / 1e6:.2f} MB)")
 
 
 def _print_meta(con: Console, res: dict[str, Any]) -> None:
