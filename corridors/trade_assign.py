@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 
 GROUPINGS = ("mode", "corridor", "border", "gateway", "prefecture", "region", "commodity")
 CN = "CN"
+SOUTHBOUND_TRAINS = ("ilstc", "china_laos", "china_vietnam")
+"""The corridors of what Sichuan calls its ILSTC (西部陆海新通道) trains: rail-sea via Qinzhou and
+the China-Laos, China-Myanmar and China-Vietnam trains (川观新闻, 2023-12-25)."""
 
 
 @dataclass(frozen=True)
@@ -479,11 +482,9 @@ def validation(assignment: Assignment, tables: TradeTables, *, usd_cny: float) -
             kind, metric = "value", "value on the china_europe_rail corridor, CNY/yr"
         elif f.indicator == "train_goods_value":
             published = f.value * CNY_PER_100M * scale
-            modelled = assignment.total_where("corridor", "ilstc")
-            kind, metric = (
-                "value",
-                "value on the ilstc corridor (rail to Qinzhou, then sea), CNY/yr",
-            )
+            modelled = sum(assignment.total_where("corridor", c) for c in SOUTHBOUND_TRAINS)
+            kind = "value"
+            metric = "value on the southbound trains (ilstc, china_laos, china_vietnam), CNY/yr"
         elif f.indicator == "rail_share_value":
             published = f.value
             modelled = assignment.share("mode", "rail")
