@@ -414,7 +414,7 @@ def _fmt_indicator(
         "goal": {"comparator": spec["comparator"], "value": spec["target"]},
         "unit": spec["unit"],
         "published": _published(published),
-        "modelled": round(modelled, 6),
+        "modelled": round(modelled, 2 if spec["unit"] == "CNY" else 6),
         "mark": "modelled",
         **extra,
     }
@@ -451,7 +451,7 @@ def indicators(
     for tid, spec in tables.targets.items():
         extra: dict[str, Any] = {}
         if base is not None:
-            extra["baseline"] = round(base[tid], 6)
+            extra["baseline"] = round(base[tid], 2 if spec["unit"] == "CNY" else 6)
             if tid == "air_intl_tonnes":
                 extra["change"] = round(now[tid] / base[tid] - 1.0, 6) if base[tid] else None
                 extra["change_unit"] = "relative"
