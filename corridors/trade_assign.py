@@ -38,7 +38,9 @@ if TYPE_CHECKING:
     from corridors.engine import Engine
     from corridors.models import Route
 
-GROUPINGS = ("mode", "corridor", "border", "gateway", "prefecture", "region", "commodity")
+GROUPINGS = (
+    "mode", "corridor", "service", "border", "gateway", "prefecture", "region", "commodity",
+)  # fmt: skip
 CN = "CN"
 SOUTHBOUND_TRAINS = ("ilstc", "china_laos", "china_vietnam")
 """The corridors of what Sichuan calls its ILSTC (西部陆海新通道) trains: rail-sea via Qinzhou and
@@ -59,6 +61,7 @@ class Alternative:
     cost_cny_per_t: float
     time_h: float
     geometry: MultiLineString | None = field(default=None, compare=False, repr=False)
+    service: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,23 @@ class FlowLine:
     value_cny: float
     tonnes: float
     geometry: MultiLineString | None = field(default=None, compare=False, repr=False)
+
+
+def service_of(route: Route, country: Callable[[str], str]) -> str:
+    """The service that carries *route* across the Chinese border.
+
+    The service of the leg that leaves China; a road leg or an unnamed crossing is ``road``;
+    a route that ends in China (continued by an onward leg) names its last service, or
+    ``road`` when it has none.
+    """
+    last = ""
+    for leg in route.legs:
+        if leg.service:
+            last = leg.service
+        a, b = country(leg.from_id), country(leg.to_id)
+        if leg.border_crossings or (a == CN and b not in ("", CN)):
+            return leg.service or "road"
+    return last or "road"
 
 
 def border_of(route: Route, country: Callable[[str], str]) -> tuple[str, str, str]:
@@ -148,7 +168,11 @@ def alternatives(
             g.geometry for g in r.legs if not g.geometry.is_empty and len(g.geometry.coords) > 1
         ]
         geom = MultiLineString(lines) if lines else None
-        alt = Alternative(corridor, mode, border, gw, cost, hours, geom)
+        service = service_of(r, lambda pid: places.get(pid, ""))
+        if gateway.onward_mode:  # e.g. yz_iww_luzhou_shanghai+onward_sea, ctu+onward_air
+            base = service if service != "road" else gateway.place
+            service = f"{base}+onward_{gateway.onward_mode}"
+        alt = Alternative(corridor, mode, border, gw, cost, hours, geom, service)
         if key not in best or alt.cost_cny_per_t < best[key].cost_cny_per_t:
             best[key] = alt
     return tuple(sorted(best.values(), key=lambda a: (a.cost_cny_per_t, a.corridor, a.border)))
@@ -337,6 +361,7 @@ def assign(network: Network, flows: Flows, tables: TradeTables, logit: Logit) ->
                     "border_mode": alt.border_mode,
                     "border": alt.border,
                     "gateway": alt.gateway,
+                    "service": alt.service,
                     "value_cny": float(value),
                     "tonnes": float(value) / density[c],
                 }

@@ -1,9 +1,9 @@
 """The ``shudao flows`` and ``shudao indicators`` commands: Sichuan's trade on the corridors.
 
 Owns: the two commands (registered by :func:`register`): ``flows [--scenario ID|NAME]
-[--by mode|corridor|border|gateway|prefecture|region|commodity] [--json] [--out FILE.csv|.parquet]
-[--validate]`` and ``indicators [--scenario ID|NAME] [--json]``. A scenario is a stored
-scenario's id or the name of a shipped one (``data/geo/scenarios/<name>.toml``). The model is
+[--by mode|corridor|service|border|gateway|prefecture|region|commodity] [--json]
+[--out FILE.csv|.parquet] [--validate] [--map FILE]`` and ``indicators [--scenario ID|NAME]
+[--json]``. A scenario is a stored scenario's id or the name of a shipped one (``data/geo/scenarios/<name>.toml``). The model is
 :mod:`corridors.trade_report`.
 """
 
@@ -77,7 +77,10 @@ def _write_rows(rows: list[dict[str, Any]], out: Path) -> None:
 def flows_cmd(
     scenario: TradeScenarioOpt = None,
     by: Annotated[
-        str, typer.Option(help="mode, corridor, border, gateway, prefecture, region or commodity.")
+        str,
+        typer.Option(
+            help="mode, corridor, service, border, gateway, prefecture, region or commodity."
+        ),
     ] = "mode",
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     out: Annotated[

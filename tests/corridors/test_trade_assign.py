@@ -22,6 +22,7 @@ from corridors.trade_assign import (
     air_share_of,
     border_of,
     onward_corridor,
+    service_of,
 )
 
 
@@ -113,3 +114,26 @@ def test_onward_legs_name_their_corridor() -> None:
     assert onward_corridor("road", "air") == "air_cargo"
     assert onward_corridor("yangtze", "sea") == "yangtze"
     assert onward_corridor("road", "sea") == "road+sea"
+
+
+def test_the_service_is_the_one_that_leaves_china() -> None:
+    def leg(a: str, b: str, mode: str, service: str | None, borders: tuple[str, ...] = ()) -> Any:
+        return SimpleNamespace(
+            from_id=a,
+            to_id=b,
+            mode=SimpleNamespace(value=mode),
+            border_crossings=borders,
+            service=service,
+        )
+
+    train = SimpleNamespace(
+        legs=(
+            leg("chengdu", "chengdu_irp", "road", None),
+            leg("chengdu_irp", "hamburg", "rail", "cr_express", ("alashankou-dostyk",)),
+        )
+    )
+    assert service_of(cast(Any, train), lambda k: COUNTRY.get(k, "")) == "cr_express"
+    barge = SimpleNamespace(legs=(leg("chengdu", "shanghai_port", "inland_waterway", "yz"),))
+    assert service_of(cast(Any, barge), lambda k: COUNTRY.get(k, "")) == "yz"  # ends in China
+    truck = SimpleNamespace(legs=(leg("chengdu", "hamburg", "road", None, ("CN-KZ",)),))
+    assert service_of(cast(Any, truck), lambda k: COUNTRY.get(k, "")) == "road"
