@@ -3,8 +3,8 @@
 Owns: the two commands (registered by :func:`register`): ``flows [--scenario ID|NAME]
 [--by mode|corridor|service|border|gateway|prefecture|region|commodity] [--json]
 [--out FILE.csv|.parquet] [--validate] [--map FILE]`` and ``indicators [--scenario ID|NAME]
-[--json]``. A scenario is a stored scenario's id or the name of a shipped one (``data/geo/scenarios/<name>.toml``). The model is
-:mod:`corridors.trade_report`.
+[--json]``. A scenario is a stored scenario's id or the name of a shipped one
+(``data/geo/scenarios/<name>.toml``). The model is :mod:`corridors.trade_report`.
 """
 
 from __future__ import annotations
