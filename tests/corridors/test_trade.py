@@ -164,3 +164,16 @@ def test_bad_shares_are_a_data_error(tables) -> None:  # type: ignore[no-untyped
     )
     with pytest.raises(DataValidationError, match="negative remainder"):
         marginals(bad, ADCODES)
+
+
+def test_derived_figures_follow_from_their_inputs(tables) -> None:  # type: ignore[no-untyped-def]
+    f = tables.figures
+    assert f["sc_2024_import_share"].value == pytest.approx(4279.5 / 10457.2, abs=1e-6)
+    assert f["sc_2024_h1_bri_share"].value == pytest.approx(2223.6 / 4906.6, abs=1e-6)
+    assert f["sc_2023_total"].value == pytest.approx(10457.2 / 1.094, abs=0.05)
+    assert f["sc_2019_total"].value == pytest.approx(5822.7 / 0.861, abs=0.05)
+    # USD 12 bn x 7.1072 CNY/USD over 2022's 10,076.7亿元
+    assert f["ceb_trade_boost_share_2022"].value == pytest.approx(
+        12e9 * 7.1072 / 10076.7e8, abs=1e-6
+    )
+    assert {x.mark for x in f.values() if x.source.startswith("derived")} == {"derived"}
