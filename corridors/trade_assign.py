@@ -42,6 +42,8 @@ GROUPINGS = (
     "mode", "corridor", "service", "border", "gateway", "prefecture", "region", "commodity",
 )  # fmt: skip
 CN = "CN"
+UNROUTED = "unrouted"
+UNROUTED_CNY = 1.0  # below a yuan, the difference between fitted and assigned value is rounding
 SOUTHBOUND_TRAINS = ("ilstc", "china_laos", "china_vietnam")
 """The corridors of what Sichuan calls its ILSTC (西部陆海新通道) trains: rail-sea via Qinzhou and
 the China-Laos, China-Myanmar and China-Vietnam trains (川观新闻, 2023-12-25)."""
@@ -259,6 +261,8 @@ class Assignment:
 
         Each row: ``key``, ``value_cny``, ``tonnes``, ``share_value``, ``share_tonnes``,
         ``mark`` (``modelled``); sorted by value, largest first, then key; rounded to 6 decimals.
+        Trade with no route under a scenario (e.g. every way to Almaty closed) is one more row,
+        ``unrouted``, so that the shares are of the whole trade.
         """
         field = {"mode": "border_mode"}.get(grouping, grouping)
         sums: dict[str, list[float]] = {}
@@ -266,6 +270,9 @@ class Assignment:
             acc = sums.setdefault(str(row[field]), [0.0, 0.0])
             acc[0] += row["value_cny"]
             acc[1] += row["tonnes"]
+        if self.unrouted_cny > UNROUTED_CNY:
+            unrouted_t = max(float(self.flows.tonnes.sum()) - self.total("tonnes"), 0.0)
+            sums[UNROUTED] = [self.unrouted_cny, unrouted_t]
         tv = sum(v for v, _ in sums.values()) or 1.0
         tt = sum(t for _, t in sums.values()) or 1.0
         out = [
@@ -288,10 +295,15 @@ class Assignment:
         return float(sum(r["value_cny"] for r in self.rows if r[field] == key))
 
     def share(self, grouping: str, key: str, *, prefecture: str | None = None) -> float:
-        """Share of value in group *key* (optionally among one prefecture's flows)."""
+        """Share of value in group *key* (of the whole trade, unrouted included).
+
+        With *prefecture*, the share among that prefecture's routed flows.
+        """
         field = {"mode": "border_mode"}.get(grouping, grouping)
         rows = [r for r in self.rows if prefecture is None or r["prefecture"] == prefecture]
         total = sum(r["value_cny"] for r in rows)
+        if prefecture is None:
+            total += self.unrouted_cny
         part = sum(r["value_cny"] for r in rows if r[field] == key)
         return part / total if total else 0.0
 

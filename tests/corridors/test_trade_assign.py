@@ -137,3 +137,18 @@ def test_the_service_is_the_one_that_leaves_china() -> None:
     assert service_of(cast(Any, barge), lambda k: COUNTRY.get(k, "")) == "yz"  # ends in China
     truck = SimpleNamespace(legs=(leg("chengdu", "hamburg", "road", None, ("CN-KZ",)),))
     assert service_of(cast(Any, truck), lambda k: COUNTRY.get(k, "")) == "road"
+
+
+def test_unrouted_trade_is_a_row_and_in_the_denominator() -> None:
+    # 100 CNY fitted; 60 routed (rail 30, sea 30), 40 without a route under some scenario
+    _, flows = _toy()
+    rows = (
+        {"border_mode": "rail", "value_cny": 30.0, "tonnes": 15.0},
+        {"border_mode": "sea", "value_cny": 30.0, "tonnes": 15.0},
+    )
+    a = Assignment(Logit(1.0, 1.0, (0.0,)), rows, flows, 40.0)
+    by_mode = {r["key"]: r for r in a.by("mode")}
+    assert by_mode["unrouted"]["value_cny"] == 40.0
+    assert by_mode["unrouted"]["tonnes"] == 20.0  # toy tonnes = value / 2
+    assert by_mode["rail"]["share_value"] == 0.3
+    assert a.share("mode", "rail") == pytest.approx(0.3)
