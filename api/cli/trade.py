@@ -36,7 +36,8 @@ TradeScenarioOpt = Annotated[
     str | None,
     typer.Option(
         "--scenario",
-        help="A stored scenario's id, or a shipped scenario's name (e.g. red-sea-closed) / 情景.",
+        help="A stored scenario's id, a shipped scenario's name (e.g. red-sea-closed) or a "
+        "scenario file (.toml/.json) / 情景.",
     ),
 ]
 
@@ -53,6 +54,16 @@ def _report_and_engine(scenario: str | None) -> tuple[TradeReport, Engine | None
         from api.service import engine_under  # noqa: PLC0415
 
         return report, engine_under(base, stored), f"{stored.id}@v{stored.version}"
+    path = Path(scenario)
+    if path.suffix in (".toml", ".json") and path.is_file():  # a scenario document
+        from corridors.scenarios import (  # noqa: PLC0415
+            apply_scenario,
+            load_scenario_file,
+            scenario_fingerprint,
+        )
+
+        doc = load_scenario_file(path, engine=base)
+        return report, apply_scenario(base, doc), f"file:{scenario_fingerprint(doc)}"
     return report, report.shipped(scenario), scenario
 
 
