@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corridors.errors import CorridorError
-from corridors.trade_assign import GROUPINGS, Assignment, TradeModel, indicators, validation
+from corridors.trade_assign import GROUPINGS, Assignment, TradeModel
+from corridors.trade_indicators import indicators, validation
 from corridors.trade_tables import load_trade_tables
 
 if TYPE_CHECKING:
