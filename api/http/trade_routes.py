@@ -34,8 +34,8 @@ TradeScenarioQuery = Annotated[
         max_length=64,
         pattern=r"^[0-9A-Za-z-]{1,64}$",
         description="A stored scenario's id (GET /v1/scenarios) or a shipped scenario's name "
-        "(e.g. red-sea-closed, plan-southbound-trains).",
-        examples=["plan-southbound-trains"],
+        "(e.g. red-sea-closed, plan-southbound-trains). The first request under a scenario "
+        "routes its prefecture x gateway pairs (seconds); later ones are cached.",
     ),
 ]
 
