@@ -2,7 +2,8 @@
 
 Owns: :func:`validate_tables`, the one entry point that checks every curated table of
 ``data/geo`` (places, prefectures, parameters, services, rail sections, itinerary points, rail
-gauges, high-speed lines, network links, country extents) and returns every problem of every
+gauges, high-speed lines, network links, country extents, the trade tables of
+``data/geo/trade``) and returns every problem of every
 file, each naming its file, row (or TOML key) and column; :func:`load_tables`, which gives the
 engine its validated tables or raises one :class:`gis.errors.DataValidationError` carrying all
 of those problems (exit code 3); and the check that each place and itinerary point lies in its
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from corridors.params import Parameters, load_parameters
 from corridors.services import POINTS_FILE, ServiceRecord, load_services
+from corridors.trade_tables import trade_problems
 from gis.errors import DataValidationError, Problem
 from gis.network import read_network_links
 from gis.rail_attributes import read_gauge_rules, read_hsr_lines
@@ -334,6 +336,8 @@ def _check(
     bounds = _collect(problems, lambda: read_country_bounds(data_dir / COUNTRY_BOUNDS_FILE))
     if bounds is not None:
         problems += country_problems(_located_points(data_dir), bounds, build_dir=build_dir)
+    adcodes = {p.adcode for p in catalog.prefectures} if catalog is not None else None
+    problems += trade_problems(data_dir, known_places=known, known_adcodes=adcodes)
     tables = None
     if not problems and catalog is not None and params is not None and records is not None:
         tables = Tables(catalog, params, tuple(records))
@@ -361,7 +365,7 @@ def validate_tables(
         Empty when every table is valid; otherwise every problem, file by file (places and
         prefectures, parameters, services with their sections and itinerary points, gauges,
         high-speed lines, network links, country extents), then the points outside their
-        country.
+        country, then the trade tables (``trade/figures.csv``, ``trade/model.toml``).
     """
     return _check(data_dir, build_dir=build_dir, parameters_path=parameters_path)[0]
 

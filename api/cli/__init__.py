@@ -43,6 +43,7 @@ from api.cli.common import (
 )
 from api.cli.maps import map_app
 from api.cli.scenario import scenario_app
+from api.cli.trade import register as register_trade
 from api.cli.validate import register as register_validate
 from api.settings import Settings
 
@@ -58,6 +59,7 @@ app.add_typer(map_app, name="map")
 app.add_typer(scenario_app, name="scenario")
 register_access(app)  # shudao matrix, shudao access
 register_validate(app)  # shudao validate
+register_trade(app)  # shudao flows, shudao indicators
 
 
 @data_app.command("build")

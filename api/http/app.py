@@ -28,6 +28,7 @@ from api.http.routes import router as v1_router
 from api.http.scenario_routes import router as scenario_router
 from api.http.schemas import CacheStats, Health
 from api.http.security import install_security
+from api.http.trade_routes import router as trade_router
 from api.http.workbench import install_workbench
 from api.service import Service
 from api.settings import Settings
@@ -122,6 +123,7 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
     app.include_router(matrix_router)
     app.include_router(maps_router)
     app.include_router(scenario_router)
+    app.include_router(trade_router)
     app.include_router(ogc_router)
     install_workbench(app)
     install_security(app, settings)  # limits, CORS, then the key (outermost: runs first)

@@ -1,0 +1,204 @@
+"""``/v1/flows`` and ``/v1/indicators``: Sichuan's trade on the corridors and the plan's targets.
+
+Owns: the two endpoints and their response models. ``scenario=`` takes a stored scenario's id
+or a shipped scenario's name; the trade model (:class:`corridors.trade_report.TradeReport`) is
+built once per app on first use and caches each scenario's assignment, so only the first
+request of a scenario routes the prefecture x gateway pairs. Errors are problem+json through
+the one error hierarchy (unknown scenario 404 with suggestions, unknown grouping 422).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict
+
+from api.http.deps import get_service, run_limited, stored_scenario
+from api.http.problems import problem, problem_responses
+from api.service import Service
+from corridors.engine import Engine
+from corridors.trade_report import TradeReport
+
+router = APIRouter(prefix="/v1", tags=["trade"], responses=problem_responses(401, 500, 503))
+ServiceDep = Annotated[Service, Depends(get_service)]
+_LOCK = threading.Lock()
+UUID_TEXT = re.compile(r"^[0-9A-Fa-f]{8}-?(?:[0-9A-Fa-f]{4}-?){3}[0-9A-Fa-f]{12}$")
+
+TradeScenarioQuery = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        pattern=r"^[0-9A-Za-z-]{1,64}$",
+        description="A stored scenario's id (GET /v1/scenarios) or a shipped scenario's name "
+        "(e.g. red-sea-closed, plan-southbound-trains). The first request under a scenario "
+        "routes its prefecture x gateway pairs (seconds); later ones are cached.",
+    ),
+]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LogitOut(_Out):
+    """The logit scale and its calibration."""
+
+    theta: float
+    vot_scale: float
+    vot_cny_per_t_h: dict[str, float]
+    calibration_figure: str
+    calibration_target: float
+    calibration_modelled: float
+
+
+class FlowRowOut(_Out):
+    """One group of the flows (modelled)."""
+
+    key: str
+    name: str | None = None
+    value_cny: float
+    tonnes: float
+    share_value: float
+    share_tonnes: float
+    mark: str
+
+
+class _Meta(_Out):
+    scenario: str | None
+    base_year: int
+    model_version: str
+    parameters_version: str
+    logit: LogitOut
+    mode_definition: str
+    seconds: float
+
+
+class FlowsOut(_Meta):
+    """Flows grouped by mode (at the border), corridor, border, gateway, prefecture, ..."""
+
+    by: str
+    total_value_cny: float
+    total_tonnes: float
+    unrouted_value_cny: float
+    rows: list[FlowRowOut]
+
+
+class PublishedOut(_Out):
+    """The latest published figure of a target, with its provenance."""
+
+    id: str
+    value: float
+    unit: str
+    year: int
+    period: str
+    definition: str
+    source: str
+    source_date: str
+    mark: str
+
+
+class GoalOut(_Out):
+    """The plan's goal."""
+
+    comparator: str
+    value: float
+
+
+class IndicatorOut(_Out):
+    """One of the plan's targets: published and modelled (baseline beside a scenario)."""
+
+    target: str
+    section: str
+    label_zh: str
+    label_en: str
+    definition: str
+    goal: GoalOut
+    unit: str
+    published: PublishedOut
+    modelled: float
+    mark: str
+    baseline: float | None = None
+    change: float | None = None
+    change_unit: str | None = None
+
+
+class IndicatorsOut(_Meta):
+    """The plan's trade targets."""
+
+    indicators: list[IndicatorOut]
+
+
+_REPORTS: weakref.WeakKeyDictionary[Service, TradeReport] = weakref.WeakKeyDictionary()
+
+
+def _report(request: Request, service: Service) -> TradeReport:
+    """The trade model of *service*'s baseline engine (one per service, built on first use)."""
+    with _LOCK:
+        found = _REPORTS.get(service)
+        if found is None or found.base is not service.engine:
+            found = TradeReport(service.engine, request.app.state.settings.data_dir)
+            _REPORTS[service] = found
+    return found
+
+
+def _engine(
+    request: Request, service: Service, report: TradeReport, scenario: str | None
+) -> tuple[Engine | None, str]:
+    if scenario is None:
+        return None, "baseline"
+    if UUID_TEXT.match(scenario):
+        stored = stored_scenario(request, scenario)
+        assert stored is not None
+        return service.engine_for(stored), f"{stored.id}@v{stored.version}"
+    return report.shipped(scenario), scenario
+
+
+@router.get(
+    "/flows",
+    summary="Sichuan's trade on the corridors (modelled)",
+    response_model=FlowsOut,
+    responses=problem_responses(404, 422, 504),
+)
+async def get_flows(
+    request: Request,
+    service: ServiceDep,
+    by: Annotated[str, Query(max_length=20, examples=["mode"])] = "mode",
+    scenario: TradeScenarioQuery = None,
+) -> Any:
+    """Value (CNY) and tonnes by mode at the border, corridor, border, gateway or prefecture."""
+
+    def work() -> dict[str, Any]:
+        report = _report(request, service)
+        engine, key = _engine(request, service, report, scenario)
+        return report.flows(engine, key, by=by)
+
+    try:
+        return await run_limited(request.app.state.settings, work)
+    except TimeoutError:
+        return problem(504, "The flows took longer than the request timeout.", slug="timeout")
+
+
+@router.get(
+    "/indicators",
+    summary="The plan's trade targets: published and modelled",
+    response_model=IndicatorsOut,
+    responses=problem_responses(404, 422, 504),
+)
+async def get_indicators(
+    request: Request, service: ServiceDep, scenario: TradeScenarioQuery = None
+) -> Any:
+    """Each target with its definition, latest published figure and modelled value."""
+
+    def work() -> dict[str, Any]:
+        report = _report(request, service)
+        engine, key = _engine(request, service, report, scenario)
+        return report.indicators(engine, key)
+
+    try:
+        return await run_limited(request.app.state.settings, work)
+    except TimeoutError:
+        return problem(504, "The indicators took longer than the request timeout.", slug="timeout")
