@@ -104,8 +104,9 @@ def test_cancel_stops_a_running_job(tmp_path: Path) -> None:
 
 def test_finished_jobs_are_purged_after_keep_s(tmp_path: Path) -> None:
     store = _store(tmp_path, keep_s=0.2)
-    JobRunner(store, lambda _j, _p: {"ok": 1}, lambda _e: {}, interrupted=INTERRUPTED)
+    runner = JobRunner(store, lambda _j, _p: {"ok": 1}, lambda _e: {}, interrupted=INTERRUPTED)
     job = store.submit("matrix", {})
+    runner.notify()  # as the HTTP route does after queuing (the runner may already be idle)
     _wait(store, job.id, "done")
     time.sleep(0.3)
     assert store.get(job.id) is None
