@@ -233,6 +233,8 @@ def flow_scene(
         swatch = Style(style.color, weight_px=3.0, opacity=0.85, casing=style.casing)
         legend.append(LegendEntry(label, swatch, "line", GROUP_CORRIDORS))
     for v in scale_values(largest):
+        if MAX_WIDTH_PX * v < MIN_WIDTH_PX * largest:
+            continue  # would be drawn at the minimum width, not in proportion
         width = Style(SCALE_COLOUR, weight_px=flow_width_px(v, largest), opacity=0.85)
         legend.append(LegendEntry(amount_text(measure, v), width, "line", GROUP_WIDTHS[measure]))
     gateways: dict[str, float] = {}
