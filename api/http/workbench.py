@@ -1,14 +1,15 @@
 """The planner's workbench: bilingual browser pages under ``/app/`` and their exports.
 
 Owns: the pages (home, route comparison with its scenario view, accessibility, matrix, stored
-scenarios, trade and the plan's targets) rendered from ``api/http/web/templates``; the static files of ``api/http/web/static``
-and the vendored browser libraries, each served from the PyPI package that ships it (Leaflet from
-``xstatic-leaflet``, plotly.js from ``plotly``, Swagger UI and ReDoc from ``fastapi-offline``);
-the offline ``/docs`` and ``/redoc``; the ``/`` content negotiation (browsers go to ``/app/``,
-API clients keep the OGC landing JSON, also with ``?f=json``); the zh/en vocabulary of corridors,
-modes, place kinds and cost items; the comparison exports (GeoJSON, CSV with a UTF-8 BOM, XLSX;
-under a stored scenario with ``scenario=ID``), the matrix exports, the county accessibility table
-and the display basemap as GeoJSON.
+scenarios, trade and the plan's targets with its labels of partner regions, commodity groups and
+shipped scenarios) rendered from ``api/http/web/templates``; the static files of
+``api/http/web/static`` and the vendored browser libraries, each served from the PyPI package that
+ships it (Leaflet from ``xstatic-leaflet``, plotly.js from ``plotly``, Swagger UI and ReDoc from
+``fastapi-offline``); the offline ``/docs`` and ``/redoc``; the ``/`` content negotiation (browsers
+go to ``/app/``, API clients keep the OGC landing JSON, also with ``?f=json``); the zh/en vocabulary
+of corridors, modes, place kinds and cost items; the comparison exports (GeoJSON, CSV with a UTF-8
+BOM, XLSX; under a stored scenario with ``scenario=ID``), the matrix exports, the county
+accessibility table and the display basemap as GeoJSON.
 
 The pages talk to the public HTTP API (``/v1/route``, ``/v1/places``, ``/v1/matrix``,
 ``/v1/scenarios`` with its comparison and difference map, ``/v1/flows``, ``/v1/indicators``,

@@ -164,3 +164,10 @@ def test_cli_map_flows(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     # A3 landscape at 40 dpi: 420 / 25.4 x 40 = 661.4 -> 661 px, 297 / 25.4 x 40 = 467.7 -> 468
     assert out.read_bytes()[16:24] == (661).to_bytes(4, "big") + (468).to_bytes(4, "big")
+    # shudao flows --map draws the same map through the same writer (A4 landscape, 150 dpi)
+    from api.cli import app  # noqa: PLC0415
+
+    svg = tmp_path / "flows.svg"
+    res = runner.invoke(app, ["flows", "--by", "border", "--map", str(svg), "--json"])
+    assert res.exit_code == 0, res.output
+    assert b'width="841.889764pt"' in svg.read_bytes()  # A4 landscape: 297 mm
