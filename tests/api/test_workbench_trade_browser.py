@@ -121,20 +121,6 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # ----------------------------------------------------------------------------- helpers
-def send(url: str, method: str, body: Any = None, **headers: str) -> tuple[int, Any]:
-    """A JSON request to the live server (loopback only): status and parsed body."""
-    data = None if body is None else json.dumps(body).encode("utf-8")
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    for k, v in headers.items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=120) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
-
-
 def wait_for(driver: WebDriver, css: str, *, visible: bool = True) -> WebElement:
     def found(d: WebDriver) -> WebElement | bool:
         els = d.find_elements(By.CSS_SELECTOR, css)
@@ -147,19 +133,6 @@ def wait_for(driver: WebDriver, css: str, *, visible: bool = True) -> WebElement
         logs = [e["message"] for e in driver.get_log("browser")]
         pytest.fail(f"{css!r} did not appear on {driver.current_url}; console: {logs}")
     return el
-
-
-def table_text(driver: WebDriver, css: str) -> tuple[list[str], list[list[str]]]:
-    head = [th.text.strip(" ▲▼") for th in driver.find_elements(By.CSS_SELECTOR, f"{css} thead th")]
-    rows = [
-        [td.text for td in tr.find_elements(By.CSS_SELECTOR, "th, td")]
-        for tr in driver.find_elements(By.CSS_SELECTOR, f"{css} tbody tr")
-    ]
-    return head, rows
-
-
-def number(text: str) -> float:
-    return float(text.replace(",", "").replace("\u202f", "").replace("\xa0", "").replace("−", "-"))
 
 
 def requested_urls(driver: WebDriver) -> list[str]:

@@ -171,3 +171,45 @@ def test_cli_map_flows(tmp_path: Path) -> None:
     res = runner.invoke(app, ["flows", "--by", "border", "--map", str(svg), "--json"])
     assert res.exit_code == 0, res.output
     assert b'width="841.889764pt"' in svg.read_bytes()  # A4 landscape: 297 mm
+
+
+def escaped(text: str) -> str:
+    """*text* as the page's script holds it (JSON with non-ASCII escaped)."""
+    return json.dumps(text)[1:-1]
+
+
+LAOS = {
+    "title": "China–Laos through train 14 a week",
+    "title_zh": "中老铁路国际货运列车每周14列",
+    "changes": {
+        "services": {
+            "cl_rail_chengdu_vientiane": {"frequency_per_week": 14, "assumption": "test: two a day"}
+        }
+    },
+}
+
+
+def test_a_stored_scenario_is_drawn_by_id_and_version_never_stale(
+    engine: Engine, map_data: MapData, built_dir: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    service = Service(engine, regions={}, cache_size=16, map_data=map_data)
+    settings = Settings(
+        data_dir=data_dir, build_dir=built_dir, cache_size=16, state_dir=tmp_path / "state"
+    )
+    app = create_app(settings, service=service)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        made = c.post("/v1/scenarios", json=LAOS)
+        assert made.status_code == 201, made.text
+        sid = made.json()["id"]
+        v1 = c.get("/maps/flows.html", params={"scenario": sid})
+        assert v1.status_code == 200, v1.text[:300]
+        assert escaped("Scenario: China–Laos through train 14 a week (v1, ") in v1.text
+        renamed = {**LAOS, "title": "China–Laos trains twice a day"}
+        put = c.put(f"/v1/scenarios/{sid}", json=renamed, headers={"If-Match": '"v1"'})
+        assert put.status_code == 200, put.text
+        v2 = c.get("/maps/flows.html", params={"scenario": sid})
+        assert escaped("Scenario: China–Laos trains twice a day (v2, ") in v2.text
+        assert "(v1, " not in v2.text
+    store = getattr(app.state, "scenario_store", None)
+    if store is not None:
+        store.dispose()
