@@ -61,6 +61,7 @@ Object.assign(MESSAGES, {
   "unit.tonnes": ["吨", "tonnes"],
   "goal.growth": ["年增 {x}%", "+{x}% a year"],
   "unrouted": ["无路线", "No route"],
+  "gw.border": ["{mode}口岸 {border}（目录未列名）", "{mode} crossing {border} (not named in the catalog)"],
   "baseline": ["基准", "Baseline"],
   "scenario": ["情景", "Scenario"],
   "val.summary": ["货值类数字的加权绝对百分比误差（WAPE）{wape}%；运输方式占比误差 {pp} 个百分点。", "Weighted absolute percentage error (WAPE) over the value figures {wape}%; mode-share error {pp} percentage points."],
@@ -197,7 +198,11 @@ function groupLabel(by, row) {
     if (m) return `${placeName(Places.byId.get(m[1])) || m[1]} (${vocab("modes", m[2])})`;
     return borderName(k);
   }
-  if (by === "gateway") return placeName(Places.byId.get(k)) || k;
+  if (by === "gateway") {
+    const crossing = /^(\w+) border (.+)$/.exec(k);  // a crossing the catalog does not name
+    if (crossing) return t("gw.border", { mode: vocab("modes", crossing[1]), border: crossing[2] });
+    return placeName(Places.byId.get(k)) || k;
+  }
   if (by === "prefecture" && row.name) {
     const [zh, ...en] = row.name.split(" ");
     return Lang.current === "zh" ? zh : en.join(" ") || zh;
