@@ -1,10 +1,10 @@
 """The trade answers shared by ``shudao flows|indicators`` and ``/v1/flows|/v1/indicators``.
 
 Owns: the shipped scenarios by name (``data/geo/scenarios/<name>.toml``, an unknown name is an
-error with suggestions), :class:`TradeReport` (one per baseline engine: the trade tables, the
-fitted flows and the cached assignments per scenario key), and the JSON payloads of the flows
-grouped by mode, corridor, border, gateway, prefecture, region or commodity, of the indicators
-and of the validation.
+error with suggestions; their titles for pickers), :class:`TradeReport` (one per baseline
+engine: the trade tables, the fitted flows and the cached assignments per scenario key), and the
+JSON payloads of the flows grouped by mode, corridor, border, gateway, prefecture, region or
+commodity, of the indicators and of the validation.
 """
 
 from __future__ import annotations
@@ -55,6 +55,18 @@ class UnknownGroupingError(CorridorError, ValueError):
 def shipped_scenarios(data_dir: Path) -> list[str]:
     """Names of the shipped scenarios (file stems in ``data_dir/scenarios``), sorted."""
     return sorted(p.stem for p in (data_dir / SCENARIO_DIR).glob("*.toml"))
+
+
+def shipped_scenario_titles(data_dir: Path) -> list[dict[str, str]]:
+    """Name, English and Chinese title of each shipped scenario, sorted by name (for pickers)."""
+    import tomllib  # noqa: PLC0415
+
+    out = []
+    for name in shipped_scenarios(data_dir):
+        doc = tomllib.loads((data_dir / SCENARIO_DIR / f"{name}.toml").read_text(encoding="utf-8"))
+        title = str(doc.get("title") or name)
+        out.append({"name": name, "title": title, "title_zh": str(doc.get("title_zh") or title)})
+    return out
 
 
 def shipped_scenario_engine(base: Engine, data_dir: Path, name: str) -> Engine:

@@ -1,7 +1,8 @@
 """``shudao map ...``: briefing maps as offline HTML and as print layouts (PNG, PDF, SVG).
 
-Owns: the ``map`` typer sub-app (``regions``, ``route``, ``corridors``, ``access``), registered by
-``api.cli`` with ``app.add_typer(map_app, name="map")``. Each command writes ``--out FILE``, the
+Owns: the ``map`` typer sub-app (``regions``, ``route``, ``corridors``, ``access``, ``flows``),
+registered by ``api.cli`` with ``app.add_typer(map_app, name="map")``, and :func:`write_map`,
+which writes a scene (also for ``shudao flows --map``). Each command writes ``--out FILE``, the
 format following its suffix (``.html`` self-contained and offline unless ``--tiles`` is given;
 ``.png``, ``.pdf``, ``.svg`` the print layout with ``--paper``, ``--orientation``, ``--dpi``),
 and optionally ``--png FILE.png`` as well.
@@ -16,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.common import (
+    EXIT_BAD_OPTION,
     AlternativesOpt,
     AvoidOpt,
     ModesOpt,
@@ -38,7 +40,7 @@ from api.cli.common import (
 
 map_app = typer.Typer(
     help="Briefing maps: offline HTML, print layouts as PNG, PDF or SVG (regions, route, "
-    "corridors, access).",
+    "corridors, access, flows).",
     no_args_is_help=True,
 )
 
@@ -87,20 +89,20 @@ TilesOpt = Annotated[
 
 
 @dataclass(frozen=True)
-class _Out:
+class MapOut:
     """Where and how to write a map (the common options of every command)."""
 
     out: Path
-    png: Path | None
-    width: int | None
-    height: int | None
-    tiles: str | None
-    paper: str
-    orientation: str
-    dpi: int
-    labels: str
-    scenario: str
-    date: str | None
+    png: Path | None = None
+    width: int | None = None
+    height: int | None = None
+    tiles: str | None = None
+    paper: str = "A4"
+    orientation: str = "landscape"
+    dpi: int = 150
+    labels: str = "both"
+    scenario: str = "基准 Baseline"
+    date: str | None = None
 
 
 def _tianditu_key() -> str | None:
@@ -108,7 +110,8 @@ def _tianditu_key() -> str | None:
     return str(key) if key else None
 
 
-def _write(scene: Any, o: _Out) -> None:
+def write_map(scene: Any, o: MapOut) -> None:
+    """Write *scene* to ``o.out`` in the format of its suffix (and ``o.png`` as well)."""
     from maps.export import export  # noqa: PLC0415
     from maps.layout import OutputFormat, PrintOptions, output_format  # noqa: PLC0415
 
@@ -193,9 +196,8 @@ def regions_cmd(
         network=engine.network,
         parameters_version=engine.params.version,
     )
-    _write(
-        scene, _Out(out, png, width, height, tiles, paper, orientation, dpi, labels, scenario, date)
-    )
+    opts = MapOut(out, png, width, height, tiles, paper, orientation, dpi, labels, scenario, date)
+    write_map(scene, opts)
 
 
 @map_app.command("corridors")
@@ -224,9 +226,8 @@ def corridors_cmd(
         network=engine.network,
         parameters_version=engine.params.version,
     )
-    _write(
-        scene, _Out(out, png, width, height, tiles, paper, orientation, dpi, labels, scenario, date)
-    )
+    opts = MapOut(out, png, width, height, tiles, paper, orientation, dpi, labels, scenario, date)
+    write_map(scene, opts)
 
 
 @map_app.command("route")
@@ -275,9 +276,8 @@ def route_cmd(
     scenario = _label(engine, scenario)
     result = engine.answer(req)
     scene = route_scene(data=_map_data(), result=result, network=engine.network)
-    _write(
-        scene, _Out(out, png, width, height, tiles, paper, orientation, dpi, labels, scenario, date)
-    )
+    opts = MapOut(out, png, width, height, tiles, paper, orientation, dpi, labels, scenario, date)
+    write_map(scene, opts)
 
 
 @map_app.command("access")
@@ -333,6 +333,46 @@ def access_cmd(
         show_counties=counties,
         scenario=_ref(engine),
     )
-    _write(
-        scene, _Out(out, png, width, height, tiles, paper, orientation, dpi, labels, scenario, date)
+    opts = MapOut(out, png, width, height, tiles, paper, orientation, dpi, labels, scenario, date)
+    write_map(scene, opts)
+
+
+@map_app.command("flows")
+@handle_errors
+def flows_cmd(
+    out: OutOpt,
+    png: PngOpt = None,
+    width: WidthOpt = None,
+    height: HeightOpt = None,
+    tiles: TilesOpt = None,
+    paper: PaperOpt = "A4",
+    orientation: OrientOpt = "landscape",
+    dpi: DpiOpt = 150,
+    labels: LabelsOpt = "both",
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario",
+            help="A stored scenario's id, a shipped scenario's name (e.g. red-sea-closed) or a "
+            "scenario file (.toml/.json): the flows are assigned under it and the title block "
+            "names it.",
+        ),
+    ] = None,
+    date: DateOpt = None,
+    by: Annotated[
+        str, typer.Option("--by", help="Line widths and circle areas by value (CNY) or tonnes.")
+    ] = "value",
+) -> None:
+    """Sichuan's modelled trade on the corridors: line width by value or tonnes, gateway areas."""
+    from api.cli.trade import report_and_engine  # noqa: PLC0415
+    from maps.trade_map import MEASURES, flow_map_label, trade_flow_scene  # noqa: PLC0415
+
+    if by not in MEASURES:
+        err.print(f"error: --by must be value or tonnes, got {by!r}")
+        raise typer.Exit(EXIT_BAD_OPTION)
+    report, engine, key = report_and_engine(scenario)
+    scene = trade_flow_scene(report, engine, key, data=_map_data(), measure=by)
+    label = flow_map_label(engine)
+    write_map(
+        scene, MapOut(out, png, width, height, tiles, paper, orientation, dpi, labels, label, date)
     )

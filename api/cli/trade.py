@@ -42,7 +42,12 @@ TradeScenarioOpt = Annotated[
 ]
 
 
-def _report_and_engine(scenario: str | None) -> tuple[TradeReport, Engine | None, str]:
+def report_and_engine(scenario: str | None) -> tuple[TradeReport, Engine | None, str]:
+    """The trade model, the engine of *scenario* (None: baseline) and its cache key.
+
+    *scenario* is a stored scenario's id, a scenario file (``.toml``/``.json``) or a shipped
+    scenario's name; an unknown name is an error with suggestions (exit 64).
+    """
     from corridors.trade_report import TradeReport  # noqa: PLC0415 (keep `--help` fast)
 
     stored = cli_store().get(scenario) if scenario and is_scenario_id(scenario) else None
@@ -111,7 +116,7 @@ def flows_cmd(
     if out is not None and out.suffix not in (".csv", ".parquet"):
         err.print(f"error: --out must end in .csv or .parquet, got {out.name!r}")
         raise typer.Exit(EXIT_BAD_OPTION)
-    report, engine, key = _report_and_engine(scenario)
+    report, engine, key = report_and_engine(scenario)
     if validate:
         res = report.validation()
         if as_json:
@@ -145,24 +150,14 @@ def flows_cmd(
 
 
 def _write_map(report: TradeReport, engine: Engine | None, key: str, path: Path) -> None:
+    """The flow map with the default print options (``shudao map flows`` has them all)."""
+    from api.cli.maps import MapOut, write_map  # noqa: PLC0415
     from maps.briefings import MapData  # noqa: PLC0415
-    from maps.export import export  # noqa: PLC0415
-    from maps.layout import PrintOptions, output_format  # noqa: PLC0415
-    from maps.trade_map import flow_scene  # noqa: PLC0415
+    from maps.trade_map import flow_map_label, trade_flow_scene  # noqa: PLC0415
 
-    fmt = output_format(path)
-    assignment = report.assignment(engine, key)[0]
-    note = "基准 baseline" if engine is None else f"情景 scenario: {key}"
-    scene = flow_scene(
-        data=MapData.load(cli_settings().build_dir),
-        assignment=assignment,
-        places={p.id: p for p in report.base.catalog.places},
-        title_note=note,
-        parameters_version=report.base.params.version,
-    )
-    data = export(scene, fmt, options=PrintOptions(scenario=note))
-    path.write_bytes(data)
-    err.print(f"wrote {path} ({fmt.value.upper()}, {len(data) / 1e6:.2f} MB)")
+    data = MapData.load(cli_settings().build_dir)
+    scene = trade_flow_scene(report, engine, key, data=data)
+    write_map(scene, MapOut(path, scenario=flow_map_label(engine)))
 
 
 def _print_meta(con: Console, res: dict[str, Any]) -> None:
@@ -208,7 +203,7 @@ def indicators_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """The plan's trade targets / 规划目标: published and modelled, baseline and scenario."""
-    report, engine, key = _report_and_engine(scenario)
+    report, engine, key = report_and_engine(scenario)
     res = report.indicators(engine, key)
     if as_json:
         emit_json(res)

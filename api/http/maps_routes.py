@@ -1,13 +1,15 @@
 """``/maps``: the briefing maps over HTTP: self-contained HTML (iframe-ready), print layouts.
 
-Owns: the map endpoints (``regions``, ``corridors``, ``route``, ``access``; ``.html``, and the
-print layout as ``.png``, ``.pdf`` and ``.svg`` with ``paper``, ``orientation``, ``dpi``,
+Owns: the map endpoints (``regions``, ``corridors``, ``route``, ``access``, ``flows``; ``.html``,
+and the print layout as ``.png``, ``.pdf`` and ``.svg`` with ``paper``, ``orientation``, ``dpi``,
 ``labels`` and ``scenario``), their size and basemap parameters, running the renderers off the
 event loop with the request timeout, the title-block label of a map drawn under a stored scenario
 (``scenario=ID``: its title and version), and the per-service cache of accessibility rasters (one
 per hub kind on the baseline, and the most recent :data:`SCENARIO_ACCESS_RASTERS` per (hub kind,
-scenario id, version); each computed on first use, about 3 s). The maps themselves are
-:mod:`maps`' business.
+scenario id, version); each computed on first use, about 3 s), and the per-service cache of
+rendered flow maps (:data:`FLOW_MAPS` answers, keyed by the trade scenario key, which holds a
+stored scenario's id and version, the measure, the format and every option). The maps themselves
+are :mod:`maps`' business.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.http.deps import ScenarioQuery, get_service, run_limited, stored_scenario
 from api.http.problems import problem, problem_responses
 from api.http.routes import RouteReq
+from api.http.trade_routes import TradeScenarioQuery, trade_engine, trade_report
 from api.service import Service
 from api.settings import Settings
 from corridors.request import RouteRequest
@@ -35,6 +38,7 @@ from maps.export import export, scene_html
 from maps.layout import MEDIA_TYPES, OutputFormat, PrintOptions
 from maps.scenario_map import title_block_label
 from maps.scene import Scene
+from maps.trade_map import flow_map_label, trade_flow_scene
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -616,3 +620,160 @@ async def access_vector(
     """The accessibility map's print layout as vector PDF or SVG (under ``scenario=ID``)."""
     build = _access_builder(service, to, counties, request, scenario)
     return await _png(request, build, None, None, options, OutputFormat(fmt.value))
+
+
+# ----------------------------------------------------------------------------- flows
+class Measure(StrEnum):
+    """What the flow map's line widths and circle areas are proportional to."""
+
+    value = "value"
+    tonnes = "tonnes"
+
+
+MeasureQuery = Annotated[
+    Measure, Query(description="Line widths and gateway areas by value (CNY) or tonnes.")
+]
+FLOW_MAPS = 16
+"""Rendered flow maps kept per service, least recently used evicted (assumption, sized by memory:
+an A4 PNG at 150 dpi is about 0.7 MB, the HTML about 2 MB, so 16 cost at most about 32 MB)."""
+_FLOWS: weakref.WeakKeyDictionary[Service, OrderedDict[tuple[Any, ...], bytes]] = (
+    weakref.WeakKeyDictionary()
+)
+_FLOWS_LOCK = threading.Lock()
+
+
+async def _flow_map(
+    request: Request,
+    service: Service,
+    *,
+    scenario: str | None,
+    measure: Measure,
+    fmt: OutputFormat,
+    options: PrintOptions | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    tiles: str | None = None,
+    labels: str = "both",
+) -> Any:
+    """The flow map (HTML or a print layout), rendered once per scenario key and options.
+
+    The trade scenario's key names a stored scenario by id and version, so a new version is
+    drawn afresh; under a scenario the title block names it (title and version).
+    """
+    settings = _settings(request)
+
+    def work() -> bytes:
+        report = trade_report(request, service)
+        engine, key = trade_engine(request, service, report, scenario)
+        opts = options
+        if opts is not None and engine is not None:
+            opts = replace(opts, scenario=flow_map_label(engine))
+        date = opts.print_date if opts is not None else ""
+        cache_key = (key, measure.value, fmt.value, opts, date, width, height, tiles, labels)
+        with _FLOWS_LOCK:
+            cache = _FLOWS.setdefault(service, OrderedDict())
+            hit = cache.get(cache_key)
+            if hit is not None:
+                cache.move_to_end(cache_key)
+                return hit
+        scene = trade_flow_scene(report, engine, key, data=service.map_data, measure=measure.value)
+        if fmt is OutputFormat.HTML:
+            body = scene_html(
+                scene,
+                tiles=tiles,
+                tianditu_key=settings.tianditu_key,
+                width_px=width,
+                height_px=height,
+                labels=labels,
+            ).encode()
+        else:
+            exact = fmt is OutputFormat.PNG and width is not None and height is not None
+            body = export(
+                scene,
+                fmt,
+                options=opts,
+                width_px=width if exact else None,
+                height_px=height if exact else None,
+            )
+        with _FLOWS_LOCK:
+            cache[cache_key] = body
+            while len(cache) > FLOW_MAPS:
+                cache.popitem(last=False)
+        return body
+
+    try:
+        body = await run_limited(settings, work, timeout_s=max(60.0, settings.request_timeout_s))
+    except TimeoutError:
+        return problem(504, "The map took longer than the request timeout.", slug="timeout")
+    if fmt is OutputFormat.HTML:
+        return HTMLResponse(body)
+    return Response(body, media_type=MEDIA_TYPES[fmt])
+
+
+@router.get(
+    "/flows.html",
+    response_class=HTMLResponse,
+    responses={**HTML, **problem_responses(404)},
+    summary="Trade-flow map",
+)
+async def flows_html(
+    request: Request,
+    service: ServiceDep,
+    measure: MeasureQuery = Measure.value,
+    width: Width | None = None,
+    height: Height | None = None,
+    tiles: Tiles = None,
+    labels: Labels = Labels.both,
+    scenario: TradeScenarioQuery = None,
+) -> Any:
+    """Sichuan's modelled trade on the corridors: line width by value or tonnes (offline).
+
+    ``scenario`` is a stored scenario's id or a shipped scenario's name, as on ``/v1/flows``.
+    """
+    return await _flow_map(
+        request, service, scenario=scenario, measure=measure, fmt=OutputFormat.HTML,
+        width=width, height=height, tiles=tiles, labels=labels.value,
+    )  # fmt: skip
+
+
+@router.get(
+    "/flows.png",
+    response_class=Response,
+    responses={**PNG, **problem_responses(404)},
+    summary="Trade-flow map (PNG)",
+)
+async def flows_png(
+    request: Request,
+    service: ServiceDep,
+    options: PrintDep,
+    measure: MeasureQuery = Measure.value,
+    width: OptWidth = None,
+    height: OptHeight = None,
+    scenario: TradeScenarioQuery = None,
+) -> Any:
+    """The flow map's print layout as a PNG (paper and dpi, or exactly width x height)."""
+    return await _flow_map(
+        request, service, scenario=scenario, measure=measure, fmt=OutputFormat.PNG,
+        options=options, width=width, height=height,
+    )  # fmt: skip
+
+
+@router.get(
+    "/flows.{fmt}",
+    response_class=Response,
+    responses={**PRINT, **problem_responses(404)},
+    summary="Trade-flow map (PDF, SVG)",
+)
+async def flows_vector(
+    request: Request,
+    service: ServiceDep,
+    fmt: VectorFormat,
+    options: PrintDep,
+    measure: MeasureQuery = Measure.value,
+    scenario: TradeScenarioQuery = None,
+) -> Any:
+    """The flow map's print layout as vector PDF or SVG."""
+    return await _flow_map(
+        request, service, scenario=scenario, measure=measure, fmt=OutputFormat(fmt.value),
+        options=options,
+    )  # fmt: skip

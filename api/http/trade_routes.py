@@ -1,10 +1,13 @@
 """``/v1/flows`` and ``/v1/indicators``: Sichuan's trade on the corridors and the plan's targets.
 
-Owns: the two endpoints and their response models. ``scenario=`` takes a stored scenario's id
-or a shipped scenario's name; the trade model (:class:`corridors.trade_report.TradeReport`) is
-built once per app on first use and caches each scenario's assignment, so only the first
-request of a scenario routes the prefecture x gateway pairs. Errors are problem+json through
-the one error hierarchy (unknown scenario 404 with suggestions, unknown grouping 422).
+Owns: the endpoints (and ``/v1/flows/validation``, the model against the figures held out of
+calibration) and their response models, and :func:`trade_report` / :func:`trade_engine`, the
+trade model of a service and a scenario's engine (shared with ``/maps/flows.*``).
+``scenario=`` takes a stored scenario's id or a shipped scenario's name; the trade model
+(:class:`corridors.trade_report.TradeReport`) is built once per app on first use and caches
+each scenario's assignment, so only the first request of a scenario routes the prefecture x
+gateway pairs. Errors are problem+json through the one error hierarchy (unknown scenario 404
+with suggestions, unknown grouping 422).
 """
 
 from __future__ import annotations
@@ -132,10 +135,34 @@ class IndicatorsOut(_Meta):
     indicators: list[IndicatorOut]
 
 
+class ValidationRowOut(_Out):
+    """One published figure held out of calibration, beside the model's value."""
+
+    figure: str
+    kind: str
+    metric: str
+    published: float
+    published_year: int
+    published_period: str
+    modelled: float
+    error: float
+    ape: float | None = None
+    error_pp: float | None = None
+    source: str
+
+
+class ValidationOut(_Meta):
+    """The baseline against figures held out of calibration (in the manner of NODUS)."""
+
+    rows: list[ValidationRowOut]
+    wape: float
+    mode_share_error_pp: float
+
+
 _REPORTS: weakref.WeakKeyDictionary[Service, TradeReport] = weakref.WeakKeyDictionary()
 
 
-def _report(request: Request, service: Service) -> TradeReport:
+def trade_report(request: Request, service: Service) -> TradeReport:
     """The trade model of *service*'s baseline engine (one per service, built on first use)."""
     with _LOCK:
         found = _REPORTS.get(service)
@@ -145,9 +172,14 @@ def _report(request: Request, service: Service) -> TradeReport:
     return found
 
 
-def _engine(
+def trade_engine(
     request: Request, service: Service, report: TradeReport, scenario: str | None
 ) -> tuple[Engine | None, str]:
+    """The engine of *scenario* (None: baseline) and its cache key (``<id>@v<version>``).
+
+    A stored scenario's id (unknown: 404) or a shipped scenario's name (unknown: 404 with
+    suggestions).
+    """
     if scenario is None:
         return None, "baseline"
     if UUID_TEXT.match(scenario):
@@ -172,8 +204,8 @@ async def get_flows(
     """Value (CNY) and tonnes by mode at the border, corridor, border, gateway or prefecture."""
 
     def work() -> dict[str, Any]:
-        report = _report(request, service)
-        engine, key = _engine(request, service, report, scenario)
+        report = trade_report(request, service)
+        engine, key = trade_engine(request, service, report, scenario)
         return report.flows(engine, key, by=by)
 
     try:
@@ -194,11 +226,29 @@ async def get_indicators(
     """Each target with its definition, latest published figure and modelled value."""
 
     def work() -> dict[str, Any]:
-        report = _report(request, service)
-        engine, key = _engine(request, service, report, scenario)
+        report = trade_report(request, service)
+        engine, key = trade_engine(request, service, report, scenario)
         return report.indicators(engine, key)
 
     try:
         return await run_limited(request.app.state.settings, work)
     except TimeoutError:
         return problem(504, "The indicators took longer than the request timeout.", slug="timeout")
+
+
+@router.get(
+    "/flows/validation",
+    summary="The flow model against published figures held out of calibration",
+    response_model=ValidationOut,
+    responses=problem_responses(504),
+)
+async def get_flow_validation(request: Request, service: ServiceDep) -> Any:
+    """Each held-out figure, published beside modelled, with WAPE and mode-share error (pp)."""
+
+    def work() -> dict[str, Any]:
+        return trade_report(request, service).validation()
+
+    try:
+        return await run_limited(request.app.state.settings, work)
+    except TimeoutError:
+        return problem(504, "The validation took longer than the request timeout.", slug="timeout")

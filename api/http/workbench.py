@@ -1,17 +1,19 @@
 """The planner's workbench: bilingual browser pages under ``/app/`` and their exports.
 
 Owns: the pages (home, route comparison with its scenario view, accessibility, matrix, stored
-scenarios) rendered from ``api/http/web/templates``; the static files of ``api/http/web/static``
-and the vendored browser libraries, each served from the PyPI package that ships it (Leaflet from
-``xstatic-leaflet``, plotly.js from ``plotly``, Swagger UI and ReDoc from ``fastapi-offline``);
-the offline ``/docs`` and ``/redoc``; the ``/`` content negotiation (browsers go to ``/app/``,
-API clients keep the OGC landing JSON, also with ``?f=json``); the zh/en vocabulary of corridors,
-modes, place kinds and cost items; the comparison exports (GeoJSON, CSV with a UTF-8 BOM, XLSX;
-under a stored scenario with ``scenario=ID``), the matrix exports, the county accessibility table
-and the display basemap as GeoJSON.
+scenarios, trade and the plan's targets with its labels of partner regions, commodity groups and
+shipped scenarios) rendered from ``api/http/web/templates``; the static files of
+``api/http/web/static`` and the vendored browser libraries, each served from the PyPI package that
+ships it (Leaflet from ``xstatic-leaflet``, plotly.js from ``plotly``, Swagger UI and ReDoc from
+``fastapi-offline``); the offline ``/docs`` and ``/redoc``; the ``/`` content negotiation (browsers
+go to ``/app/``, API clients keep the OGC landing JSON, also with ``?f=json``); the zh/en vocabulary
+of corridors, modes, place kinds and cost items; the comparison exports (GeoJSON, CSV with a UTF-8
+BOM, XLSX; under a stored scenario with ``scenario=ID``), the matrix exports, the county
+accessibility table and the display basemap as GeoJSON.
 
 The pages talk to the public HTTP API (``/v1/route``, ``/v1/places``, ``/v1/matrix``,
-``/v1/scenarios`` with its comparison and difference map, ``/maps/*``) from the browser; this
+``/v1/scenarios`` with its comparison and difference map, ``/v1/flows``, ``/v1/indicators``,
+``/maps/*``) from the browser; this
 module adds no estimate of its own, it only reformats the service's answers.
 """
 
@@ -63,7 +65,9 @@ DOCS_STATIC_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
 DOCS_STATIC_URL = "/docs-static"
 #: Paths the optional API key does not guard: the page shells (labels only, no data; their
 #: scripts send the key the user entered) and the browser assets.
-OPEN_PAGES = frozenset({"/app/", "/app/route", "/app/access", "/app/matrix", "/app/scenarios"})
+OPEN_PAGES = frozenset(
+    {"/app/", "/app/route", "/app/access", "/app/matrix", "/app/scenarios", "/app/trade"}
+)
 OPEN_PREFIXES = ("/app/static/", "/app/vendor/", f"{DOCS_STATIC_URL}/")
 
 Lang = Literal["zh", "en"]
@@ -388,15 +392,35 @@ _PAGES = {
     "access": "access.html",
     "matrix": "matrix.html",
     "scenarios": "scenarios.html",
+    "trade": "trade.html",
 }
 
 
-def _page(request: Request, name: str) -> HTMLResponse:
+def _page(request: Request, name: str, extra: Mapping[str, Any] | None = None) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(
         request,
         _PAGES[name],
-        {"page": name or "home", "vocabulary": vocabulary()},
+        {"page": name or "home", "vocabulary": vocabulary(), **(extra or {})},
     )
+
+
+#: The groupings of the trade page's chart (``/v1/flows?by=``), in the order of its selector.
+TRADE_GROUPINGS = ("mode", "corridor", "border", "gateway", "prefecture", "region", "commodity")
+
+
+@functools.cache
+def trade_vocabulary(data_dir: Path) -> dict[str, Any]:
+    """The trade page's labels: partner regions, commodity groups, shipped scenarios (zh, en)."""
+    from corridors.trade_report import shipped_scenario_titles  # noqa: PLC0415
+    from corridors.trade_tables import load_trade_tables  # noqa: PLC0415
+
+    tables = load_trade_tables(data_dir)
+    return {
+        "regions": {r.id: {"zh": r.name_zh, "en": r.name_en} for r in tables.regions},
+        "commodities": {c.id: {"zh": c.name_zh, "en": c.name_en} for c in tables.commodities},
+        "shipped": shipped_scenario_titles(data_dir),
+        "groupings": list(TRADE_GROUPINGS),
+    }
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -427,6 +451,12 @@ def matrix_page(request: Request) -> HTMLResponse:
 def scenarios_page(request: Request) -> HTMLResponse:
     """Stored scenarios: description, changes, version, and the access difference map of one."""
     return _page(request, "scenarios")
+
+
+@router.get("/trade", response_class=HTMLResponse, include_in_schema=False)
+def trade_page(request: Request) -> HTMLResponse:
+    """Sichuan's trade: the plan's targets, flows by group, the flow map and the validation."""
+    return _page(request, "trade", {"trade": trade_vocabulary(_settings(request).data_dir)})
 
 
 @router.get("/vendor/plotly.min.js", include_in_schema=False)
