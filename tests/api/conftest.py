@@ -24,8 +24,14 @@ def service(engine: Engine) -> Service:
 
 
 @pytest.fixture(scope="session")
-def settings(built_dir: Path, data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir, build_dir=built_dir, cache_size=256)
+def settings(built_dir: Path, data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The server's settings, with a state directory of the test run's own.
+
+    Never the user's ``SHUDAO_STATE_DIR`` or ``data/state``: the schema fuzzing stores
+    scenarios and jobs, which must not appear in the store ``make run`` serves.
+    """
+    state = tmp_path_factory.mktemp("state")
+    return Settings(data_dir=data_dir, build_dir=built_dir, cache_size=256, state_dir=state)
 
 
 @pytest.fixture

@@ -13,6 +13,11 @@ problem handler.
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
 import httpx
 import pytest
 import schemathesis
@@ -26,7 +31,11 @@ from api.settings import Settings
 
 # The schema is read from an app whose data are attached by the fixture below (loading the
 # engine at import time would slow down collection of every other test).
-APP = create_app(Settings())
+# Its state directory is the run's own: the fuzzing stores scenarios and jobs, which must never
+# land in the store that `make run` serves (``SHUDAO_STATE_DIR`` or ``data/state``).
+_STATE = Path(tempfile.mkdtemp(prefix="shudao-contract-state-"))
+atexit.register(shutil.rmtree, _STATE, ignore_errors=True)
+APP = create_app(Settings(state_dir=_STATE))
 # The map endpoints render whole pages or screenshots (seconds per call); they are left to the
 # targeted tests in test_http.py and tests/maps so that this run stays bounded.
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(path_regex=r"^/maps/")
