@@ -85,6 +85,9 @@ class ServiceNotReadyError(ShudaoError):
         else:
             kind = getattr(cause, "type_slug", type(cause).__name__)
             msg = f"The service could not load its data ({kind}); see the server log."
+            public = getattr(cause, "public_message", None)  # e.g. the stale file and the repair
+            if isinstance(public, str):
+                msg = f"The service could not load its data ({kind}): {public}."
         super().__init__(msg)
 
 
