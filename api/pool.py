@@ -47,6 +47,15 @@ log = logging.getLogger("shudao.api")
 PARENT_CHECK_S = 1.0
 """How often a worker checks that the server that started it still runs (it exits if not)."""
 
+WORKER_NICE = 10
+"""Niceness added to each worker process (assumption: background work yields the CPU).
+
+On a machine with fewer cores than runnable threads the event loop waits for a core, not only
+for the GIL; the workers share no GIL with it, so lowering their priority lets the kernel run
+the loop (and the route threads) first. Not done to threads of the server itself: a thread
+descheduled while it holds the GIL would make the loop wait longer (priority inversion).
+"""
+
 
 class WorkerError(ShudaoError):
     """An error raised in a worker process, carried back with what its problem needs.
@@ -130,6 +139,7 @@ def _init_worker(data_dir: Path, build_dir: Path, parent_pid: int) -> None:
     from api.service import Service  # noqa: PLC0415 (the worker's own import)
 
     threading.Thread(target=_follow_parent, args=(parent_pid,), daemon=True).start()
+    os.nice(WORKER_NICE)
     t0 = time.perf_counter()
     _worker["service"] = Service.load(data_dir=data_dir, build_dir=build_dir, cache_size=0)
     gc.collect()

@@ -280,6 +280,12 @@ def main() -> None:
         "--warmup", type=float, default=WARMUP_S, help="seconds before the RSS baseline"
     )
     ap.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds to wait after /healthz turns 200 (the worker processes load meanwhile)",
+    )
+    ap.add_argument(
         "--gil-slice-ms",
         type=float,
         help="serve with this thread switch interval instead of the server's own (A/B runs)",
@@ -327,6 +333,7 @@ def main() -> None:
             time.sleep(0.5)
         else:
             sys.exit("the server did not become ready in 120 s")
+        time.sleep(args.settle)
         asyncio.run(
             _run(
                 url,
