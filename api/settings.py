@@ -71,7 +71,8 @@ class Settings(BaseSettings):
     worker_processes : int
         Processes that render maps and compute matrices (direct and jobs) apart from the event
         loop and the route threads (:mod:`api.pool`); each holds a loaded service (about
-        0.8 GB). 0 runs that work in threads of the server process, as before.
+        0.75 GB after maps and matrices, 2026-12-05). 0 runs that work in threads of the
+        server process, as before.
     """
 
     model_config = SettingsConfigDict(env_prefix="SHUDAO_", extra="ignore", frozen=True)
