@@ -298,7 +298,28 @@ def _alive(pid: int) -> bool:
     return True
 
 
-Runner = Callable[[JobRecord, Callable[[int, int], None]], dict[str, Any]]
+def progress_reporter(store: JobStore, job_id: str) -> Callable[[int, int], None]:
+    """``progress(done, total)`` of a running job: stored at most 5 times a second.
+
+    It raises :class:`JobCancelledError` once the job is no longer running (cancelled), so the
+    computation stops at its next report. Any process may report: the store is the link (a
+    matrix job runs in a worker process of :mod:`api.pool`).
+    """
+    last = 0.0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if done < total and now - last < 0.2:  # at most 5 writes a second
+            return
+        last = now
+        if not store.progress(job_id, done, total):
+            raise JobCancelledError(job_id)
+
+    return progress
+
+
+Runner = Callable[[JobRecord, Callable[[int, int], None]], dict[str, Any] | None]
 Failure = Callable[[Exception], dict[str, Any]]
 
 
@@ -311,7 +332,9 @@ class JobRunner:
         Where jobs are claimed from and their outcome written.
     run : callable
         ``run(job, progress) -> result``; ``progress(done, total)`` raises
-        :class:`JobCancelledError` once the job was cancelled.
+        :class:`JobCancelledError` once the job was cancelled. A run that stored the result
+        itself (:meth:`JobStore.finish`, e.g. from a worker process, sparing the encoding of a
+        large result here) returns None.
     failure : callable
         Turns an exception into the job's problem (RFC 9457 dict).
     interrupted : dict
@@ -342,22 +365,12 @@ class JobRunner:
                 self._one(job)
 
     def _one(self, job: JobRecord) -> None:
-        last = 0.0
-
-        def progress(done: int, total: int) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if done < total and now - last < 0.2:  # at most 5 writes a second
-                return
-            last = now
-            if not self.store.progress(job.id, done, total):
-                raise JobCancelledError(job.id)
-
         try:
-            result = self.run(job, progress)
+            result = self.run(job, progress_reporter(self.store, job.id))
         except JobCancelledError:
             return
         except Exception as exc:
             self.store.fail(job.id, self.failure(exc))
             return
-        self.store.finish(job.id, result)
+        if result is not None:  # None: *run* stored the result itself (see Runner)
+            self.store.finish(job.id, result)

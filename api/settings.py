@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     database_url : str or None
         The scenario store's database, e.g. ``postgresql://user@host/shudao`` (psycopg 3, with
         PostGIS); unset, the store is the SQLite file ``scenarios.sqlite3`` in ``state_dir``.
+    worker_processes : int
+        Processes that render maps and compute matrices (direct and jobs) apart from the event
+        loop and the route threads (:mod:`api.pool`); each holds a loaded service (about
+        0.75 GB after maps and matrices, 2026-12-05). 0 runs that work in threads of the
+        server process, as before.
     """
 
     model_config = SettingsConfigDict(env_prefix="SHUDAO_", extra="ignore", frozen=True)
@@ -93,6 +98,9 @@ class Settings(BaseSettings):
     job_keep_s: float = Field(default=86_400.0, gt=0)
     cache_mb: float = Field(default=64.0, ge=0)
     database_url: str | None = None
+    # assumption: 2 on the 2-core machine, one for a matrix job and one for maps and direct
+    # matrices (README, "Load and soak": RSS per worker measured there)
+    worker_processes: int = Field(default=2, ge=0, le=16)
 
     @field_validator("cors_origins", "trusted_hosts", mode="before")
     @classmethod

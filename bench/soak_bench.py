@@ -51,20 +51,32 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _rss_mb(pid: int) -> float | None:
-    """Resident set of *pid* and its children (uvicorn may fork a worker), in MB."""
-    total = 0.0
-    pids = [pid]
+def _descendants(pid: int) -> list[int]:
+    """*pid*'s child processes, grandchildren included, whichever thread started them."""
+    out: list[int] = []
     with contextlib.suppress(OSError):
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    for p in pids:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                for child in (task / "children").read_text().split():
+                    out += [int(child), *_descendants(int(child))]
+    return out
+
+
+def _rss_mb(pid: int) -> float | None:
+    """Resident set of *pid* and its descendants, in MB.
+
+    The descendants are uvicorn's workers and the map and matrix worker processes
+    (``SHUDAO_WORKER_PROCESSES``).
+    """
+    total = 0.0
+    for p in [pid, *_descendants(pid)]:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) / 1024
         except OSError:
-            return None
+            if p == pid:
+                return None
     return total
 
 
@@ -260,9 +272,18 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--url", help="a running server on loopback (default: start one)")
+    ap.add_argument(
+        "--port", type=int, help="loopback port of the server started here (default: a free one)"
+    )
     ap.add_argument("--mixed", action="store_true", help="the mixed workload (see above)")
     ap.add_argument(
         "--warmup", type=float, default=WARMUP_S, help="seconds before the RSS baseline"
+    )
+    ap.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds to wait after /healthz turns 200 (the worker processes load meanwhile)",
     )
     ap.add_argument(
         "--gil-slice-ms",
@@ -285,7 +306,7 @@ def main() -> None:
             )
         )
         return
-    port = _free_port()
+    port = args.port or _free_port()
     command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
     if args.gil_slice_ms is not None:
         patch = (
@@ -312,6 +333,7 @@ def main() -> None:
             time.sleep(0.5)
         else:
             sys.exit("the server did not become ready in 120 s")
+        time.sleep(args.settle)
         asyncio.run(
             _run(
                 url,

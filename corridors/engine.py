@@ -10,7 +10,7 @@ and a scenario, may measure and price once for both).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from corridors.models import (
     ServiceNetwork,
     Terminal,
 )
-from corridors.netstore import build_network, inputs_fingerprint, load_network
+from corridors.netstore import input_digests, require_network
 from corridors.network import Infrastructure, ModeNetwork, no_sea_route, sea_leg
 from corridors.params import Parameters, apply_overrides
 from corridors.request import RouteRequest, parse_request
@@ -253,9 +253,8 @@ class Engine:
         build_dir: Path,
         parameters_path: Path | None = None,
         overrides: Mapping[str, float] | None = None,
-        progress: Callable[[str], None] | None = None,
     ) -> Engine:
-        """Load the data, apply parameter overrides and measure the service network.
+        """Load the data, apply parameter overrides and read the measured service network.
 
         Parameters
         ----------
@@ -268,8 +267,13 @@ class Engine:
             A parameter file replacing ``data_dir/parameters.toml``.
         overrides : mapping, optional
             Dotted-key overrides, e.g. ``{"modes.rail.speed_kph": 45}``.
-        progress : callable, optional
-            Receives progress messages.
+
+        Raises
+        ------
+        gis.integrity.BuildIntegrityError
+            (exit 4, HTTP 503) for a partial, altered or corrupt build, and for a stored
+            service network measured before ``services.toml``, ``places.csv`` (or another
+            input) changed: the tables and the build must be rebuilt together.
         """
         # a partial, altered or corrupt build is refused (exit 4 / 503)
         digests = verify_build(build_dir)
@@ -289,12 +293,10 @@ class Engine:
         hierarchy = Hierarchy.from_router(road.router, read_order(build_dir, "road"))
         t2 = time.perf_counter()
         terminals = {p.id: endpoint_of(p) for p in catalog.places}
-        fingerprint = inputs_fingerprint(data_dir, build_dir, digests=digests)
-        network = load_network(build_dir, records, terminals, fingerprint=fingerprint)
-        if network is None:  # not stored by `shudao data build`, or stale: measure and store
-            network = build_network(
-                records, terminals, data_dir=data_dir, build_dir=build_dir, progress=progress
-            )
+        # the network `shudao data build` measured; refused (never re-measured into the build,
+        # which other checkouts may share) when the tables changed since
+        inputs = input_digests(data_dir, build_dir, digests=digests)
+        network = require_network(build_dir, records, terminals, inputs=inputs)
         t3 = time.perf_counter()
         timings = {
             "tables_s": round(t1 - t0, 3),

@@ -5,11 +5,14 @@ Owns: measuring the service network once at build time (:func:`build_network`, c
 leg with its geometry; ``sea_variants.parquet``: every sea hop measured again with passages
 closed, one row per hop and closure set, so that applying a scenario that closes Suez or a
 strait, or a route that avoids one, looks the voyage up instead of running the sea router;
-``service_network.json``: the inputs' fingerprint, the measurement notes and how the sea variants
-were chosen), and reading it back (:func:`load_network`) so that loading the engine or applying a
-scenario re-measures nothing. The fingerprint covers everything the measurement depends on
-(``services.toml``, ``places.csv`` and the rail and road layers): a stored network whose inputs
-changed is not used; nor is one stored without its sea variants or with other variant settings.
+``service_network.json``: the inputs' fingerprint and per-file digests, the measurement notes
+and how the sea variants were chosen), and reading it back (:func:`load_network`) so that
+loading the engine or applying a scenario re-measures nothing. The fingerprint covers everything
+the measurement depends on (``services.toml``, ``places.csv`` and the rail and road layers): a
+stored network whose inputs changed, or one stored without its sea variants or with other
+variant settings, is refused (:func:`require_network`), naming the changed files and
+``shudao data build``. Loading never measures or writes: a build directory may be shared by
+several checkouts and servers, and one with other tables must not rewrite it under the others.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from corridors.network import (
 from corridors.services import ServiceRecord
 from gis.build import file_sha256, restamp
 from gis.crs import WGS84
+from gis.integrity import BuildIntegrityError
 from gis.layers import read_layer, write_layer
 
 RIDES_FILE = "service_rides.parquet"
@@ -63,31 +67,59 @@ LAYER_INPUTS: tuple[str, ...] = (
 )
 
 
-def inputs_fingerprint(
+def input_digests(
     data_dir: Path, build_dir: Path, *, digests: Mapping[str, str] | None = None
-) -> str:
-    """SHA-256 over the SHA-256 of every curated table and layer the measurement depends on.
+) -> dict[str, str]:
+    """SHA-256 of every curated table and layer the measurement depends on (``<missing>``).
 
     *digests* (file name -> SHA-256, as :func:`gis.integrity.verify_build` returns them) spares
     reading layers that were just hashed; the files not in it are hashed here.
     """
     known = digests or {}
-    h = hashlib.sha256()
+    out: dict[str, str] = {}
     for base, names in ((data_dir, DATA_INPUTS), (build_dir, LAYER_INPUTS)):
         for name in names:
             path = base / name
-            h.update(name.encode())
             if base == build_dir and name in known:
-                h.update(known[name].encode())
+                out[name] = known[name]
             elif path.exists():
-                h.update(file_sha256(path).encode())
+                out[name] = file_sha256(path)
             else:
-                h.update(b"<missing>")
+                out[name] = MISSING
+    return out
+
+
+MISSING = "<missing>"
+
+
+def fingerprint_of(inputs: Mapping[str, str]) -> str:
+    """SHA-256 over the names and digests of :func:`input_digests`, in their fixed order."""
+    h = hashlib.sha256()
+    for name in (*DATA_INPUTS, *LAYER_INPUTS):
+        h.update(name.encode())
+        h.update(inputs[name].encode())
     return h.hexdigest()
 
 
-def save_network(network: ServiceNetwork, build_dir: Path, *, fingerprint: str) -> None:
-    """Write *network*'s ride legs and notes into *build_dir* (deterministic bytes)."""
+def inputs_fingerprint(
+    data_dir: Path, build_dir: Path, *, digests: Mapping[str, str] | None = None
+) -> str:
+    """The fingerprint of the measurement's inputs (:func:`fingerprint_of` of their digests)."""
+    return fingerprint_of(input_digests(data_dir, build_dir, digests=digests))
+
+
+def save_network(
+    network: ServiceNetwork,
+    build_dir: Path,
+    *,
+    fingerprint: str,
+    inputs: Mapping[str, str] | None = None,
+) -> None:
+    """Write *network*'s ride legs and notes into *build_dir* (deterministic bytes).
+
+    *inputs* (file name -> SHA-256 of :func:`input_digests`) are stored beside the fingerprint,
+    so that a later load can name the files that changed since.
+    """
     rows = [
         {
             "service_id": r.service_id,
@@ -109,6 +141,7 @@ def save_network(network: ServiceNetwork, build_dir: Path, *, fingerprint: str) 
     meta: dict[str, Any] = {
         "fingerprint": fingerprint,
         "sea_variants": {**_variant_settings(), "rows": len(network.sea_variants)},
+        "inputs": dict(sorted((inputs or {}).items())),
         "services": sorted(network.services),
         "terminals": sorted(network.terminals),
         "notes": list(network.notes),
@@ -138,7 +171,7 @@ def load_network(
     settings = meta.get("sea_variants")
     variants_path = build_dir / SEA_VARIANTS_FILE
     if not isinstance(settings, dict) or not variants_path.exists():
-        return None  # stored before the sea variants: measure them (and store them) again
+        return None  # stored before the sea variants: refused by require_network
     if {k: v for k, v in settings.items() if k != "rows"} != _variant_settings():
         return None
     variants = _read_variants(variants_path)
@@ -244,6 +277,52 @@ def _tuples(value: Any) -> Any:
     return value
 
 
+def require_network(
+    build_dir: Path,
+    records: Sequence[ServiceRecord],
+    terminals: Mapping[str, Terminal],
+    *,
+    inputs: Mapping[str, str],
+) -> ServiceNetwork:
+    """The stored network, refusing one that is missing or was measured from other inputs.
+
+    Nothing is measured or written here: re-measuring would rewrite a build that other
+    checkouts and servers may be reading.
+
+    Raises
+    ------
+    gis.integrity.BuildIntegrityError
+        (exit 4, HTTP 503) naming the stored network, the inputs that changed since it was
+        measured (``services.toml``, ``places.csv``, ...) and ``shudao data build``.
+    """
+    network = load_network(build_dir, records, terminals, fingerprint=fingerprint_of(inputs))
+    if network is not None:
+        return network
+    meta_path = build_dir / META_FILE
+    if not meta_path.exists() or not (build_dir / RIDES_FILE).exists():
+        raise BuildIntegrityError(
+            build_dir, META_FILE, "the measured service network is not in this build"
+        )
+    meta = json.loads(meta_path.read_text("utf-8"))
+    stored = meta.get("inputs") or {}
+    changed = sorted(name for name, digest in inputs.items() if stored.get(name) != digest)
+    settings = meta.get("sea_variants")
+    if meta.get("fingerprint") == fingerprint_of(inputs):  # same inputs: the sea variants differ
+        if not isinstance(settings, dict) or not (build_dir / SEA_VARIANTS_FILE).exists():
+            raise BuildIntegrityError(
+                build_dir, SEA_VARIANTS_FILE, "the stored sea variants are missing from this build"
+            )
+        problem = "its sea variants were chosen with other settings or are incomplete"
+        raise BuildIntegrityError(build_dir, SEA_VARIANTS_FILE, problem)
+    if stored and changed:
+        what = ", ".join(changed)
+        problem = f"measured before {what} changed (the tables and the build differ)"
+    else:  # a build that predates the per-file digests: name every input
+        what = ", ".join((*DATA_INPUTS, *LAYER_INPUTS))
+        problem = f"measured from other versions of its inputs (one of {what})"
+    raise BuildIntegrityError(build_dir, META_FILE, problem)
+
+
 def build_network(
     records: Sequence[ServiceRecord],
     terminals: Mapping[str, Terminal],
@@ -252,14 +331,18 @@ def build_network(
     build_dir: Path,
     progress: Callable[[str], None] | None = None,
 ) -> ServiceNetwork:
-    """Measure every service on the built layers of *build_dir* and store the result there."""
+    """Measure every service on the built layers of *build_dir* and store the result there.
+
+    Called by ``shudao data build`` on the new build (before its manifest is written).
+    """
     infra = Infrastructure.load(build_dir)
     network = build_service_network(records, terminals, infra, progress=progress)
     hops = sea_hops(network)
     if progress:
         progress(f"measuring {len(hops)} sea hops with passages closed (sea variants)")
     network = dataclasses.replace(network, sea_variants=measure_sea_variants(hops))
-    save_network(network, build_dir, fingerprint=inputs_fingerprint(data_dir, build_dir))
-    # re-measured at load: the manifest follows
+    inputs = input_digests(data_dir, build_dir)
+    save_network(network, build_dir, fingerprint=fingerprint_of(inputs), inputs=inputs)
+    # a no-op before the manifest exists
     restamp(build_dir, (RIDES_FILE, SEA_VARIANTS_FILE, META_FILE))
     return network

@@ -300,8 +300,8 @@ def write_manifest(out_dir: Path) -> BuildSummary:
 def restamp(out_dir: Path, files: Sequence[str]) -> None:
     """Update the manifest entries of *files* after they were rewritten.
 
-    The engine re-measures a stale service network at load and calls this so that the next
-    :func:`gis.integrity.verify_build` accepts the new files. No-op when *out_dir* has no
+    For files rewritten in a finished build (e.g. the stored service network measured again) so
+    that the next :func:`gis.integrity.verify_build` accepts them. No-op when *out_dir* has no
     manifest yet (a build in progress writes the manifest last anyway).
     """
     manifest_path = out_dir / MANIFEST

@@ -57,6 +57,8 @@ class BuildIntegrityError(LayerMissingError):
         self.build_dir = build_dir
         self.file = file
         self.problem = problem
+        # what a client may read (HTTP 503): the same without the server's path
+        self.public_message = f"{file}: {problem}; rebuild the layers with `{REPAIR}`"
         super().__init__(
             f"build {build_dir}: {file}: {problem}; rebuild the layers with `{REPAIR}` "
             f"(SHUDAO_BUILD_DIR={build_dir})"

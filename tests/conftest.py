@@ -48,8 +48,19 @@ def built_dir() -> Path:
     if not (BUILD_DIR / "manifest.json").exists():
         from gis.build import build_all  # noqa: PLC0415
 
-        build_all(BUILD_DIR, data_dir=DATA_DIR)
+        build_all(BUILD_DIR, data_dir=DATA_DIR, finish=_measure_services)
     return BUILD_DIR
+
+
+def _measure_services(out_dir: Path) -> None:
+    """Store the measured service network in a new build, as ``shudao data build`` does."""
+    from corridors.engine import endpoint_of  # noqa: PLC0415
+    from corridors.netstore import build_network  # noqa: PLC0415
+    from corridors.tables import load_tables  # noqa: PLC0415
+
+    tables = load_tables(DATA_DIR, build_dir=out_dir)
+    terminals = {p.id: endpoint_of(p) for p in tables.catalog.places}
+    build_network(list(tables.records), terminals, data_dir=DATA_DIR, build_dir=out_dir)
 
 
 @pytest.fixture(scope="session")

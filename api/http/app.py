@@ -2,8 +2,9 @@
 
 Owns: :func:`create_app` (one app per settings object; the engine and its views are loaded once,
 in a background thread started by the lifespan so that the port answers at once, 503 until the
-service is ready; or injected for tests), readiness at ``/healthz`` (answered on the event loop,
-never queued behind route work in the worker threads), and the assembly: the ``/v1`` and OGC
+service is ready; or injected for tests; then the worker processes of :mod:`api.pool` start),
+readiness at ``/healthz`` (answered on the event loop, never queued behind route work in the
+worker threads), and the assembly: the ``/v1`` and OGC
 API – Features routers, the browser workbench (``/app/``, offline ``/docs``) and, outermost,
 the limits, CORS and API key of :mod:`api.http.security`.
 """
@@ -19,7 +20,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
-from api.http.deps import GIL_SWITCH_INTERVAL_S, service_of
+from api.http.deps import GIL_SWITCH_INTERVAL_S, service_of, worker_pool_of
 from api.http.maps_routes import router as maps_router
 from api.http.matrix_routes import router as matrix_router
 from api.http.ogc import router as ogc_router
@@ -62,6 +63,9 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
             gc.collect()
             gc.freeze()
             log.info("service loaded: ready")
+            pool = worker_pool_of(app.state)
+            if pool is not None:  # the workers load theirs meanwhile, not at the first map
+                pool.warm_up()
         except Exception as exc:  # reported by /healthz and every endpoint as a 503 problem
             log.exception("the service could not load its data")
             app.state.load_error = exc

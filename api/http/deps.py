@@ -3,7 +3,8 @@
 Owns: :func:`get_service` (the app's loaded :class:`api.service.Service`, 503 while loading,
 answered on the event loop so that no request waits for a worker thread just to learn that),
 :class:`GeoJSONResponse`, :func:`run_limited` (CPU-bound work in one of :data:`ROUTE_THREADS`
-worker threads, with the request timeout), the app's scenario store (:func:`scenario_store_of`)
+worker threads, with the request timeout), :func:`run_heavy` (map renders and matrices in the
+app's worker processes, :mod:`api.pool`), the app's scenario store (:func:`scenario_store_of`)
 and the ``scenario=ID`` query parameter (:data:`ScenarioQuery`, :func:`stored_scenario`). The
 routers and :mod:`api.http.app` import this module; it imports none of them.
 """
@@ -19,6 +20,7 @@ from anyio.lowlevel import RunVar
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
+from api.pool import WorkerPool, shared_pool
 from api.service import Service
 from api.settings import Settings
 from api.store import ScenarioStore, StoredScenario, open_store
@@ -85,6 +87,9 @@ class ServiceNotReadyError(ShudaoError):
         else:
             kind = getattr(cause, "type_slug", type(cause).__name__)
             msg = f"The service could not load its data ({kind}); see the server log."
+            public = getattr(cause, "public_message", None)  # e.g. the stale file and the repair
+            if isinstance(public, str):
+                msg = f"The service could not load its data ({kind}): {public}."
         super().__init__(msg)
 
 
@@ -99,6 +104,41 @@ async def run_limited(
     limit = timeout_s if timeout_s is not None else settings.request_timeout_s
     with anyio.fail_after(limit):
         return await anyio.to_thread.run_sync(func, abandon_on_cancel=True, limiter=route_limiter())
+
+
+def worker_pool_of(state: Any) -> WorkerPool | None:
+    """The app's process pool (:func:`api.pool.shared_pool` of its settings; None: threads)."""
+    settings: Settings = state.settings
+    return shared_pool(settings)
+
+
+async def run_heavy(
+    request: Request,
+    service: Service,
+    task: Callable[..., T],
+    *args: Any,
+    timeout_s: float | None = None,
+) -> T:
+    """Run ``task(service, *args)`` in the worker processes (or a route thread without them).
+
+    Map renders and matrices go here: in a worker process they never hold the server's GIL,
+    which the event loop (``/healthz`` included) and the route threads need. *args* and the
+    result must pickle (the result is best bytes, as sent). Answers :class:`TimeoutError`
+    beyond the request timeout (or *timeout_s*).
+    """
+    settings: Settings = request.app.state.settings
+    limit = timeout_s if timeout_s is not None else settings.request_timeout_s
+    pool = worker_pool_of(request.app.state)
+    if pool is None:
+        return await run_limited(settings, lambda: task(service, *args), timeout_s=limit)
+    return await pool.run(task, *args, timeout_s=limit)
+
+
+async def lookup_scenario(request: Request, scenario_id: str | None) -> StoredScenario | None:
+    """:func:`stored_scenario` off the event loop (a database round trip)."""
+    if scenario_id is None:
+        return None
+    return await anyio.to_thread.run_sync(stored_scenario, request, scenario_id)
 
 
 def route_limiter() -> anyio.CapacityLimiter:

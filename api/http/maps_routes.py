@@ -2,14 +2,17 @@
 
 Owns: the map endpoints (``regions``, ``corridors``, ``route``, ``access``, ``flows``; ``.html``,
 and the print layout as ``.png``, ``.pdf`` and ``.svg`` with ``paper``, ``orientation``, ``dpi``,
-``labels`` and ``scenario``), their size and basemap parameters, running the renderers off the
-event loop with the request timeout, the title-block label of a map drawn under a stored scenario
-(``scenario=ID``: its title and version), and the per-service cache of accessibility rasters (one
-per hub kind on the baseline, and the most recent :data:`SCENARIO_ACCESS_RASTERS` per (hub kind,
-scenario id, version); each computed on first use, about 3 s), and the per-service cache of
-rendered flow maps (:data:`FLOW_MAPS` answers, keyed by the trade scenario key, which holds a
-stored scenario's id and version, the measure, the format and every option). The maps themselves
-are :mod:`maps`' business.
+``labels`` and ``scenario``), their size and basemap parameters, the picklable description of
+a map (:class:`MapTask`) and its renderer (:func:`render_map`), run in the worker processes of
+:mod:`api.pool` with the request timeout (never on the server's GIL; the flow map, whose trade
+model is cached in the server, runs in a route thread), the title-block label of a map drawn
+under a stored scenario (``scenario=ID``: its title and version), the per-service cache of
+accessibility rasters (one per hub kind on the baseline, and the most recent
+:data:`SCENARIO_ACCESS_RASTERS` per (hub kind, scenario id, version); each computed on first
+use, about 3 s; a worker process keeps its own), and the per-service cache of rendered flow maps
+(:data:`FLOW_MAPS` answers, keyed by the trade scenario key, which holds a stored scenario's id
+and version, the measure, the format and every option). The maps themselves are :mod:`maps`'
+business.
 """
 
 from __future__ import annotations
@@ -17,14 +20,20 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.http.deps import ScenarioQuery, get_service, run_limited, stored_scenario
+from api.http.deps import (
+    ScenarioQuery,
+    get_service,
+    lookup_scenario,
+    run_heavy,
+    run_limited,
+)
 from api.http.problems import problem, problem_responses
 from api.http.routes import RouteReq
 from api.http.trade_routes import TradeScenarioQuery, trade_engine, trade_report
@@ -147,89 +156,146 @@ def _named(scene: Scene, ref: ScenarioRef | None) -> Scene:
     return replace(scene, subtitle=" · ".join(p for p in parts if p))
 
 
+@dataclass(frozen=True)
+class MapTask:
+    """One map to draw, picklable: rendered by :func:`render_map` in a worker process.
+
+    ``map`` is ``regions``, ``corridors``, ``route`` (with ``req``) or ``access`` (with
+    ``access_kind``); ``scenario`` is the stored scenario already looked up (or None).
+    """
+
+    map: str
+    fmt: OutputFormat
+    req: RouteRequest | None = None
+    scenario: StoredScenario | None = None
+    access_kind: str | None = None
+    show_counties: bool = False
+    tiles: str | None = None
+    tianditu_key: str | None = None
+    width: int | None = None
+    height: int | None = None
+    labels: str = "both"
+    options: PrintOptions | None = None
+
+
+def map_scene(service: Service, task: MapTask) -> Built:
+    """The scene of *task* on *service* (the baseline, or the engine of its scenario).
+
+    Returns the scene and the stored scenario it was drawn under (None on the baseline); the
+    scenario is named in the subtitle.
+    """
+    engine = service.engine_for(task.scenario)
+    ref = scenario_ref(engine)
+    if task.map == "access":
+        raster, summary, counties = access_inputs(service, str(task.access_kind), task.scenario)
+        scene = access_scene(
+            data=service.map_data,
+            catalog=engine.catalog,
+            raster=raster,
+            summary=summary,
+            counties=counties,
+            show_counties=task.show_counties,
+            scenario=ref,
+        )
+        return scene, ref
+    if task.map == "route":
+        if task.req is None:
+            msg = "a route map needs its request"
+            raise ValueError(msg)
+        result = service.route_result(task.req, scenario=task.scenario)
+        scene = route_scene(data=service.map_data, result=result, network=engine.network)
+        return _named(scene, ref), ref
+    scene_fn = {"regions": regions_scene, "corridors": corridors_scene}[task.map]
+    overview: Scene = scene_fn(
+        data=service.map_data,
+        catalog=engine.catalog,
+        network=engine.network,
+        parameters_version=engine.params.version,
+    )
+    return _named(overview, ref), ref
+
+
+def render_map(service: Service, task: MapTask) -> bytes:
+    """*task* drawn on *service*: the HTML page (UTF-8) or the print layout (PNG, PDF, SVG).
+
+    A task of :func:`api.http.deps.run_heavy`: it runs in a worker process (or a route thread
+    without them) and returns the bytes sent. Drawn under a stored scenario, the title block's
+    scenario line is its title and version (``title_block_label``), whatever ``scenario`` held
+    as a label.
+    """
+    scene, ref = map_scene(service, task)
+    if task.fmt is OutputFormat.HTML:
+        return scene_html(
+            scene,
+            tiles=task.tiles,
+            tianditu_key=task.tianditu_key,
+            width_px=task.width,
+            height_px=task.height,
+            labels=task.labels,
+        ).encode("utf-8")
+    opts = task.options
+    if ref is not None:
+        opts = replace(opts or PrintOptions(), scenario=title_block_label(ref))
+    exact = task.fmt is OutputFormat.PNG and task.width is not None and task.height is not None
+    return export(
+        scene,
+        task.fmt,
+        options=opts,
+        width_px=task.width if exact else None,
+        height_px=task.height if exact else None,
+    )
+
+
+async def _render(request: Request, service: Service, task: MapTask) -> Any:
+    """The response to *task*: rendered off the server's GIL, 504 beyond the timeout."""
+    settings = _settings(request)
+    html = task.fmt is OutputFormat.HTML
+    timeout_s = settings.request_timeout_s if html else max(60.0, settings.request_timeout_s)
+    try:
+        body = await run_heavy(request, service, render_map, task, timeout_s=timeout_s)
+    except TimeoutError:
+        return problem(504, "The map took longer than the request timeout.", slug="timeout")
+    if html:
+        return HTMLResponse(body)
+    return Response(body, media_type=MEDIA_TYPES[task.fmt])
+
+
 async def _html(
     request: Request,
-    build: Any,
+    service: Service,
+    map_name: str,
     width: int | None,
     height: int | None,
     tiles: str | None,
     labels: str = "both",
+    **what: Any,
 ) -> Any:
-    settings = _settings(request)
-
-    def work() -> str:
-        built: Built = build()
-        return scene_html(
-            built[0],
-            tiles=tiles,
-            tianditu_key=settings.tianditu_key,
-            width_px=width,
-            height_px=height,
-            labels=labels,
-        )
-
-    try:
-        return HTMLResponse(await run_limited(settings, work))
-    except TimeoutError:
-        return problem(504, "The map took longer than the request timeout.", slug="timeout")
+    task = MapTask(
+        map_name,
+        OutputFormat.HTML,
+        tiles=tiles,
+        tianditu_key=_settings(request).tianditu_key,
+        width=width,
+        height=height,
+        labels=labels,
+        **what,
+    )
+    return await _render(request, service, task)
 
 
 async def _png(
     request: Request,
-    build: Any,
+    service: Service,
+    map_name: str,
     width: int | None,
     height: int | None,
     options: PrintOptions | None = None,
     fmt: OutputFormat = OutputFormat.PNG,
+    **what: Any,
 ) -> Any:
-    """A print layout (PNG, PDF or SVG); a PNG of exactly width x height when both are given.
-
-    Drawn under a stored scenario, the title block's scenario line is its title and version
-    (``title_block_label``), whatever ``scenario`` held as a label.
-    """
-    settings = _settings(request)
-
-    def work() -> bytes:
-        scene, ref = build()
-        opts = options
-        if ref is not None:
-            opts = replace(options or PrintOptions(), scenario=title_block_label(ref))
-        exact = fmt is OutputFormat.PNG and width is not None and height is not None
-        return export(
-            scene,
-            fmt,
-            options=opts,
-            width_px=width if exact else None,
-            height_px=height if exact else None,
-        )
-
-    try:
-        return Response(
-            await run_limited(settings, work, timeout_s=max(60.0, settings.request_timeout_s)),
-            media_type=MEDIA_TYPES[fmt],
-        )
-    except TimeoutError:
-        return problem(504, "The map took longer than the request timeout.", slug="timeout")
-
-
-def _overview(
-    service: Service, scene_fn: Any, request: Request | None = None, scenario: str | None = None
-) -> Any:
-    """Builder of a map that needs only the catalog and the service network (of *scenario*)."""
-
-    def build() -> Built:
-        stored = stored_scenario(request, scenario) if request is not None else None
-        engine = service.engine_for(stored)
-        scene: Scene = scene_fn(
-            data=service.map_data,
-            catalog=engine.catalog,
-            network=engine.network,
-            parameters_version=engine.params.version,
-        )
-        ref = scenario_ref(engine)
-        return _named(scene, ref), ref
-
-    return build
+    """A print layout (PNG, PDF or SVG); a PNG of exactly width x height when both are given."""
+    task = MapTask(map_name, fmt, width=width, height=height, options=options, **what)
+    return await _render(request, service, task)
 
 
 class VectorFormat(StrEnum):
@@ -249,9 +315,7 @@ async def regions_html(
     labels: Labels = Labels.both,
 ) -> Any:
     """Sichuan's prefectures by economic region, hubs, growth poles and corridors (offline)."""
-    return await _html(
-        request, _overview(service, regions_scene), width, height, tiles, labels.value
-    )
+    return await _html(request, service, "regions", width, height, tiles, labels.value)
 
 
 @router.get("/regions.png", response_class=Response, responses=PNG, summary="Regions map (PNG)")
@@ -263,7 +327,7 @@ async def regions_png(
     height: OptHeight = None,
 ) -> Any:
     """The regions map's print layout as a PNG (paper and dpi, or exactly width x height)."""
-    return await _png(request, _overview(service, regions_scene), width, height, options)
+    return await _png(request, service, "regions", width, height, options)
 
 
 @router.get(
@@ -273,9 +337,7 @@ async def regions_vector(
     request: Request, service: ServiceDep, fmt: VectorFormat, options: PrintDep
 ) -> Any:
     """The regions map's print layout as vector PDF or SVG."""
-    return await _png(
-        request, _overview(service, regions_scene), None, None, options, OutputFormat(fmt.value)
-    )
+    return await _png(request, service, "regions", None, None, options, OutputFormat(fmt.value))
 
 
 @router.get(
@@ -294,8 +356,10 @@ async def corridors_html(
     scenario: ScenarioQuery = None,
 ) -> Any:
     """Every service of the corridors, Eurasia and ASEAN (offline)."""
-    build = _overview(service, corridors_scene, request, scenario)
-    return await _html(request, build, width, height, tiles, labels.value)
+    stored = await lookup_scenario(request, scenario)
+    return await _html(
+        request, service, "corridors", width, height, tiles, labels.value, scenario=stored
+    )
 
 
 @router.get(
@@ -313,8 +377,8 @@ async def corridors_png(
     scenario: ScenarioQuery = None,
 ) -> Any:
     """The corridors map's print layout as a PNG."""
-    build = _overview(service, corridors_scene, request, scenario)
-    return await _png(request, build, width, height, options)
+    stored = await lookup_scenario(request, scenario)
+    return await _png(request, service, "corridors", width, height, options, scenario=stored)
 
 
 @router.get(
@@ -331,22 +395,9 @@ async def corridors_vector(
     scenario: ScenarioQuery = None,
 ) -> Any:
     """The corridors map's print layout as vector PDF or SVG."""
-    build = _overview(service, corridors_scene, request, scenario)
-    return await _png(request, build, None, None, options, OutputFormat(fmt.value))
-
-
-def _route_builder(
-    service: Service, req: RouteRequest, request: Request | None = None, scenario: str | None = None
-) -> Any:
-    def build() -> Built:
-        stored = stored_scenario(request, scenario) if request is not None else None
-        result = service.route_result(req, scenario=stored)
-        engine = service.engine_for(stored)
-        scene = route_scene(data=service.map_data, result=result, network=engine.network)
-        ref = scenario_ref(engine)
-        return _named(scene, ref), ref
-
-    return build
+    stored = await lookup_scenario(request, scenario)
+    fmt_ = OutputFormat(fmt.value)
+    return await _png(request, service, "corridors", None, None, options, fmt_, scenario=stored)
 
 
 @router.get(
@@ -366,8 +417,10 @@ async def route_html(
     scenario: ScenarioQuery = None,
 ) -> Any:
     """The alternatives in distinct colours with a comparison panel and a popup per leg."""
-    build = _route_builder(service, req, request, scenario)
-    return await _html(request, build, width, height, tiles, labels.value)
+    stored = await lookup_scenario(request, scenario)
+    return await _html(
+        request, service, "route", width, height, tiles, labels.value, req=req, scenario=stored
+    )
 
 
 @router.get(
@@ -386,8 +439,8 @@ async def route_png(
     scenario: ScenarioQuery = None,
 ) -> Any:
     """The route comparison map's print layout as a PNG."""
-    build = _route_builder(service, req, request, scenario)
-    return await _png(request, build, width, height, options)
+    stored = await lookup_scenario(request, scenario)
+    return await _png(request, service, "route", width, height, options, req=req, scenario=stored)
 
 
 @router.get(
@@ -405,8 +458,11 @@ async def route_vector(
     scenario: ScenarioQuery = None,
 ) -> Any:
     """The route comparison map's print layout as vector PDF or SVG."""
-    build = _route_builder(service, req, request, scenario)
-    return await _png(request, build, None, None, options, OutputFormat(fmt.value))
+    stored = await lookup_scenario(request, scenario)
+    fmt_ = OutputFormat(fmt.value)
+    return await _png(
+        request, service, "route", None, None, options, fmt_, req=req, scenario=stored
+    )
 
 
 # ----------------------------------------------------------------------------- access
@@ -529,32 +585,6 @@ def access_inputs(
     return hit[0], hit[1], counties
 
 
-def _access_builder(
-    service: Service,
-    kind: AccessKind,
-    show_counties: bool,
-    request: Request | None = None,
-    scenario: str | None = None,
-) -> Any:
-    def build() -> Built:
-        stored = stored_scenario(request, scenario) if request is not None else None
-        raster, summary, counties = access_inputs(service, kind.value, stored)
-        engine = service.engine_for(stored)
-        ref = scenario_ref(engine)
-        scene = access_scene(
-            data=service.map_data,
-            catalog=engine.catalog,
-            raster=raster,
-            summary=summary,
-            counties=counties,
-            show_counties=show_counties,
-            scenario=ref,
-        )
-        return scene, ref
-
-    return build
-
-
 @router.get(
     "/access.html",
     response_class=HTMLResponse,
@@ -577,8 +607,11 @@ async def access_html(
     With ``scenario=ID`` the hours are computed under that stored scenario (a hub it closes no
     longer counts, one it adds does), and the subtitle names it and its version.
     """
-    build = _access_builder(service, to, counties, request, scenario)
-    return await _html(request, build, width, height, tiles, labels.value)
+    stored = await lookup_scenario(request, scenario)
+    return await _html(
+        request, service, "access", width, height, tiles, labels.value,
+        access_kind=to.value, show_counties=counties, scenario=stored,
+    )  # fmt: skip
 
 
 @router.get(
@@ -598,8 +631,11 @@ async def access_png(
     scenario: ScenarioQuery = None,
 ) -> Any:
     """The accessibility map's print layout as a PNG (under ``scenario=ID`` if given)."""
-    build = _access_builder(service, to, counties, request, scenario)
-    return await _png(request, build, width, height, options)
+    stored = await lookup_scenario(request, scenario)
+    return await _png(
+        request, service, "access", width, height, options,
+        access_kind=to.value, show_counties=counties, scenario=stored,
+    )  # fmt: skip
 
 
 @router.get(
@@ -618,8 +654,11 @@ async def access_vector(
     scenario: ScenarioQuery = None,
 ) -> Any:
     """The accessibility map's print layout as vector PDF or SVG (under ``scenario=ID``)."""
-    build = _access_builder(service, to, counties, request, scenario)
-    return await _png(request, build, None, None, options, OutputFormat(fmt.value))
+    stored = await lookup_scenario(request, scenario)
+    return await _png(
+        request, service, "access", None, None, options, OutputFormat(fmt.value),
+        access_kind=to.value, show_counties=counties, scenario=stored,
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- flows

@@ -9,25 +9,27 @@ progress while a large matrix (e.g. all 183 counties to every gateway) is comput
 from __future__ import annotations
 
 import json
+import pathlib
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.http.deps import (
     ScenarioQuery,
     app_scenario_store,
     get_service,
-    run_limited,
-    stored_scenario,
+    lookup_scenario,
+    run_heavy,
+    worker_pool_of,
 )
 from api.http.ogc import public_base
 from api.http.problems import TYPE_BASE, problem, problem_from_exception, problem_responses
 from api.http.schemas import JobProgress, MatrixResultOut, RowProblem
-from api.jobs import JobRecord, JobRunner, QueueFullError, SQLiteJobStore
+from api.jobs import JobRecord, JobRunner, QueueFullError, SQLiteJobStore, progress_reporter
 from api.service import Service
 from api.store import StoredScenario, VersionConflictError
 from corridors.matrix import destination_set, origin_set, travel_matrix
@@ -156,16 +158,41 @@ async def get_matrix(
         scenario=scenario,
     )
 
-    def work() -> dict[str, Any]:
-        stored = stored_scenario(request, scenario)
-        return _compute(service, q, max_cells=MAX_DIRECT_CELLS, scenario=stored)
-
+    stored = await lookup_scenario(request, scenario)
     try:
-        return await run_limited(request.app.state.settings, work)
+        body = await run_heavy(request, service, matrix_json, q, stored)
     except TimeoutError:
         return problem(504, "The matrix took longer than the request timeout.", slug="timeout")
-    except MatrixTooLargeError as exc:
-        return problem_from_exception(exc, instance=str(request.url.path))
+    return Response(body, media_type="application/json")
+
+
+def matrix_json(service: Service, q: MatrixQuery, stored: StoredScenario | None) -> bytes:
+    """A direct matrix as the JSON sent (validated against :class:`MatrixResultOut`).
+
+    A task of :func:`api.http.deps.run_heavy` (a worker process): the answer is computed,
+    validated and encoded there, never on the server's event loop.
+    """
+    out = _compute(service, q, max_cells=MAX_DIRECT_CELLS, scenario=stored)
+    return MatrixResultOut.model_validate(out).model_dump_json(by_alias=True).encode("utf-8")
+
+
+def matrix_job(
+    service: Service,
+    job_id: str,
+    q: MatrixQuery,
+    stored: StoredScenario | None,
+    store: tuple[pathlib.Path, int, float],
+) -> None:
+    """A matrix job in a worker process: progress, cancellation and result through the store.
+
+    *store* is the job store's file, queue bound and keep time. The result is encoded and
+    stored here (:meth:`SQLiteJobStore.finish`, ignored once cancelled), not in the server.
+    """
+    path, max_pending, keep_s = store
+    jobs = SQLiteJobStore(path, max_pending=max_pending, keep_s=keep_s)
+    progress = progress_reporter(jobs, job_id)
+    result = _compute(service, q, progress, max_cells=MAX_JOB_CELLS, scenario=stored)
+    jobs.finish(job_id, result)
 
 
 JOB_KIND = "matrix"
@@ -188,12 +215,17 @@ def _job_store(request: Request) -> JobRunner:
             )
             app_state = request.app.state
 
-            def run(job: JobRecord, progress: Callable[[int, int], None]) -> dict[str, Any]:
+            def run(job: JobRecord, progress: Callable[[int, int], None]) -> dict[str, Any] | None:
                 q = MatrixQuery.model_validate(job.params)
                 stored = app_scenario_store(app_state).get(q.scenario) if q.scenario else None
-                return _compute(
-                    app_state.service, q, progress, max_cells=MAX_JOB_CELLS, scenario=stored
-                )
+                pool = worker_pool_of(app_state)
+                if pool is None:  # threads: computed here, under the server's GIL
+                    return _compute(
+                        app_state.service, q, progress, max_cells=MAX_JOB_CELLS, scenario=stored
+                    )
+                where = (store.path, store.max_pending, store.keep_s)
+                pool.call(matrix_job, job.id, q, stored, where)
+                return None
 
             runner = JobRunner(store, run, _failure, interrupted=_INTERRUPTED)
             request.app.state.matrix_jobs = runner

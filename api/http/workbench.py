@@ -624,8 +624,9 @@ async def export_matrix(
     result = await get_matrix(
         request, service, origins, destinations, unit, quantity, modes, avoid, objective
     )
-    if isinstance(result, Response):
+    if result.status_code != 200:  # a problem (413, 404, 504 ...): answered as it is
         return result
+    result = json.loads(bytes(result.body))  # the JSON the worker process encoded
     rows = matrix_rows(result, lang)
     if fmt == "csv":
         return _download(

@@ -89,8 +89,10 @@ def test_cancel_stops_a_running_job(tmp_path: Path) -> None:
             time.sleep(0.01)
         return {"finished": True}
 
-    JobRunner(store, slow, lambda e: {"detail": str(e)}, interrupted=INTERRUPTED).notify()
+    runner = JobRunner(store, slow, lambda e: {"detail": str(e)}, interrupted=INTERRUPTED)
     job = store.submit("matrix", {})
+    runner.notify()  # after the submit, as the HTTP layer does (before it, the runner may look
+    # at an empty queue after this wake-up and then wait for a wake-up that never comes)
     assert started.wait(5)
     _wait(store, job.id, "running")
     cancelled = store.cancel(job.id)

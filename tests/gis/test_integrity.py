@@ -8,6 +8,7 @@ with exit 0 before.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -18,6 +19,8 @@ from typer.testing import CliRunner
 
 import gis.build
 from api.cli import app
+from corridors.engine import Engine
+from corridors.netstore import input_digests
 from gis.build import build_all
 from gis.integrity import BuildIntegrityError, verify_build
 
@@ -165,20 +168,102 @@ def test_partial_build_of_one_group_replaces_atomically(copy: Path, data_dir: Pa
     assert [p.name for p in copy.parent.iterdir()] == ["build"]
 
 
-def test_network_remeasured_at_load_is_restamped(
-    copy: Path, data_dir: Path, tmp_path: Path
-) -> None:
-    from corridors.engine import Engine  # noqa: PLC0415 (a corridors test of the gis check)
+def _hashes(build: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(build.iterdir())}
 
+
+def _edited_data(data_dir: Path, tmp_path: Path) -> Path:
+    """A copy of the curated tables with one service changed after the build."""
     data = tmp_path / "data"
     shutil.copytree(data_dir, data, ignore=shutil.ignore_patterns("build*", ".build*"))
-    with (data / "services.toml").open("a", encoding="utf-8") as fh:
-        fh.write("\n# edited after the build: the stored network is stale\n")
-    before = (copy / "service_network.json").read_bytes()
-    engine = Engine.load(data_dir=data, build_dir=copy)  # re-measures and stores the network
-    assert (copy / "service_network.json").read_bytes() != before
-    verify_build(copy)  # the manifest followed: the next load is not refused
-    assert len(engine.network.sea_variants) > 0  # re-measured with its sea variants
+    path = data / "services.toml"
+    text = path.read_text("utf-8")
+    old = "frequency_per_week = { value = 7.0,"  # the first service, Chengdu-Lodz: daily
+    assert old in text
+    path.write_text(text.replace(old, "frequency_per_week = { value = 14.0,", 1), "utf-8")
+    return data
+
+
+def test_load_refuses_a_network_measured_before_a_service_changed(
+    copy: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    # A build made now stores the digest of every input; simulate one and restamp it.
+    inputs = input_digests(data_dir, copy)
+    meta = json.loads((copy / "service_network.json").read_text("utf-8"))
+    meta["inputs"] = inputs
+    (copy / "service_network.json").write_text(json.dumps(meta, indent=1) + "\n", "utf-8")
+    gis.build.restamp(copy, ("service_network.json",))
+    verify_build(copy)
+    data = _edited_data(data_dir, tmp_path)
+    before = _hashes(copy)
+    with pytest.raises(BuildIntegrityError) as info:
+        Engine.load(data_dir=data, build_dir=copy)
+    msg = str(info.value)
+    assert "service_network.json" in msg
+    assert "measured before services.toml changed" in msg  # only the changed table is named
+    assert "places.csv" not in msg
+    assert "shudao data build" in msg
+    assert info.value.exit_code == 4
+    assert info.value.status == 503
+    code, out = _cli_route(copy, data)
+    assert (code, "Traceback" in out) == (4, False)
+    assert "services.toml" in out
+    assert _hashes(copy) == before  # nothing measured or written into the build
+
+
+def test_load_refuses_a_stale_network_of_an_older_build_naming_every_input(
+    copy: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    # The shared build may predate the per-file digests: every input is named then.
+    meta = json.loads((copy / "service_network.json").read_text("utf-8"))
+    meta.pop("inputs", None)
+    (copy / "service_network.json").write_text(json.dumps(meta, indent=1) + "\n", "utf-8")
+    gis.build.restamp(copy, ("service_network.json",))
+    data = _edited_data(data_dir, tmp_path)
+    before = _hashes(copy)
+    with pytest.raises(BuildIntegrityError, match=r"one of services\.toml, places\.csv"):
+        Engine.load(data_dir=data, build_dir=copy)
+    assert _hashes(copy) == before
+
+
+def test_load_refuses_sea_variants_chosen_with_other_settings(copy: Path, data_dir: Path) -> None:
+    # Same tables, but the stored variants were chosen otherwise (e.g. an older build's
+    # depth): loading must refuse by name, never re-measure them into the shared build.
+    meta = json.loads((copy / "service_network.json").read_text("utf-8"))
+    meta["sea_variants"]["depth"] = meta["sea_variants"]["depth"] + 1
+    (copy / "service_network.json").write_text(json.dumps(meta, indent=1) + "\n", "utf-8")
+    gis.build.restamp(copy, ("service_network.json",))
+    before = _hashes(copy)
+    with pytest.raises(BuildIntegrityError, match=r"sea_variants\.parquet: its sea variants"):
+        Engine.load(data_dir=data_dir, build_dir=copy)
+    assert _hashes(copy) == before
+
+
+def test_server_on_a_stale_network_answers_503_naming_the_table(
+    copy: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    import time  # noqa: PLC0415
+
+    from fastapi.testclient import TestClient  # noqa: PLC0415
+
+    from api.http.app import create_app  # noqa: PLC0415
+    from api.settings import Settings  # noqa: PLC0415
+
+    data = _edited_data(data_dir, tmp_path)
+    before = _hashes(copy)
+    app = create_app(Settings(data_dir=data, build_dir=copy, state_dir=tmp_path / "st"))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        deadline = time.monotonic() + 60
+        while "build-integrity" not in (resp := c.get("/healthz")).text:
+            assert resp.status_code == 503, resp.text  # loading, then refused: never 200
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    body = resp.json()
+    assert resp.status_code == 503
+    assert "services.toml" in body["detail"]
+    assert "shudao data build" in body["detail"]
+    assert str(copy) not in body["detail"]  # no server path in a client's answer
+    assert _hashes(copy) == before
 
 
 def test_work_dir_of_a_killed_build_is_removed_by_the_next(
