@@ -23,6 +23,7 @@ The interface is small so that a PostgreSQL store (the scenarios issue) can impl
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import sqlite3
@@ -319,6 +320,11 @@ def progress_reporter(store: JobStore, job_id: str) -> Callable[[int, int], None
     return progress
 
 
+CLOSE_TIMEOUT_S = 30.0
+"""How long :meth:`JobRunner.close` waits for the running job to reach its next progress
+report (assumption: a matrix reports at least every few seconds; a job in a worker process
+ends with the pool instead)."""
+
 Runner = Callable[[JobRecord, Callable[[int, int], None]], dict[str, Any] | None]
 Failure = Callable[[Exception], dict[str, Any]]
 
@@ -349,24 +355,48 @@ class JobRunner:
         self.failure = failure
         self.recovered = store.recover(interrupted)
         self._wake = threading.Event()
+        self._closing = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="shudao-jobs", daemon=True)
         self._thread.start()
         self._wake.set()  # queued jobs of a previous process run now
+        atexit.register(self.close)
 
     def notify(self) -> None:
         """A job was queued."""
         self._wake.set()
 
+    def close(self, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
+        """Stop taking jobs and end the running one at its next progress report.
+
+        Registered with :mod:`atexit`: the thread then ends its computation itself, before the
+        interpreter tears the engine down. A computation still holding RoutingKit's query
+        objects when the interpreter freed them from another thread aborted the whole process
+        (PyO3: "unsendable, but is being dropped on another thread"). The job that was
+        running stays ``running`` in the store, so the next start reports it failed
+        (``interrupted``), as after a crash; queued jobs stay queued for the next start.
+        """
+        self._closing.set()
+        self._wake.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout_s)
+
     def _loop(self) -> None:
-        while True:
+        while not self._closing.is_set():
             self._wake.wait()
             self._wake.clear()
-            while (job := self.store.claim()) is not None:
+            while not self._closing.is_set() and (job := self.store.claim()) is not None:
                 self._one(job)
 
     def _one(self, job: JobRecord) -> None:
+        report = progress_reporter(self.store, job.id)
+
+        def progress(done: int, total: int) -> None:
+            if self._closing.is_set():
+                raise JobCancelledError(job.id)  # the process is exiting: stop here
+            report(done, total)
+
         try:
-            result = self.run(job, progress_reporter(self.store, job.id))
+            result = self.run(job, progress)
         except JobCancelledError:
             return
         except Exception as exc:

@@ -187,3 +187,43 @@ def test_recovery_spares_jobs_of_a_live_process(tmp_path: Path) -> None:
         other.kill()
         other.wait()
     assert _store(tmp_path).recover(INTERRUPTED) == 1  # now its owner is gone
+
+
+def test_close_ends_the_running_job_in_its_own_thread(tmp_path: Path) -> None:
+    # At interpreter exit (atexit) the runner's thread must end its computation itself: a job
+    # still holding RoutingKit query objects when the interpreter freed them from the main
+    # thread aborted the process. The job stays `running`, so the next start reports it failed.
+    store = _store(tmp_path)
+    started = threading.Event()
+    ended: list[str] = []
+
+    def slow(_job: JobRecord, progress: Callable[[int, int], None]) -> dict[str, Any]:
+        try:
+            for i in range(10_000):
+                started.set()
+                progress(i, 10_000)
+                time.sleep(0.01)
+        finally:
+            ended.append(threading.current_thread().name)
+        return {"finished": True}
+
+    runner = JobRunner(store, slow, lambda e: {"detail": str(e)}, interrupted=INTERRUPTED)
+    job = store.submit("matrix", {})
+    queued = store.submit("matrix", {})
+    runner.notify()
+    assert started.wait(5)
+    t0 = time.monotonic()
+    runner.close(timeout_s=5)
+    assert time.monotonic() - t0 < 2  # ended at its next progress report, not after 100 s
+    assert ended == ["shudao-jobs"]  # the computation unwound in the runner's own thread
+    running = store.get(job.id)
+    assert running is not None
+    assert (running.status, running.result) == ("running", None)
+    left = store.get(queued.id)
+    assert left is not None
+    assert left.status == "queued"  # not taken after close: it runs at the next start
+    after = JobRunner(_store(tmp_path), slow, lambda _e: {}, interrupted=INTERRUPTED)
+    after.close(timeout_s=0)
+    dead = after.store.get(job.id)
+    assert dead is not None
+    assert (dead.status, dead.problem) == ("failed", INTERRUPTED)
