@@ -72,8 +72,14 @@ def independent(engine: Engine, built_dir: Path) -> dict[str, dict[str, float]]:
 def aclient(
     built_dir: Path, data_dir: Path, service: Service, tmp_path: Path
 ) -> Iterator[TestClient]:
+    # worker_processes=0: the maps render in this process, so a test can capture what reaches
+    # the exporter (the worker-process path is tests/api/test_pool.py's business)
     settings = Settings(
-        data_dir=data_dir, build_dir=built_dir, cache_size=64, state_dir=tmp_path / "state"
+        data_dir=data_dir,
+        build_dir=built_dir,
+        cache_size=64,
+        state_dir=tmp_path / "state",
+        worker_processes=0,
     )
     app = create_app(settings, service=service)
     with TestClient(app, raise_server_exceptions=False) as c:
