@@ -1,4 +1,8 @@
-"""Fixtures for the HTTP API: one service, around the session's engine, shared by every API test."""
+"""Fixtures for the HTTP API: one service, around the session's engine, shared by every API test.
+
+Also the browser tests' fixtures: ``module_settings`` (a state directory per module), ``browser``
+and ``shots`` (their server and page helpers: ``browser_kit.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +20,12 @@ from api.http.app import create_app
 from api.service import Service
 from api.settings import Settings
 from corridors.engine import Engine
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+# browser_kit's asserts (nothing left 127.0.0.1) explain themselves like a test's
+pytest.register_assert_rewrite("browser_kit")
 
 
 @pytest.fixture(scope="session")
@@ -34,10 +45,48 @@ def settings(built_dir: Path, data_dir: Path, tmp_path_factory: pytest.TempPathF
     return Settings(data_dir=data_dir, build_dir=built_dir, cache_size=256, state_dir=state)
 
 
+@pytest.fixture(scope="module")
+def module_settings(
+    built_dir: Path, data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    """:func:`settings` with a state directory of the test module's own: an empty scenario store.
+
+    For the browser tests, whose pages list every stored scenario: the session's store holds
+    what other modules (the schema fuzzing among them) saved.
+    """
+    state = tmp_path_factory.mktemp("state")
+    return Settings(data_dir=data_dir, build_dir=built_dir, cache_size=256, state_dir=state)
+
+
 @pytest.fixture
 def client(settings: Settings, service: Service) -> Iterator[TestClient]:
     with TestClient(create_app(settings, service=service), raise_server_exceptions=False) as c:
         yield c
+
+
+# --------------------------------------------------------------- the browser tests
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """One headless Chromium per browser test module, with a fresh profile.
+
+    Only the browser test modules ask for it; they skip without Selenium or Chromium first.
+    """
+    from browser_kit import chromium_driver  # noqa: PLC0415
+
+    driver = chromium_driver(tmp_path_factory.mktemp("chromium-profile"))
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browser tests save screenshots: ``$SHUDAO_SCREENSHOTS``, or a temporary folder."""
+    folder = os.environ.get("SHUDAO_SCREENSHOTS")
+    if folder:
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return tmp_path_factory.mktemp("screenshots")
 
 
 # --------------------------------------------------------------- the scenario store's databases

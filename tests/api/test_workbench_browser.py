@@ -3,19 +3,16 @@
 One uvicorn server on 127.0.0.1 (the session's loaded service, so one engine load) and one
 headless Chromium with a fresh profile and background networking off. Every request the browser
 makes is read from Chrome's performance log; none may leave 127.0.0.1. Screenshots of every page
-go to ``$SHUDAO_SCREENSHOTS`` (or a temporary folder).
+go to ``$SHUDAO_SCREENSHOTS`` (or a temporary folder). Server, browser and page helpers:
+``browser_kit.py`` (the ``browser`` and ``shots`` fixtures are in ``conftest.py``).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import threading
 import time
-import urllib.request
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -26,146 +23,38 @@ from api.http.app import create_app
 from api.service import Service
 from api.settings import Settings
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = [
-    pytest.mark.build,
-    pytest.mark.skipif(
-        CHROMIUM is None or CHROMEDRIVER is None,
-        reason="needs Debian's chromium and chromium-driver (make system-deps installs them)",
-    ),
-]
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import TimeoutException  # noqa: E402
-from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+pytest.importorskip("selenium.webdriver")  # without Selenium this module skips
+import browser_kit
+from browser_kit import (
+    assert_local_only,
+    live_server,
+    needs_chromium,
+    number,
+    requested_urls,
+    set_lang,
+    table_text,
+)
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
 
+pytestmark = [pytest.mark.build, needs_chromium]
 WAIT_S = 60
+wait_for = partial(browser_kit.wait_for, timeout_s=WAIT_S)
+api_json = partial(browser_kit.get_json, timeout_s=WAIT_S)
 
 
 @pytest.fixture(scope="module")
 def live_url(settings: Settings, service: Service) -> Iterator[str]:
-    import uvicorn  # noqa: PLC0415
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    app = create_app(settings, service=service)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the live server did not start within 30 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    from selenium.webdriver.chrome.options import Options  # noqa: PLC0415
-    from selenium.webdriver.chrome.service import Service as DriverService  # noqa: PLC0415
-
-    opts = Options()
-    opts.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-default-apps",
-        "--lang=en-US",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-        "--window-size=1366,768",
-    ):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=DriverService(str(CHROMEDRIVER)), options=opts)
-    driver.set_window_size(1366, 768)
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = os.environ.get("SHUDAO_SCREENSHOTS")
-    if folder:
-        path = Path(folder)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return tmp_path_factory.mktemp("screenshots")
+    """The workbench on 127.0.0.1 around the session's service and settings."""
+    with live_server(create_app(settings, service=service)) as url:
+        yield url
 
 
 # ----------------------------------------------------------------------------- helpers
-def wait_for(driver: WebDriver, css: str, *, visible: bool = True) -> WebElement:
-    def found(d: WebDriver) -> WebElement | bool:
-        els = d.find_elements(By.CSS_SELECTOR, css)
-        ok = [e for e in els if e.is_displayed()] if visible else els
-        return ok[0] if ok else False
-
-    try:
-        el: WebElement = WebDriverWait(driver, WAIT_S).until(found)
-    except TimeoutException:
-        logs = [e["message"] for e in driver.get_log("browser")]
-        pytest.fail(f"{css!r} did not appear on {driver.current_url}; console: {logs}")
-    return el
-
-
-def table_text(driver: WebDriver, css: str) -> tuple[list[str], list[list[str]]]:
-    head = [th.text.strip(" ▲▼") for th in driver.find_elements(By.CSS_SELECTOR, f"{css} thead th")]
-    rows = [
-        [td.text for td in tr.find_elements(By.CSS_SELECTOR, "td")]
-        for tr in driver.find_elements(By.CSS_SELECTOR, f"{css} tbody tr")
-    ]
-    return head, rows
-
-
-def number(text: str) -> float:
-    return float(text.replace(",", "").replace("\u202f", "").replace("\xa0", ""))
-
-
-def requested_urls(driver: WebDriver) -> list[str]:
-    """Every URL the browser asked for since the last call (Chrome's performance log)."""
-    urls = []
-    for entry in driver.get_log("performance"):
-        msg = json.loads(entry["message"])["message"]
-        if msg["method"] in ("Network.requestWillBeSent", "Network.webSocketCreated"):
-            params = msg["params"]
-            urls.append(params["request"]["url"] if "request" in params else params["url"])
-    return urls
-
-
-def assert_local_only(urls: list[str]) -> None:
-    remote = [
-        u
-        for u in urls
-        if urlsplit(u).scheme in ("http", "https", "ws", "wss")
-        and urlsplit(u).hostname != "127.0.0.1"
-    ]
-    assert not remote, f"requests left 127.0.0.1: {remote}"
-    assert any(urlsplit(u).hostname == "127.0.0.1" for u in urls)
-
-
-def api_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=60) as resp:  # loopback only
-        return json.loads(resp.read())
-
-
-def set_lang(driver: WebDriver, lang: str) -> None:
-    driver.execute_script("localStorage.setItem('shudao.lang', arguments[0])", lang)
-
-
 def pick(driver: WebDriver, field: WebElement, text: str, expect_first: str) -> None:
     """Type *text*, check the first suggestion, take it with the keyboard."""
     field.clear()

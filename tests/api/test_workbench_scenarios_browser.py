@@ -15,16 +15,12 @@ China–Europe Railway Express to the Land-Sea corridor (README, "Shipped scenar
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -34,22 +30,22 @@ from api.settings import Settings
 from corridors.engine import Engine
 from corridors.scenarios import load_scenario_file
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = [
-    pytest.mark.build,
-    pytest.mark.skipif(
-        CHROMIUM is None or CHROMEDRIVER is None,
-        reason="needs Debian's chromium and chromium-driver (make system-deps installs them)",
-    ),
-]
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import TimeoutException  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+pytest.importorskip("selenium.webdriver")  # without Selenium this module skips
+import browser_kit
+from browser_kit import (
+    assert_local_only,
+    get_json,
+    live_server,
+    needs_chromium,
+    number,
+    requested_urls,
+    set_lang,
+)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
+pytestmark = [pytest.mark.build, needs_chromium]
 WAIT_S = 90
 LAOS = {
     "title": "China–Laos through train 14 a week",
@@ -68,39 +64,15 @@ MIANYANG = {
     "changes": {"close": ["cbz_mianyang"], "notes": {"close.cbz_mianyang": {"assumption": "test"}}},
 }
 WAIT_SAVED_H = 0.5 * 168 / 1 - 0.5 * 168 / 14  # 78 h
+wait_for = partial(browser_kit.wait_for, timeout_s=WAIT_S)
+table_text = partial(browser_kit.table_text, cells="th, td")  # row headers count as cells here
 
 
 @pytest.fixture(scope="module")
-def live_url(
-    built_dir: Path, data_dir: Path, service: Service, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    import uvicorn  # noqa: PLC0415
-
-    settings = Settings(
-        data_dir=data_dir,
-        build_dir=built_dir,
-        cache_size=256,
-        state_dir=tmp_path_factory.mktemp("state"),
-    )
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    app = create_app(settings, service=service)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the live server did not start within 30 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-    store = getattr(app.state, "scenario_store", None)
-    if store is not None:
-        store.dispose()
+def live_url(module_settings: Settings, service: Service) -> Iterator[str]:
+    """The workbench on 127.0.0.1 with an empty scenario store of this module's own."""
+    with live_server(create_app(module_settings, service=service)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -113,44 +85,6 @@ def stored(live_url: str, engine: Engine, data_dir: Path) -> dict[str, str]:
         name: send(f"{live_url}/v1/scenarios", "POST", doc)[1]["id"]
         for name, doc in (("laos", LAOS), ("mianyang", MIANYANG), ("kazakh", kazakh))
     }
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    from selenium.webdriver.chrome.options import Options  # noqa: PLC0415
-    from selenium.webdriver.chrome.service import Service as DriverService  # noqa: PLC0415
-
-    opts = Options()
-    opts.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-default-apps",
-        "--lang=en-US",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-        "--window-size=1366,768",
-    ):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=DriverService(str(CHROMEDRIVER)), options=opts)
-    driver.set_window_size(1366, 768)
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = os.environ.get("SHUDAO_SCREENSHOTS")
-    if folder:
-        path = Path(folder)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return tmp_path_factory.mktemp("screenshots")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -166,64 +100,6 @@ def send(url: str, method: str, body: Any = None, **headers: str) -> tuple[int, 
             return resp.status, json.loads(resp.read() or b"null")
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"null")
-
-
-def wait_for(driver: WebDriver, css: str, *, visible: bool = True) -> WebElement:
-    def found(d: WebDriver) -> WebElement | bool:
-        els = d.find_elements(By.CSS_SELECTOR, css)
-        ok = [e for e in els if e.is_displayed()] if visible else els
-        return ok[0] if ok else False
-
-    try:
-        el: WebElement = WebDriverWait(driver, WAIT_S).until(found)
-    except TimeoutException:
-        logs = [e["message"] for e in driver.get_log("browser")]
-        pytest.fail(f"{css!r} did not appear on {driver.current_url}; console: {logs}")
-    return el
-
-
-def table_text(driver: WebDriver, css: str) -> tuple[list[str], list[list[str]]]:
-    head = [th.text.strip(" ▲▼") for th in driver.find_elements(By.CSS_SELECTOR, f"{css} thead th")]
-    rows = [
-        [td.text for td in tr.find_elements(By.CSS_SELECTOR, "th, td")]
-        for tr in driver.find_elements(By.CSS_SELECTOR, f"{css} tbody tr")
-    ]
-    return head, rows
-
-
-def number(text: str) -> float:
-    return float(text.replace(",", "").replace("\u202f", "").replace("\xa0", "").replace("−", "-"))
-
-
-def requested_urls(driver: WebDriver) -> list[str]:
-    """Every URL the browser asked for since the last call (Chrome's performance log)."""
-    urls = []
-    for entry in driver.get_log("performance"):
-        msg = json.loads(entry["message"])["message"]
-        if msg["method"] in ("Network.requestWillBeSent", "Network.webSocketCreated"):
-            params = msg["params"]
-            urls.append(params["request"]["url"] if "request" in params else params["url"])
-    return urls
-
-
-def assert_local_only(urls: list[str]) -> None:
-    remote = [
-        u
-        for u in urls
-        if urlsplit(u).scheme in ("http", "https", "ws", "wss")
-        and urlsplit(u).hostname != "127.0.0.1"
-    ]
-    assert not remote, f"requests left 127.0.0.1: {remote}"
-    assert any(urlsplit(u).hostname == "127.0.0.1" for u in urls)
-
-
-def set_lang(driver: WebDriver, lang: str) -> None:
-    driver.execute_script("localStorage.setItem('shudao.lang', arguments[0])", lang)
-
-
-def route_json(live_url: str, query: str) -> Any:
-    with urllib.request.urlopen(f"{live_url}/v1/route?{query}", timeout=120) as resp:
-        return json.loads(resp.read())
 
 
 # ----------------------------------------------------------------------------- tests
@@ -248,7 +124,7 @@ def test_route_page_compares_the_picked_scenario_with_the_baseline(
     head, rows = table_text(d, "#cmp-table")
     col = {h: i for i, h in enumerate(head)}
     laos = next(r for r in rows if r[0] == "China–Laos Railway")
-    base = route_json(live_url, "origin=chengdu&destination=vientiane&alternatives=3")
+    base = get_json(f"{live_url}/v1/route?origin=chengdu&destination=vientiane&alternatives=3")
     base_laos = next(r for r in base["routes"] if r["corridor"] == "china_laos")
     assert number(laos[col["Baseline time (h)"]]) == pytest.approx(base_laos["time_h"], abs=0.05)
     assert number(laos[col["Δ time (h)"]]) == pytest.approx(-WAIT_SAVED_H, abs=0.05)
@@ -435,14 +311,9 @@ def test_access_page_under_a_scenario_shows_each_county_beside_the_baseline(
     assert deltas == sorted(deltas, reverse=True)
     assert deltas[0] > 1.0
     assert min(deltas) >= 0
-    with urllib.request.urlopen(
-        f"{live_url}/app/data/access-counties.json?to=bonded_zone&scenario={sid}", timeout=120
-    ) as resp:
-        scen = {r["name_en"]: r["mean_h"] for r in json.loads(resp.read())["counties"]}
-    with urllib.request.urlopen(
-        f"{live_url}/app/data/access-counties.json?to=bonded_zone", timeout=120
-    ) as resp:
-        base = {r["name_en"]: r["mean_h"] for r in json.loads(resp.read())["counties"]}
+    counties = f"{live_url}/app/data/access-counties.json?to=bonded_zone"
+    scen = {r["name_en"]: r["mean_h"] for r in get_json(f"{counties}&scenario={sid}")["counties"]}
+    base = {r["name_en"]: r["mean_h"] for r in get_json(counties)["counties"]}
     assert number(rows[0][4]) == pytest.approx(
         scen["Jiange County"] - base["Jiange County"], abs=0.006
     )

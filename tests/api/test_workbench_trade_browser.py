@@ -11,17 +11,9 @@ under a scenario routes 315 pairs (~7 s).
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import socket
-import threading
-import time
-import urllib.request
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -29,143 +21,35 @@ from api.http.app import create_app
 from api.service import Service
 from api.settings import Settings
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = [
-    pytest.mark.build,
-    pytest.mark.skipif(
-        CHROMIUM is None or CHROMEDRIVER is None,
-        reason="needs Debian's chromium and chromium-driver (make system-deps installs them)",
-    ),
-]
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import TimeoutException  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+pytest.importorskip("selenium.webdriver")  # without Selenium this module skips
+import browser_kit
+from browser_kit import (
+    assert_local_only,
+    get_json,
+    live_server,
+    needs_chromium,
+    requested_urls,
+    set_lang,
+)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
+pytestmark = [pytest.mark.build, needs_chromium]
 WAIT_S = 120
 SCENARIO = "kazakhstan-border-closed"
+wait_for = partial(browser_kit.wait_for, timeout_s=WAIT_S)
 
 
 @pytest.fixture(scope="module")
-def live_url(
-    built_dir: Path, data_dir: Path, service: Service, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    import uvicorn  # noqa: PLC0415
-
-    settings = Settings(
-        data_dir=data_dir,
-        build_dir=built_dir,
-        cache_size=256,
-        state_dir=tmp_path_factory.mktemp("state"),
-    )
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    app = create_app(settings, service=service)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the live server did not start within 30 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-    store = getattr(app.state, "scenario_store", None)
-    if store is not None:
-        store.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    from selenium.webdriver.chrome.options import Options  # noqa: PLC0415
-    from selenium.webdriver.chrome.service import Service as DriverService  # noqa: PLC0415
-
-    opts = Options()
-    opts.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-default-apps",
-        "--lang=en-US",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-        "--window-size=1366,768",
-    ):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=DriverService(str(CHROMEDRIVER)), options=opts)
-    driver.set_window_size(1366, 768)
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = os.environ.get("SHUDAO_SCREENSHOTS")
-    if folder:
-        path = Path(folder)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return tmp_path_factory.mktemp("screenshots")
+def live_url(module_settings: Settings, service: Service) -> Iterator[str]:
+    """The workbench on 127.0.0.1 with a state directory of this module's own."""
+    with live_server(create_app(module_settings, service=service)) as url:
+        yield url
 
 
 # ----------------------------------------------------------------------------- helpers
-def wait_for(driver: WebDriver, css: str, *, visible: bool = True) -> WebElement:
-    def found(d: WebDriver) -> WebElement | bool:
-        els = d.find_elements(By.CSS_SELECTOR, css)
-        ok = [e for e in els if e.is_displayed()] if visible else els
-        return ok[0] if ok else False
-
-    try:
-        el: WebElement = WebDriverWait(driver, WAIT_S).until(found)
-    except TimeoutException:
-        logs = [e["message"] for e in driver.get_log("browser")]
-        pytest.fail(f"{css!r} did not appear on {driver.current_url}; console: {logs}")
-    return el
-
-
-def requested_urls(driver: WebDriver) -> list[str]:
-    """Every URL the browser asked for since the last call (Chrome's performance log)."""
-    urls = []
-    for entry in driver.get_log("performance"):
-        msg = json.loads(entry["message"])["message"]
-        if msg["method"] in ("Network.requestWillBeSent", "Network.webSocketCreated"):
-            params = msg["params"]
-            urls.append(params["request"]["url"] if "request" in params else params["url"])
-    return urls
-
-
-def assert_local_only(urls: list[str]) -> None:
-    remote = [
-        u
-        for u in urls
-        if urlsplit(u).scheme in ("http", "https", "ws", "wss")
-        and urlsplit(u).hostname != "127.0.0.1"
-    ]
-    assert not remote, f"requests left 127.0.0.1: {remote}"
-    assert any(urlsplit(u).hostname == "127.0.0.1" for u in urls)
-
-
-def set_lang(driver: WebDriver, lang: str) -> None:
-    driver.execute_script("localStorage.setItem('shudao.lang', arguments[0])", lang)
-
-
-def get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=120) as resp:
-        return json.loads(resp.read())
-
-
 def cell(row: WebElement, css: str) -> tuple[str, float, str]:
     """(text, the number in data-value, the mark) of a figure cell."""
     value = row.find_element(By.CSS_SELECTOR, f"{css} .fig-value")
