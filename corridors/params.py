@@ -785,31 +785,28 @@ class Parameters(_Frozen):
 
     def road_time_h(self, distance_km: float, country: str) -> tuple[float, float]:
         """Driving and rest time of a road trip in *country*'s region (see :func:`road_time_h`)."""
-        _, r = self.road_region(country)
-        return road_time_h(
-            distance_km,
-            speed_kph=r.speed_kph.value,
-            max_continuous_driving_h=r.max_continuous_driving_h.value,
-            break_h=r.break_h.value,
-            max_daily_driving_h=r.max_daily_driving_h.value,
-            daily_rest_h=r.daily_rest_h.value,
-            crew=int(r.crew.value),
-        )
+        return road_time_h(distance_km, **self.drivers_hours(country))
 
     def road_times_h(
         self, distance_km: NDArray[np.float64], country: str
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """:meth:`road_time_h` of many distances at once (see :func:`road_time_h_array`)."""
+        return road_time_h_array(distance_km, **self.drivers_hours(country))
+
+    def drivers_hours(self, country: str) -> dict[str, Any]:
+        """The speed and drivers'-hours rules of *country*'s road region (keyword arguments).
+
+        One reading of the region for :func:`road_time_h` and :func:`road_time_h_array`.
+        """
         _, r = self.road_region(country)
-        return road_time_h_array(
-            distance_km,
-            speed_kph=r.speed_kph.value,
-            max_continuous_driving_h=r.max_continuous_driving_h.value,
-            break_h=r.break_h.value,
-            max_daily_driving_h=r.max_daily_driving_h.value,
-            daily_rest_h=r.daily_rest_h.value,
-            crew=int(r.crew.value),
-        )
+        return {
+            "speed_kph": r.speed_kph.value,
+            "max_continuous_driving_h": r.max_continuous_driving_h.value,
+            "break_h": r.break_h.value,
+            "max_daily_driving_h": r.max_daily_driving_h.value,
+            "daily_rest_h": r.daily_rest_h.value,
+            "crew": int(r.crew.value),
+        }
 
     def value_of_time_cny_per_h(self, unit: str) -> float:
         """Value of time for one ``unit`` and one hour, CNY."""
