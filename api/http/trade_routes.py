@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -189,6 +190,14 @@ def trade_engine(
     return report.shipped(scenario), scenario
 
 
+async def _answered(request: Request, work: Callable[[], dict[str, Any]], what: str) -> Any:
+    """*work* in a route thread within the request timeout (504 problem beyond it)."""
+    try:
+        return await run_limited(request.app.state.settings, work)
+    except TimeoutError:
+        return problem(504, f"The {what} took longer than the request timeout.", slug="timeout")
+
+
 @router.get(
     "/flows",
     summary="Sichuan's trade on the corridors (modelled)",
@@ -208,10 +217,7 @@ async def get_flows(
         engine, key = trade_engine(request, service, report, scenario)
         return report.flows(engine, key, by=by)
 
-    try:
-        return await run_limited(request.app.state.settings, work)
-    except TimeoutError:
-        return problem(504, "The flows took longer than the request timeout.", slug="timeout")
+    return await _answered(request, work, "flows")
 
 
 @router.get(
@@ -230,10 +236,7 @@ async def get_indicators(
         engine, key = trade_engine(request, service, report, scenario)
         return report.indicators(engine, key)
 
-    try:
-        return await run_limited(request.app.state.settings, work)
-    except TimeoutError:
-        return problem(504, "The indicators took longer than the request timeout.", slug="timeout")
+    return await _answered(request, work, "indicators")
 
 
 @router.get(
@@ -248,7 +251,4 @@ async def get_flow_validation(request: Request, service: ServiceDep) -> Any:
     def work() -> dict[str, Any]:
         return trade_report(request, service).validation()
 
-    try:
-        return await run_limited(request.app.state.settings, work)
-    except TimeoutError:
-        return problem(504, "The validation took longer than the request timeout.", slug="timeout")
+    return await _answered(request, work, "validation")
