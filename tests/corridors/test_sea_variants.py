@@ -189,7 +189,11 @@ def test_shanghai_rotterdam_variants_by_hand_chosen_closures(engine: Engine) -> 
 @pytest.mark.usefixtures("no_sea_router")
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_shipped_scenarios_apply_without_running_the_sea_router(engine: Engine, path: Path) -> None:
-    apply_scenario(engine, load_scenario_file(path, engine=engine))
+    # no_sea_router raises if any voyage is measured instead of looked up
+    scenario = load_scenario_file(path, engine=engine)
+    applied = apply_scenario(engine, scenario)
+    assert applied.ref.title == scenario.title
+    assert applied.network.sea_variants is engine.network.sea_variants  # the stored table
 
 
 def test_red_sea_closed_from_the_store_equals_the_measured_fallback(engine: Engine) -> None:
