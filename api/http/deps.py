@@ -2,11 +2,13 @@
 
 Owns: :func:`get_service` (the app's loaded :class:`api.service.Service`, 503 while loading,
 answered on the event loop so that no request waits for a worker thread just to learn that),
-:class:`GeoJSONResponse`, :func:`run_limited` (CPU-bound work in one of :data:`ROUTE_THREADS`
-worker threads, with the request timeout), :func:`run_heavy` (map renders and matrices in the
-app's worker processes, :mod:`api.pool`), the app's scenario store (:func:`scenario_store_of`)
-and the ``scenario=ID`` query parameter (:data:`ScenarioQuery`, :func:`stored_scenario`). The
-routers and :mod:`api.http.app` import this module; it imports none of them.
+:class:`GeoJSONResponse`, :func:`run_limited` (CPU-bound work in the :data:`ROUTE_THREADS`
+route thread, or in the :data:`SLOW_THREADS` lane of seconds-long work, with the request
+timeout), :func:`run_budgeted` (the route thread for a batch that keeps its own time budget),
+:func:`run_heavy` (map renders and matrices in the app's worker processes, :mod:`api.pool`),
+the app's scenario store (:func:`scenario_store_of`) and the ``scenario=ID`` query parameter
+(:data:`ScenarioQuery`, :func:`stored_scenario`). The routers and :mod:`api.http.app` import
+this module; it imports none of them.
 """
 
 from __future__ import annotations
@@ -28,16 +30,30 @@ from gis.errors import ShudaoError
 
 T = TypeVar("T")
 
-ROUTE_THREADS = 2
-"""Worker threads for route and map work per process (assumption, measured with the bench).
+ROUTE_THREADS = 1
+"""Worker threads for route work per process: routes, batches, comparisons, scenario edits
+(assumption, measured with the bench).
 
 Route pricing is mostly pure Python, so the threads of one process share one core through the
-GIL: more threads add no throughput, and each one competes with the event loop for the GIL.
-``bench/load_bench.py --scenarios healthz`` (200 distinct routes on 50 connections, 2026-12-01, a
-2-core machine under load 4-5): anyio's default 40 threads gave ``/healthz`` p50 1,877 ms and p99
-7,247 ms at 6.1 routes/s; 2 threads 65 / 407 ms at 6.0 routes/s; 1 thread 24 / 189 ms at 8.1
-routes/s. Two, not one, because a map PNG holds its thread for seconds while Chromium renders and
-must not stop every route meanwhile. More capacity comes from ``--workers`` processes.
+GIL: more threads add no throughput, and each one competes with the event loop for the GIL (on
+release the GIL goes to any waiting thread, so the loop's wait grows with every thread that
+wants it). ``bench/load_bench.py --scenarios healthz`` (200 distinct routes on 50 connections,
+2026-12-01, a 2-core machine under load 4-5): anyio's default 40 threads gave ``/healthz`` p50
+1,877 ms and p99 7,247 ms at 6.1 routes/s; 2 threads 65 / 407 ms at 6.0 routes/s; 1 thread 24 /
+189 ms at 8.1 routes/s. Two were kept then because a map render held its thread for seconds;
+renders now run in worker processes (:func:`run_heavy`) and what still takes seconds in this
+process has a lane of its own (:data:`SLOW_THREADS`). ``bench/soak_bench.py --mixed``, 180 s at
+50 connections on a quiet machine (2026-12-05): 1 thread ``/healthz`` p50 / p95 / p99 4.6 /
+11.8 / 17.1 ms at 46.0 requests/s, 2 threads 7.3 / 20.7 / 30.3 ms at 42.6 requests/s. More
+capacity comes from ``--workers`` processes.
+"""
+
+SLOW_THREADS = 1
+"""Worker threads for the in-process work that takes seconds (assumption): the trade model and
+its flow maps, the access rasters behind the workbench's tables and the access difference map,
+the workbench's basemap. They run beside the route thread (``run_limited(..., slow=True)``), so
+that a route never queues behind them; one at a time, so that they take at most one more GIL
+competitor from the event loop.
 """
 
 GIL_SWITCH_INTERVAL_S = 0.001
@@ -49,6 +65,7 @@ threads. Shorter slices cut that wait; the route threads lose a few per cent to 
 switches (``bench/soak_bench.py``: figures in the README)."""
 
 _route_limiter: RunVar[anyio.CapacityLimiter] = RunVar("shudao_route_limiter")
+_slow_limiter: RunVar[anyio.CapacityLimiter] = RunVar("shudao_slow_limiter")
 
 
 class GeoJSONResponse(JSONResponse):
@@ -94,16 +111,34 @@ class ServiceNotReadyError(ShudaoError):
 
 
 async def run_limited(
-    settings: Settings, func: Callable[[], T], *, timeout_s: float | None = None
+    settings: Settings,
+    func: Callable[[], T],
+    *,
+    timeout_s: float | None = None,
+    slow: bool = False,
 ) -> T:
     """Run CPU-bound *func* in a worker thread, answering 504 beyond the request timeout.
 
-    The worker thread cannot be cancelled; it finishes in the background and its result (if a
-    route) still lands in the cache.
+    The route thread (:data:`ROUTE_THREADS`), or with *slow* the lane of work that takes
+    seconds (:data:`SLOW_THREADS`). The worker thread cannot be cancelled; it finishes in the
+    background and its result (if a route) still lands in the cache.
     """
     limit = timeout_s if timeout_s is not None else settings.request_timeout_s
+    limiter = slow_limiter() if slow else route_limiter()
     with anyio.fail_after(limit):
-        return await anyio.to_thread.run_sync(func, abandon_on_cancel=True, limiter=route_limiter())
+        return await anyio.to_thread.run_sync(func, abandon_on_cancel=True, limiter=limiter)
+
+
+async def run_budgeted(func: Callable[[], T]) -> T:
+    """Run *func* in the :data:`ROUTE_THREADS` route thread, without a timeout.
+
+    For work that keeps its own time budget (a batch of estimates answers each row past its
+    budget with a 504 row, never the whole batch with a 504). Batches queue with the routes
+    instead of taking threads of anyio's default pool: each extra thread running pure Python
+    takes GIL slices from the event loop, and ``/healthz`` waited for them (README, load and
+    soak).
+    """
+    return await anyio.to_thread.run_sync(func, abandon_on_cancel=True, limiter=route_limiter())
 
 
 def worker_pool_of(state: Any) -> WorkerPool | None:
@@ -148,6 +183,16 @@ def route_limiter() -> anyio.CapacityLimiter:
     except LookupError:
         limiter = anyio.CapacityLimiter(ROUTE_THREADS)
         _route_limiter.set(limiter)
+        return limiter
+
+
+def slow_limiter() -> anyio.CapacityLimiter:
+    """The :data:`SLOW_THREADS` tokens of seconds-long work, one limiter per running event loop."""
+    try:
+        return _slow_limiter.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(SLOW_THREADS)
+        _slow_limiter.set(limiter)
         return limiter
 
 

@@ -5,9 +5,9 @@ and the print layout as ``.png``, ``.pdf`` and ``.svg`` with ``paper``, ``orient
 ``labels`` and ``scenario``), their size and basemap parameters, the picklable description of
 a map (:class:`MapTask`) and its renderer (:func:`render_map`), run in the worker processes of
 :mod:`api.pool` with the request timeout (never on the server's GIL; the flow map, whose trade
-model is cached in the server, runs in a route thread), the title-block label of a map drawn
-under a stored scenario (``scenario=ID``: its title and version), the per-service cache of
-accessibility rasters (one per hub kind on the baseline, and the most recent
+model is cached in the server, runs in the server's lane of seconds-long work), the title-block
+label of a map drawn under a stored scenario (``scenario=ID``: its title and version), the
+per-service cache of accessibility rasters (one per hub kind on the baseline, and the most recent
 :data:`SCENARIO_ACCESS_RASTERS` per (hub kind, scenario id, version); each computed on first
 use, about 3 s; a worker process keeps its own), and the per-service cache of rendered flow maps
 (:data:`FLOW_MAPS` answers, keyed by the trade scenario key, which holds a stored scenario's id
@@ -741,7 +741,9 @@ async def _flow_map(
         return body
 
     try:
-        body = await run_limited(settings, work, timeout_s=max(60.0, settings.request_timeout_s))
+        body = await run_limited(
+            settings, work, timeout_s=max(60.0, settings.request_timeout_s), slow=True
+        )
     except TimeoutError:
         return problem(504, "The map took longer than the request timeout.", slug="timeout")
     if fmt is OutputFormat.HTML:

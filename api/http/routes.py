@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +17,7 @@ from api.http.deps import (
     GeoJSONResponse,
     ScenarioQuery,
     get_service,
+    run_budgeted,
     run_limited,
     stored_scenario,
 )
@@ -109,8 +109,8 @@ async def route_request(
 
     Validated and normalised by :func:`corridors.request.parse_request`, the CLI's rules.
     Async on purpose: parsing is microseconds of work, and a sync dependency would wait for a
-    thread of the default pool, which a running batch may hold (the route would then queue
-    behind the batch although its own route threads are free).
+    thread of the default pool, which other work may hold (the route would then queue behind
+    it although its own route thread is free).
     """
     return parse_request(
         {
@@ -214,7 +214,8 @@ async def post_estimates(
 ) -> Response:
     """Answer every row; a failing row gets its own problem and never fails the batch.
 
-    The rows are answered and the results serialised in a worker thread, not on the event loop.
+    The rows are answered and the results serialised in a route thread (queued with the routes),
+    not on the event loop.
     With ``scenario=ID`` every row is answered under that stored scenario (404 if unknown).
     """
     settings = _settings(request)
@@ -267,7 +268,7 @@ async def post_estimates(
         )
         return out.model_dump_json(by_alias=True).encode("utf-8")
 
-    return Response(await anyio.to_thread.run_sync(work), media_type="application/json")
+    return Response(await run_budgeted(work), media_type="application/json")
 
 
 def _json(body: bytes | memoryview) -> dict[str, Any]:

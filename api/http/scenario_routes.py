@@ -509,7 +509,9 @@ async def access_diff_map(
 
     settings = request.app.state.settings
     try:
-        body = await run_limited(settings, work, timeout_s=max(60.0, settings.request_timeout_s))
+        body = await run_limited(
+            settings, work, timeout_s=max(60.0, settings.request_timeout_s), slow=True
+        )
     except TimeoutError:
         return problem(504, "The map took longer than the request timeout.", slug="timeout")
     return Response(body, media_type=MEDIA_TYPES[OutputFormat.PNG])

@@ -191,9 +191,9 @@ def trade_engine(
 
 
 async def _answered(request: Request, work: Callable[[], dict[str, Any]], what: str) -> Any:
-    """*work* in a route thread within the request timeout (504 problem beyond it)."""
+    """*work* in the lane of seconds-long work, within the request timeout (504 beyond it)."""
     try:
-        return await run_limited(request.app.state.settings, work)
+        return await run_limited(request.app.state.settings, work, slow=True)
     except TimeoutError:
         return problem(504, f"The {what} took longer than the request timeout.", slug="timeout")
 

@@ -678,7 +678,7 @@ async def access_counties(
         return rows, None if ref is None else ref.to_dict()
 
     try:
-        rows, named = await run_limited(_settings(request), work, timeout_s=120.0)
+        rows, named = await run_limited(_settings(request), work, timeout_s=120.0, slow=True)
     except TimeoutError:
         return problem(504, "The raster took longer than the time limit.", slug="timeout")
     out: dict[str, Any] = {"to": to.value, "counties": rows}
@@ -736,7 +736,7 @@ def _rounded(geom: dict[str, Any]) -> dict[str, Any]:
 @router.get("/data/basemap.geojson", include_in_schema=False)
 async def basemap(request: Request, service: ServiceDep) -> Response:
     """The offline basemap of the workbench map (our own boundaries, no tiles)."""
-    body = await run_limited(_settings(request), lambda: basemap_geojson(service))
+    body = await run_limited(_settings(request), lambda: basemap_geojson(service), slow=True)
     return Response(
         body, media_type="application/geo+json", headers={"Cache-Control": "max-age=3600"}
     )

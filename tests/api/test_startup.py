@@ -21,7 +21,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.http import deps
+from api.http import deps, workbench
 from api.http.app import create_app
 from api.service import Service
 from api.settings import Settings
@@ -85,58 +85,154 @@ def test_a_failed_load_is_a_503_naming_the_cause(
 def test_healthz_answers_while_every_worker_thread_is_busy(
     settings: Settings, service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # One route holds the route threads' pool (api.http.deps.run_limited), a batch holds the
-    # only thread left in the default pool (sync endpoints and dependencies): /healthz must
-    # still answer, since it needs no worker thread at all.
+    # A route holds the route thread (api.http.deps.ROUTE_THREADS), the workbench's basemap
+    # holds the lane of seconds-long work (SLOW_THREADS), and the default pool's only thread
+    # (sync endpoints and dependencies) is held too: /healthz must still answer, since it needs
+    # no worker thread at all.
     release = threading.Event()
     started = threading.Semaphore(0)
     real_route = Engine.answer
+    real_basemap = workbench.basemap_geojson
 
     def blocked_route(self: Engine, *args: object, **kwargs: object) -> object:
         started.release()
         release.wait(60)
         return real_route(self, *args, **kwargs)  # type: ignore[arg-type]
 
+    def blocked_basemap(service: Service) -> bytes:
+        started.release()
+        release.wait(60)
+        return real_basemap(service)
+
     async def one_default_thread() -> None:
         anyio.to_thread.current_default_thread_limiter().total_tokens = 1
 
+    def hold_default_thread() -> None:
+        started.release()
+        release.wait(60)
+
+    async def occupy_default_thread() -> None:
+        await anyio.to_thread.run_sync(hold_default_thread)
+
     monkeypatch.setattr(Engine, "answer", blocked_route)
-    monkeypatch.setattr(deps, "ROUTE_THREADS", 1)
+    monkeypatch.setattr(workbench, "basemap_geojson", blocked_basemap)
     route = {"origin": "103.9,30.6", "destination": "Lodz", "objective": "cost", "pareto": True}
-    row = {"origin": "103.8,30.7", "destination": "Lodz", "objective": "co2"}
     answers: dict[str, httpx.Response] = {}
     with TestClient(create_app(settings, service=service)) as client:
-        client.portal.call(one_default_thread)  # type: ignore[union-attr]
+        portal = client.portal
+        assert portal is not None
+        portal.call(one_default_thread)
+        held = portal.start_task_soon(occupy_default_thread)
+        assert started.acquire(timeout=30), "the default pool's thread did not start"
         busy = [
             threading.Thread(
                 target=lambda: answers.update(route=client.get("/v1/route", params=route))
             ),
             threading.Thread(
-                target=lambda: answers.update(
-                    batch=client.post("/v1/estimates", json={"rows": [row]})
-                )
+                target=lambda: answers.update(basemap=client.get("/app/data/basemap.geojson"))
             ),
         ]
         try:
-            # the batch first, so that it holds the default pool's only thread before the route
-            # arrives: the route must not need that thread on its way to its own pool
-            for thread in reversed(busy):
+            # the default pool's only thread is held before either request arrives: neither
+            # may need it on its way to its own thread
+            for thread in busy:
                 thread.start()
                 assert started.acquire(timeout=30), "a request queued behind another pool"
-            # both pools are now held
+            # the route thread, the slow lane and the default thread are now held
             health = threading.Thread(target=lambda: answers.update(health=client.get("/healthz")))
             health.start()
             health.join(10)
             assert not health.is_alive(), "/healthz waited for a busy worker thread"
             assert all(thread.is_alive() for thread in busy)  # ... which are still busy
+            assert not held.done()
         finally:
             release.set()
             for thread in busy:
                 if thread.ident is not None:
                     thread.join(120)
+            held.result(60)
     assert answers["health"].status_code == 200
     assert answers["route"].status_code == 200
+    assert answers["basemap"].json()["type"] == "FeatureCollection"
+
+
+def test_a_route_does_not_queue_behind_seconds_long_work(
+    settings: Settings, service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The lane of seconds-long work (here the basemap; also flow maps and access tables) is
+    # not the route thread: a route answers while it is held.
+    release = threading.Event()
+    started = threading.Semaphore(0)
+    real_basemap = workbench.basemap_geojson
+
+    def blocked_basemap(service: Service) -> bytes:
+        started.release()
+        release.wait(60)
+        return real_basemap(service)
+
+    monkeypatch.setattr(workbench, "basemap_geojson", blocked_basemap)
+    answers: dict[str, httpx.Response] = {}
+    with TestClient(create_app(settings, service=service)) as client:
+        slow = threading.Thread(
+            target=lambda: answers.update(basemap=client.get("/app/data/basemap.geojson"))
+        )
+        try:
+            slow.start()
+            assert started.acquire(timeout=30)
+            route = client.get("/v1/route", params={"origin": "Chengdu", "destination": "Lodz"})
+            assert slow.is_alive()  # the basemap is still held while the route answered
+        finally:
+            release.set()
+            slow.join(120)
+    assert route.status_code == 200
+    assert route.json()["routes"]
+    assert answers["basemap"].status_code == 200
+
+
+def test_batches_queue_with_the_routes_not_in_the_default_pool(
+    settings: Settings, service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With one route thread held by a route, a batch must wait for it (it does not take one of
+    # the default pool's threads, which would compete with the event loop for the GIL) and
+    # then answer normally once the route is done.
+    release = threading.Event()
+    started = threading.Semaphore(0)
+    real_route = Engine.answer
+    calls: list[str] = []
+
+    def blocked_route(self: Engine, *args: object, **kwargs: object) -> object:
+        calls.append(threading.current_thread().name)
+        if len(calls) == 1:
+            started.release()
+            release.wait(60)
+        return real_route(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Engine, "answer", blocked_route)
+    assert deps.ROUTE_THREADS == 1  # the server's own setting: one route thread
+    route = {"origin": "103.9,30.6", "destination": "Lodz"}
+    row = {"origin": "103.8,30.7", "destination": "Lodz"}
+    answers: dict[str, httpx.Response] = {}
+    with TestClient(create_app(settings, service=service)) as client:
+        first = threading.Thread(
+            target=lambda: answers.update(route=client.get("/v1/route", params=route))
+        )
+        batch = threading.Thread(
+            target=lambda: answers.update(batch=client.post("/v1/estimates", json={"rows": [row]}))
+        )
+        try:
+            first.start()
+            assert started.acquire(timeout=30)
+            batch.start()
+            batch.join(3)
+            assert batch.is_alive(), "the batch ran beside a busy route thread"
+            assert len(calls) == 1  # the batch's row has not started
+        finally:
+            release.set()
+            first.join(120)
+            batch.join(120)
+    assert answers["route"].status_code == 200
     assert answers["batch"].json()["results"][0]["ok"]
+    assert len(calls) == 2
 
 
 def _free_port() -> int:
