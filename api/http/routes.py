@@ -8,6 +8,7 @@ Owns: query and body validation (bounded sizes, enumerations), the mapping of ea
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -25,6 +26,7 @@ from api.http.problems import problem, problem_from_exception, problem_responses
 from api.http.schemas import RouteOut, RouteResultOut, RowProblem, ScenarioRefOut
 from api.service import Service, bbox_filter
 from api.settings import Settings
+from api.store import StoredScenario
 from corridors.emissions import method as emissions_method
 from corridors.models import CargoUnit, Mode, Objective
 from corridors.request import (
@@ -214,8 +216,10 @@ async def post_estimates(
 ) -> Response:
     """Answer every row; a failing row gets its own problem and never fails the batch.
 
-    The rows are answered and the results serialised in a route thread (queued with the routes),
-    not on the event loop.
+    Each row is answered in the route thread on its own turn (:func:`run_budgeted`), so a route
+    or another batch that arrives meanwhile waits for one row, not for the whole batch; the
+    results are serialised there too, not on the event loop. A row begun after the batch's time
+    budget (``SHUDAO_BATCH_TIMEOUT_S``, counted from its arrival) answers with a 504 problem.
     With ``scenario=ID`` every row is answered under that stored scenario (404 if unknown).
     """
     settings = _settings(request)
@@ -224,41 +228,18 @@ async def post_estimates(
             413, f"at most {settings.max_batch_rows} rows per batch", slug="batch-too-large"
         )
     deadline = time.monotonic() + settings.batch_timeout_s
+    stored = await run_budgeted(lambda: stored_scenario(request, scenario))
+    results: list[EstimateResult] = []
+    cached = 0
+    for i, row in enumerate(batch.rows):
+        if time.monotonic() > deadline:
+            results.append(_timed_out(i))
+            continue
+        result, hit = await run_budgeted(partial(_estimate_row, service, i, row, stored))
+        results.append(result)
+        cached += int(hit)
 
-    def work() -> bytes:
-        stored = stored_scenario(request, scenario)
-        results: list[EstimateResult] = []
-        cached = 0
-        for i, row in enumerate(batch.rows):
-            if time.monotonic() > deadline:
-                results.append(
-                    EstimateResult(
-                        index=i,
-                        ok=False,
-                        problem=RowProblem(
-                            type="about:blank",
-                            title="Timed out",
-                            status=504,
-                            detail="the batch time budget ran out before this row",
-                        ),
-                    )
-                )
-                continue
-            try:
-                # a schema-invalid row is validated here, by the one set of rules, and
-                # answered with its own problem (422, every bad field named)
-                values = row.model_dump() if isinstance(row, EstimateRow) else dict(row)
-                req = parse_request({**values, "alternatives": 1})
-                result, hit = service.route(req, scenario=stored)
-            except Exception as exc:
-                body = problem_from_exception(exc).body
-                problem_row = RowProblem.model_validate(_json(body))
-                results.append(EstimateResult(index=i, ok=False, problem=problem_row))
-                continue
-            cached += int(hit)
-            best = result["routes"][0] if result["routes"] else None
-            route = RouteOut.model_validate(best) if best is not None else None
-            results.append(EstimateResult(index=i, ok=route is not None, route=route))
+    def serialise() -> bytes:
         ref = getattr(service.engine_for(stored), "ref", None) if stored else None
         out = EstimateResults(
             results=results,
@@ -268,7 +249,43 @@ async def post_estimates(
         )
         return out.model_dump_json(by_alias=True).encode("utf-8")
 
-    return Response(await run_budgeted(work), media_type="application/json")
+    return Response(await run_budgeted(serialise), media_type="application/json")
+
+
+def _timed_out(index: int) -> EstimateResult:
+    """The result of a row the batch's time budget did not reach."""
+    return EstimateResult(
+        index=index,
+        ok=False,
+        problem=RowProblem(
+            type="about:blank",
+            title="Timed out",
+            status=504,
+            detail="the batch time budget ran out before this row",
+        ),
+    )
+
+
+def _estimate_row(
+    service: Service,
+    index: int,
+    row: EstimateRow | dict[str, Any],
+    stored: StoredScenario | None,
+) -> tuple[EstimateResult, bool]:
+    """Row *index* of a batch answered (its best route, or its own problem), and a cache hit."""
+    try:
+        # a schema-invalid row is validated here, by the one set of rules, and answered
+        # with its own problem (422, every bad field named)
+        values = row.model_dump() if isinstance(row, EstimateRow) else dict(row)
+        req = parse_request({**values, "alternatives": 1})
+        result, hit = service.route(req, scenario=stored)
+    except Exception as exc:
+        body = problem_from_exception(exc).body
+        problem_row = RowProblem.model_validate(_json(body))
+        return EstimateResult(index=index, ok=False, problem=problem_row), False
+    best = result["routes"][0] if result["routes"] else None
+    route = RouteOut.model_validate(best) if best is not None else None
+    return EstimateResult(index=index, ok=route is not None, route=route), bool(hit)
 
 
 def _json(body: bytes | memoryview) -> dict[str, Any]:

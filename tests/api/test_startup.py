@@ -26,6 +26,7 @@ from api.http.app import create_app
 from api.service import Service
 from api.settings import Settings
 from corridors.engine import Engine
+from corridors.request import RouteRequest
 from gis.errors import LayerMissingError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -233,6 +234,50 @@ def test_batches_queue_with_the_routes_not_in_the_default_pool(
     assert answers["route"].status_code == 200
     assert answers["batch"].json()["results"][0]["ok"]
     assert len(calls) == 2
+
+
+def test_a_route_waits_for_one_row_of_a_batch_not_the_whole_batch(
+    settings: Settings, service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The batch's first row holds the route thread; a route arrives meanwhile. Each row takes
+    # the route thread on its own turn, so the route is answered after that row and before the
+    # batch's next rows (answering a whole batch in one turn would give 1, 2, 3, route).
+    release = threading.Event()
+    started = threading.Semaphore(0)
+    real_route = Engine.answer
+    order: list[str] = []
+
+    def recorded_route(self: Engine, req: RouteRequest, *args: object, **kwargs: object) -> object:
+        order.append(req.origin)
+        if len(order) == 1:
+            started.release()
+            release.wait(60)
+        return real_route(self, req, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Engine, "answer", recorded_route)
+    rows = [{"origin": f"103.8{i},30.7", "destination": "Lodz"} for i in (1, 2, 3)]
+    single = {"origin": "103.95,30.6", "destination": "Lodz"}
+    answers: dict[str, httpx.Response] = {}
+    with TestClient(create_app(settings, service=service)) as client:
+        batch = threading.Thread(
+            target=lambda: answers.update(batch=client.post("/v1/estimates", json={"rows": rows}))
+        )
+        route = threading.Thread(
+            target=lambda: answers.update(route=client.get("/v1/route", params=single))
+        )
+        try:
+            batch.start()
+            assert started.acquire(timeout=30)  # the first row holds the route thread
+            route.start()
+            time.sleep(1.0)  # the route is queued for the route thread by now
+            assert order == ["103.81,30.7"]
+        finally:
+            release.set()
+            batch.join(120)
+            route.join(120)
+    assert order == ["103.81,30.7", "103.95,30.6", "103.82,30.7", "103.83,30.7"]
+    assert answers["route"].status_code == 200
+    assert [r["ok"] for r in answers["batch"].json()["results"]] == [True, True, True]
 
 
 def _free_port() -> int:
