@@ -25,6 +25,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -135,9 +136,15 @@ _worker: dict[str, Any] = {}
 
 
 def _init_worker(data_dir: Path, build_dir: Path, parent_pid: int) -> None:
-    """Worker initializer: load the service once, freeze it out of the GC, follow the parent."""
+    """Worker initializer: load the service once, freeze it out of the GC, follow the parent.
+
+    A worker ignores SIGINT: Ctrl-C in a terminal reaches the whole process group, and the
+    server, not the worker, decides when a worker stops (it shuts the pool down, or the worker
+    sees it gone). Otherwise every idle worker printed a ``KeyboardInterrupt`` traceback.
+    """
     from api.service import Service  # noqa: PLC0415 (the worker's own import)
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_follow_parent, args=(parent_pid,), daemon=True).start()
     os.nice(WORKER_NICE)
     t0 = time.perf_counter()

@@ -68,6 +68,19 @@ def test_the_pool_runs_in_other_processes(pooled: Settings) -> None:
     assert shared_pool(pooled.model_copy(update={"worker_processes": 0})) is None
 
 
+def test_a_worker_outlives_ctrl_c_meant_for_the_server(pooled: Settings) -> None:
+    # Ctrl-C in a terminal sends SIGINT to the whole process group, workers included; the
+    # server decides when its workers stop, so a worker ignores it and keeps serving (before,
+    # each idle worker died with a KeyboardInterrupt traceback and the pool broke).
+    pool = shared_pool(pooled)
+    assert pool is not None
+    pid = pool.call(worker_pid)
+    os.kill(pid, signal.SIGINT)
+    time.sleep(1.0)
+    assert pool.call(worker_pid) == pid
+    assert pool.restarts == 0
+
+
 def test_print_layout_from_a_worker_is_byte_identical(client: TestClient, service: Service) -> None:
     params = {"origin": "Chengdu", "destination": "Lodz", "dpi": 30}
     resp = client.get("/maps/route.png", params=params)
