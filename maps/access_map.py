@@ -142,7 +142,7 @@ def scenario_subtitle(ref: ScenarioRef) -> str:
     """The subtitle line naming a scenario: title, version, fingerprint, baseline parameters.
 
     ``情景 Scenario: Mianyang bonded zone closed (v2, 0123456789ab); 基准 baseline parameters
-    2026-12-01.1``: the fingerprint (12 hex digits of the canonical document's SHA-256) tells two
+    2026-12-05.1``: the fingerprint (12 hex digits of the canonical document's SHA-256) tells two
     versions with the same title apart; the baseline is the data the scenario changes.
     """
     version = f"v{ref.version}, " if ref.version is not None else ""

@@ -206,7 +206,7 @@ _ROUTE_EXAMPLE: dict[str, Any] = (
         },
         "cargo": {"unit": "FEU", "quantity": 1.0, "tonnes": 20.0},
         "objective": "time",
-        "parameters_version": "2026-12-01.1",
+        "parameters_version": "2026-12-05.1",
         "emissions_method": "ISO 14083:2023; GLEC Framework v3.1 (2024) default intensities; "
         "well-to-wheel",
         "routes": [
@@ -248,7 +248,7 @@ _ROUTE_EXAMPLE: dict[str, Any] = (
                         "border_crossings": ["CN-LA"],
                         "gauge_breaks": [],
                         "passages": [],
-                        "sources": ["parameters:modes.road.tariff_cny_per_km@2026-12-01.1"],
+                        "sources": ["parameters:modes.road.tariff_cny_per_km@2026-12-05.1"],
                         "customs": [],
                         "moving_h": 14.45401,
                         "wait_h": 0.0,
@@ -300,7 +300,7 @@ class RouteResultOut(BaseModel):
     destination: PlaceFeature
     cargo: CargoOut
     objective: Objective
-    parameters_version: str = Field(examples=["2026-12-01.1"])
+    parameters_version: str = Field(examples=["2026-12-05.1"])
     routes: list[RouteOut] = Field(
         description="Best first; alternatives are other corridors, then other gateways "
         "(with pareto=true: the routes no other route beats on time, cost and CO2 at once)."
@@ -354,7 +354,7 @@ _MATRIX_EXAMPLE: dict[str, Any] = {
     # A real answer: origins=Chengdu, destinations=Duisburg (engine of 2026-12-01).
     "objective": "time",
     "cargo": {"unit": "FEU", "quantity": 1.0, "tonnes": 20.0},
-    "parameters_version": "2026-12-01.1",
+    "parameters_version": "2026-12-05.1",
     "origins": 1,
     "destinations": 1,
     "cells": [

@@ -165,7 +165,7 @@ def test_fx_and_lookups(params: Parameters) -> None:
 
 def test_malformed_file_reports_all_problems_with_key_paths(tmp_path: Path) -> None:
     text = SHIPPED.read_text(encoding="utf-8")
-    text = text.replace('version = "2026-12-01.1"', 'version = "v1"')
+    text = text.replace('version = "2026-12-05.1"', 'version = "v1"')
     # a bare number, a value without provenance, a negative speed, an unknown key
     text = text.replace(
         'tonne = { value = 1.0, unit = "t/tonne", assumption = "Definition." }', "tonne = 1.0"
