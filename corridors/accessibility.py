@@ -19,7 +19,9 @@ The friction surface (minutes per metre, :func:`gis.raster.friction_surface`):
   smooths Sichuan's valleys and ridges, so slopes, and the off-road penalty, are underestimated.
 
 Hubs outside the grid (every border crossing lies outside Sichuan) are reached over the road
-network: each is searched on the road layer and enters the grid at the road nodes in the grid's
+network: each attaches to the road layer by the route engine's rule and limits (``[access]`` of
+the parameters: a component of ``min_road_component_nodes`` junctions, ``max_offroad_km``,
+``road_search_limit_km``), is searched on it and enters the grid at the road nodes in the grid's
 outer ring, with the road travel time as their starting cost.
 """
 
@@ -39,7 +41,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse import vstack as sparse_vstack
 from scipy.sparse.csgraph import dijkstra
 
-from corridors.access import ROAD_SNAP_MAX_KM
+from corridors.access import RoadAccess
 from corridors.errors import CorridorError
 from corridors.network import OFF_NETWORK_CIRCUITY, ModeNetwork
 from gis.layers import read_layer
@@ -68,8 +70,6 @@ ACCESS_KINDS: tuple[PlaceKind, ...] = (
     PlaceKind.RIVER_PORT,
     PlaceKind.BORDER_CROSSING,
 )
-# Hubs outside the grid are searched on the road layer this far (km).
-OUTSIDE_LIMIT_KM = 3000.0
 # Road nodes within this many cells of the grid edge are where outside hubs enter the grid.
 ENTRY_RING_CELLS = 2
 METHOD = (
@@ -257,11 +257,18 @@ def default_dem_path() -> Path | None:
 def _seeds(
     grid: Grid,
     hubs: Sequence[Place],
-    road: ModeNetwork,
+    access: RoadAccess,
     nodes: pd.DataFrame,
     speed_kph: float,
 ) -> list[tuple[tuple[int, float], ...]]:
-    """Starting cells and minutes of each hub: its own cell, or road entries into the grid."""
+    """Starting cells and minutes of each hub: its own cell, or road entries into the grid.
+
+    A hub outside the grid attaches to the road layer by the engine's own rule
+    (:meth:`corridors.access.RoadAccess.snap`: the nearest link of a connected component of at
+    least ``access.min_road_component_nodes`` junctions, in the local metric) and counts only
+    within ``access.max_offroad_km`` of it; its search reaches ``access.road_search_limit_km``.
+    """
+    road = access.road
     rows, cols = grid.shape
     xs, ys = _node_coords(road, nodes)
     c = np.floor((xs - grid.west) / grid.res_deg).astype(np.int64)
@@ -280,15 +287,15 @@ def _seeds(
         if cell is not None:
             out.append(((cell[0] * cols + cell[1], 0.0),))
             continue
-        snap = road.snap(hub.lon, hub.lat)
-        if snap.gap_km > ROAD_SNAP_MAX_KM or ring_idx.size == 0:
+        snap = access.snap(hub.lon, hub.lat)
+        if snap.gap_km > access.max_offroad_km or ring_idx.size == 0:
             out.append(())
             continue
         dist = dijkstra(
             road.router.matrix,
             directed=True,
             indices=[e[0] for e in snap.ends],
-            limit=OUTSIDE_LIMIT_KM * 1000.0,
+            limit=access.limit_km * 1000.0,
         )
         best = np.full(ring_idx.size, np.inf)
         for i, (_, along, _) in enumerate(snap.ends):
@@ -381,7 +388,7 @@ def access_raster(
         grid, ((g, speed) for g in roads.geometry.to_numpy()), offroad_speed_kph=offroad
     )
     nodes = pd.read_parquet(build_dir / "road_nodes.parquet", columns=["node_id", "x", "y"])
-    seeds = _seeds(grid, hubs, engine.road, nodes, speed)
+    seeds = _seeds(grid, hubs, engine.access, nodes, speed)
     problem = AccessProblem(grid, friction, tuple(seeds))
     parts = [list(range(len(hubs)))[i :: max(1, partitions)] for i in range(max(1, partitions))]
     parts = [p for p in parts if p]

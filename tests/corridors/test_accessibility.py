@@ -87,6 +87,24 @@ def test_border_crossings_outside_enter_by_road(engine: Engine, built_dir: Path)
     assert 12.0 < float(r.hours[chengdu]) < 30.0
 
 
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("access.road_search_limit_km", 100.0), ("access.max_offroad_km", 1e-6)],
+)
+def test_outside_hubs_follow_the_engines_access_parameters(
+    engine: Engine, built_dir: Path, key: str, value: float
+) -> None:
+    # Every crossing lies outside the grid (Sichuan's bounding box), the nearest (Hekou, 22.5 N)
+    # some 400 km south of its edge, and none lies on a road link: with a 100 km road search,
+    # or a 1 mm off-road limit, no crossing enters the grid and Chengdu reaches none (before,
+    # the raster kept constants of its own: 3,000 km and 30 km).
+    strict = engine.with_overrides({key: value})
+    r = access_raster(strict, "border_crossing", build_dir=built_dir, res_deg=1 / 15)
+    chengdu = r.grid.cell_of(104.0657, 30.6595)
+    assert chengdu is not None
+    assert not np.isfinite(float(r.hours[chengdu]))
+
+
 def test_unknown_kind(engine: Engine, built_dir: Path) -> None:
     with pytest.raises(AccessError):
         hubs_of_kind(engine, "seaport")
