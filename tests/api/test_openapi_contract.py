@@ -14,9 +14,6 @@ problem handler.
 from __future__ import annotations
 
 import atexit
-import contextlib
-import importlib
-import pkgutil
 import shutil
 import tempfile
 from pathlib import Path
@@ -31,26 +28,6 @@ from schemathesis import checks
 from api.http.app import create_app
 from api.service import Service
 from api.settings import Settings
-
-
-def _import_schemathesis_now() -> None:
-    """Import schemathesis's generation modules now, at the shallow stack of collection.
-
-    schemathesis is a pytest plugin, so pytest rewrites the asserts of every module of it that
-    is imported during the run (with ``PYTHONDONTWRITEBYTECODE`` set, parsing each afresh).
-    Many are imported lazily, deep inside Hypothesis's draws, where CPython 3.11.7's parser
-    can fail with ``SystemError: AST constructor recursion depth mismatch`` (python/cpython
-    gh-106905, pytest-dev/pytest#10763): a fresh-clone CI run on 2026-12-05 failed collection
-    this way on ``schemathesis.generation.dictionaries``. Importing them here takes 0.6 s.
-    """
-    for package in ("core", "engine", "generation", "openapi", "specs.openapi", "transport", "wfc"):
-        root = importlib.import_module(f"schemathesis.{package}")
-        for info in pkgutil.walk_packages(root.__path__, f"{root.__name__}."):
-            with contextlib.suppress(ImportError):
-                importlib.import_module(info.name)
-
-
-_import_schemathesis_now()
 
 # The schema is read from an app whose data are attached by the fixture below (loading the
 # engine at import time would slow down collection of every other test).
