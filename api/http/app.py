@@ -37,7 +37,9 @@ from api.settings import Settings
 log = logging.getLogger("shudao.api")
 
 
-def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, service: Service | None = None, load_on_startup: bool = True
+) -> FastAPI:
     """Build the HTTP application.
 
     Parameters
@@ -46,6 +48,10 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
         Paths, limits and switches (read once by the caller).
     service : Service, optional
         A loaded service (tests inject one); otherwise it is loaded at start-up.
+    load_on_startup : bool
+        False: never load the data at start-up; the app answers 503 until a service is
+        attached to ``app.state.service`` (an app built to read its OpenAPI document, as the
+        contract test does before its fixture attaches the session's service).
     """
 
     def load() -> None:
@@ -74,7 +80,8 @@ def create_app(settings: Settings, *, service: Service | None = None) -> FastAPI
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Start-up returns at once: the port answers (503 from get_service) while a daemon
         # thread loads the data; it takes no worker-thread token from the request pool.
-        if getattr(app.state, "service", None) is None and app.state.loader is None:
+        wanted = load_on_startup and getattr(app.state, "service", None) is None
+        if wanted and app.state.loader is None:
             app.state.loader = threading.Thread(target=load, name="shudao-load", daemon=True)
             app.state.loader.start()
         previous = sys.getswitchinterval()

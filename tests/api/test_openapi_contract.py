@@ -35,7 +35,13 @@ from api.settings import Settings
 # land in the store that `make run` serves (``SHUDAO_STATE_DIR`` or ``data/state``).
 _STATE = Path(tempfile.mkdtemp(prefix="shudao-contract-state-"))
 atexit.register(shutil.rmtree, _STATE, ignore_errors=True)
-APP = create_app(Settings(state_dir=_STATE))
+# load_on_startup=False: reading the schema starts the app, and a start-up load would read the
+# whole build in a thread of its own during collection. That thread calls ast.parse (numpy's .npy
+# headers, inspect.signature) while pytest rewrites test modules in the main thread, and
+# CPython 3.11's AST constructor keeps its recursion count in per-interpreter state, not per
+# thread: collection failed with "SystemError: AST constructor recursion depth mismatch"
+# (the error of CPython gh-106905 and pytest#10763, seen there in threaded programs).
+APP = create_app(Settings(state_dir=_STATE), load_on_startup=False)
 # The map endpoints render whole pages or screenshots (seconds per call); they are left to the
 # targeted tests in test_http.py and tests/maps so that this run stays bounded.
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(path_regex=r"^/maps/")

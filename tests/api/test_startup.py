@@ -280,6 +280,18 @@ def test_a_route_waits_for_one_row_of_a_batch_not_the_whole_batch(
     assert [r["ok"] for r in answers["batch"].json()["results"]] == [True, True, True]
 
 
+def test_an_app_built_not_to_load_starts_no_loader(settings: Settings, service: Service) -> None:
+    # load_on_startup=False (the contract test's schema app): starting the app must not read
+    # the build in a thread of its own; it answers 503 until a service is attached, then 200.
+    app = create_app(settings, load_on_startup=False)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/healthz").status_code == 503
+        assert app.state.loader is None
+        assert not any(t.name == "shudao-load" and t.is_alive() for t in threading.enumerate())
+        app.state.service = service
+        assert client.get("/healthz").status_code == 200
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
