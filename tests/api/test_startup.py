@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx
@@ -83,6 +84,31 @@ def test_a_failed_load_is_a_503_naming_the_cause(
     assert "/nowhere" not in detail  # no server path reaches the client
 
 
+class _Gate:
+    """Holds the work it is put in front of until :meth:`open` (each arrival is signalled)."""
+
+    def __init__(self) -> None:
+        self._open = threading.Event()
+        self._arrived = threading.Semaphore(0)
+
+    def hold(self) -> None:
+        """Called by the held work: signal the arrival, then wait for the gate to open."""
+        self._arrived.release()
+        self._open.wait(60)
+
+    def arrived(self) -> bool:
+        """Wait (up to 30 s) until one more piece of work is held."""
+        return self._arrived.acquire(timeout=30)
+
+    def open(self) -> None:
+        self._open.set()
+
+
+def _fetch(answers: dict[str, httpx.Response], key: str, call: Any) -> threading.Thread:
+    """A thread that stores ``call()``'s response in *answers* under *key* (not started)."""
+    return threading.Thread(target=lambda: answers.update({key: call()}))
+
+
 def test_healthz_answers_while_every_worker_thread_is_busy(
     settings: Settings, service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -90,30 +116,23 @@ def test_healthz_answers_while_every_worker_thread_is_busy(
     # holds the lane of seconds-long work (SLOW_THREADS), and the default pool's only thread
     # (sync endpoints and dependencies) is held too: /healthz must still answer, since it needs
     # no worker thread at all.
-    release = threading.Event()
-    started = threading.Semaphore(0)
+    gate = _Gate()
     real_route = Engine.answer
     real_basemap = workbench.basemap_geojson
 
     def blocked_route(self: Engine, *args: object, **kwargs: object) -> object:
-        started.release()
-        release.wait(60)
+        gate.hold()
         return real_route(self, *args, **kwargs)  # type: ignore[arg-type]
 
     def blocked_basemap(service: Service) -> bytes:
-        started.release()
-        release.wait(60)
+        gate.hold()
         return real_basemap(service)
 
     async def one_default_thread() -> None:
         anyio.to_thread.current_default_thread_limiter().total_tokens = 1
 
-    def hold_default_thread() -> None:
-        started.release()
-        release.wait(60)
-
     async def occupy_default_thread() -> None:
-        await anyio.to_thread.run_sync(hold_default_thread)
+        await anyio.to_thread.run_sync(gate.hold)
 
     monkeypatch.setattr(Engine, "answer", blocked_route)
     monkeypatch.setattr(workbench, "basemap_geojson", blocked_basemap)
@@ -124,30 +143,26 @@ def test_healthz_answers_while_every_worker_thread_is_busy(
         assert portal is not None
         portal.call(one_default_thread)
         held = portal.start_task_soon(occupy_default_thread)
-        assert started.acquire(timeout=30), "the default pool's thread did not start"
+        assert gate.arrived(), "the default pool's thread did not start"
         busy = [
-            threading.Thread(
-                target=lambda: answers.update(route=client.get("/v1/route", params=route))
-            ),
-            threading.Thread(
-                target=lambda: answers.update(basemap=client.get("/app/data/basemap.geojson"))
-            ),
+            _fetch(answers, "route", lambda: client.get("/v1/route", params=route)),
+            _fetch(answers, "basemap", lambda: client.get("/app/data/basemap.geojson")),
         ]
         try:
             # the default pool's only thread is held before either request arrives: neither
             # may need it on its way to its own thread
             for thread in busy:
                 thread.start()
-                assert started.acquire(timeout=30), "a request queued behind another pool"
+                assert gate.arrived(), "a request queued behind another pool"
             # the route thread, the slow lane and the default thread are now held
-            health = threading.Thread(target=lambda: answers.update(health=client.get("/healthz")))
+            health = _fetch(answers, "health", lambda: client.get("/healthz"))
             health.start()
             health.join(10)
             assert not health.is_alive(), "/healthz waited for a busy worker thread"
             assert all(thread.is_alive() for thread in busy)  # ... which are still busy
             assert not held.done()
         finally:
-            release.set()
+            gate.open()
             for thread in busy:
                 if thread.ident is not None:
                     thread.join(120)
@@ -162,28 +177,24 @@ def test_a_route_does_not_queue_behind_seconds_long_work(
 ) -> None:
     # The lane of seconds-long work (here the basemap; also flow maps and access tables) is
     # not the route thread: a route answers while it is held.
-    release = threading.Event()
-    started = threading.Semaphore(0)
+    gate = _Gate()
     real_basemap = workbench.basemap_geojson
 
     def blocked_basemap(service: Service) -> bytes:
-        started.release()
-        release.wait(60)
+        gate.hold()
         return real_basemap(service)
 
     monkeypatch.setattr(workbench, "basemap_geojson", blocked_basemap)
     answers: dict[str, httpx.Response] = {}
     with TestClient(create_app(settings, service=service)) as client:
-        slow = threading.Thread(
-            target=lambda: answers.update(basemap=client.get("/app/data/basemap.geojson"))
-        )
+        slow = _fetch(answers, "basemap", lambda: client.get("/app/data/basemap.geojson"))
         try:
             slow.start()
-            assert started.acquire(timeout=30)
+            assert gate.arrived()
             route = client.get("/v1/route", params={"origin": "Chengdu", "destination": "Lodz"})
             assert slow.is_alive()  # the basemap is still held while the route answered
         finally:
-            release.set()
+            gate.open()
             slow.join(120)
     assert route.status_code == 200
     assert route.json()["routes"]
@@ -196,16 +207,14 @@ def test_batches_queue_with_the_routes_not_in_the_default_pool(
     # With one route thread held by a route, a batch must wait for it (it does not take one of
     # the default pool's threads, which would compete with the event loop for the GIL) and
     # then answer normally once the route is done.
-    release = threading.Event()
-    started = threading.Semaphore(0)
+    gate = _Gate()
     real_route = Engine.answer
     calls: list[str] = []
 
     def blocked_route(self: Engine, *args: object, **kwargs: object) -> object:
         calls.append(threading.current_thread().name)
         if len(calls) == 1:
-            started.release()
-            release.wait(60)
+            gate.hold()
         return real_route(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Engine, "answer", blocked_route)
@@ -214,21 +223,17 @@ def test_batches_queue_with_the_routes_not_in_the_default_pool(
     row = {"origin": "103.8,30.7", "destination": "Lodz"}
     answers: dict[str, httpx.Response] = {}
     with TestClient(create_app(settings, service=service)) as client:
-        first = threading.Thread(
-            target=lambda: answers.update(route=client.get("/v1/route", params=route))
-        )
-        batch = threading.Thread(
-            target=lambda: answers.update(batch=client.post("/v1/estimates", json={"rows": [row]}))
-        )
+        first = _fetch(answers, "route", lambda: client.get("/v1/route", params=route))
+        batch = _fetch(answers, "batch", lambda: client.post("/v1/estimates", json={"rows": [row]}))
         try:
             first.start()
-            assert started.acquire(timeout=30)
+            assert gate.arrived()
             batch.start()
             batch.join(3)
             assert batch.is_alive(), "the batch ran beside a busy route thread"
             assert len(calls) == 1  # the batch's row has not started
         finally:
-            release.set()
+            gate.open()
             first.join(120)
             batch.join(120)
     assert answers["route"].status_code == 200
@@ -242,16 +247,14 @@ def test_a_route_waits_for_one_row_of_a_batch_not_the_whole_batch(
     # The batch's first row holds the route thread; a route arrives meanwhile. Each row takes
     # the route thread on its own turn, so the route is answered after that row and before the
     # batch's next rows (answering a whole batch in one turn would give 1, 2, 3, route).
-    release = threading.Event()
-    started = threading.Semaphore(0)
+    gate = _Gate()
     real_route = Engine.answer
     order: list[str] = []
 
     def recorded_route(self: Engine, req: RouteRequest, *args: object, **kwargs: object) -> object:
         order.append(req.origin)
         if len(order) == 1:
-            started.release()
-            release.wait(60)
+            gate.hold()
         return real_route(self, req, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Engine, "answer", recorded_route)
@@ -259,20 +262,16 @@ def test_a_route_waits_for_one_row_of_a_batch_not_the_whole_batch(
     single = {"origin": "103.95,30.6", "destination": "Lodz"}
     answers: dict[str, httpx.Response] = {}
     with TestClient(create_app(settings, service=service)) as client:
-        batch = threading.Thread(
-            target=lambda: answers.update(batch=client.post("/v1/estimates", json={"rows": rows}))
-        )
-        route = threading.Thread(
-            target=lambda: answers.update(route=client.get("/v1/route", params=single))
-        )
+        batch = _fetch(answers, "batch", lambda: client.post("/v1/estimates", json={"rows": rows}))
+        route = _fetch(answers, "route", lambda: client.get("/v1/route", params=single))
         try:
             batch.start()
-            assert started.acquire(timeout=30)  # the first row holds the route thread
+            assert gate.arrived()  # the first row holds the route thread
             route.start()
             time.sleep(1.0)  # the route is queued for the route thread by now
             assert order == ["103.81,30.7"]
         finally:
-            release.set()
+            gate.open()
             batch.join(120)
             route.join(120)
     assert order == ["103.81,30.7", "103.95,30.6", "103.82,30.7", "103.83,30.7"]
