@@ -178,21 +178,21 @@ async def lookup_scenario(request: Request, scenario_id: str | None) -> StoredSc
 
 def route_limiter() -> anyio.CapacityLimiter:
     """The :data:`ROUTE_THREADS` tokens of route work, one limiter per running event loop."""
-    try:
-        return _route_limiter.get()
-    except LookupError:
-        limiter = anyio.CapacityLimiter(ROUTE_THREADS)
-        _route_limiter.set(limiter)
-        return limiter
+    return _limiter_of(_route_limiter, ROUTE_THREADS)
 
 
 def slow_limiter() -> anyio.CapacityLimiter:
     """The :data:`SLOW_THREADS` tokens of seconds-long work, one limiter per running event loop."""
+    return _limiter_of(_slow_limiter, SLOW_THREADS)
+
+
+def _limiter_of(var: RunVar[anyio.CapacityLimiter], tokens: int) -> anyio.CapacityLimiter:
+    """The limiter kept in *var* for the running event loop (made with *tokens* on first use)."""
     try:
-        return _slow_limiter.get()
+        return var.get()
     except LookupError:
-        limiter = anyio.CapacityLimiter(SLOW_THREADS)
-        _slow_limiter.set(limiter)
+        limiter = anyio.CapacityLimiter(tokens)
+        var.set(limiter)
         return limiter
 
 

@@ -18,6 +18,7 @@ from api.http.deps import (
     GeoJSONResponse,
     ScenarioQuery,
     get_service,
+    lookup_scenario,
     run_budgeted,
     run_limited,
     stored_scenario,
@@ -228,7 +229,7 @@ async def post_estimates(
             413, f"at most {settings.max_batch_rows} rows per batch", slug="batch-too-large"
         )
     deadline = time.monotonic() + settings.batch_timeout_s
-    stored = await run_budgeted(lambda: stored_scenario(request, scenario))
+    stored = await lookup_scenario(request, scenario)
     results: list[EstimateResult] = []
     cached = 0
     for i, row in enumerate(batch.rows):
